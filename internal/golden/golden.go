@@ -42,6 +42,13 @@ const (
 	ErrSuffix    = ".err"
 )
 
+// TB is the part of testing.TB the harness reports through.
+type TB interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+}
+
 // Case is one golden input.
 type Case struct {
 	Name string // file name without ".in"
@@ -52,7 +59,7 @@ type Case struct {
 // Cases returns the golden inputs in dir, sorted by name. It fails tb when
 // dir holds none, or holds an expectation without an input or a case with
 // both expectations.
-func Cases(tb testing.TB, dir string) []Case {
+func Cases(tb TB, dir string) []Case {
 	tb.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -118,7 +125,7 @@ func Run(t *testing.T, dir string, decode func(c Case) (any, error)) {
 // Check compares one decode result with the expectation of case name in dir:
 // the error text with NAME.err when err is not nil, otherwise v marshalled as
 // indented JSON with NAME.golden.json.
-func Check(t *testing.T, dir, name string, v any, err error) {
+func Check(t TB, dir, name string, v any, err error) {
 	t.Helper()
 	goldenPath := filepath.Join(dir, name+GoldenSuffix)
 	errPath := filepath.Join(dir, name+ErrSuffix)
@@ -157,7 +164,7 @@ func Check(t *testing.T, dir, name string, v any, err error) {
 	if rerr != nil {
 		t.Fatalf("golden: %v", rerr)
 	}
-	if diff := cmp.Diff(string(expected), string(got)); diff != "" {
+	if diff := cmp.Diff(lines(expected), lines(got)); diff != "" {
 		t.Errorf("golden: %s mismatch (-want +got):\n%s", want, diff)
 	}
 }
@@ -182,3 +189,6 @@ func Seed(f *testing.F, dir string) {
 		f.Add(c.Data)
 	}
 }
+
+// lines splits b into lines, so a mismatch shows as a line diff.
+func lines(b []byte) []string { return strings.Split(string(b), "\n") }
