@@ -1,0 +1,113 @@
+// Command receiver runs the vendorhooks example receiver: every vendor's
+// webhook handler on one HTTP server, each accepted event stored durably in
+// a SQLite file before the vendor is answered 2xx.
+//
+//	go run ./examples/receiver
+//
+// Flags: -addr (default 127.0.0.1:8080), -db (./vendorhooks.db), -uploads
+// (./uploads), -cors-origin (repeatable; default the vendor's). Keys come
+// from the environment, comma-separated for rotation:
+// VENDORHOOKS_SLEEP_API_KEYS, VENDORHOOKS_SIGNAGE_API_KEYS,
+// VENDORHOOKS_WMS_SECRETS. Where one is unset, a random key is generated on
+// first start, kept in the database, and printed at start-up.
+//
+// GET /events lists what arrived; GET /events/{id} shows one event with its
+// raw body. SIGINT or SIGTERM stops accepting, lets in-flight requests finish
+// (for at most 10 seconds) and closes the database.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
+)
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "receiver:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	dbPath := flag.String("db", "./vendorhooks.db", "SQLite database file")
+	uploads := flag.String("uploads", "./uploads", "directory for Labvanced file uploads")
+	perRequest := flag.Bool("per-request-tx", false, "commit each request in its own transaction (for measurements only)")
+	var origins listFlag
+	flag.Var(&origins, "cors-origin", "origin allowed to post Labvanced data from a browser (repeatable; default the vendor's)")
+	flag.Parse()
+
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	s, err := server.Open(ctx, server.Config{
+		DBPath:         *dbPath,
+		UploadsDir:     *uploads,
+		CORSOrigins:    origins,
+		SleepAPIKeys:   envList("VENDORHOOKS_SLEEP_API_KEYS"),
+		SignageAPIKeys: envList("VENDORHOOKS_SIGNAGE_API_KEYS"),
+		WMSSecrets:     envList("VENDORHOOKS_WMS_SECRETS"),
+		Logger:         logger,
+		PerRequestTx:   *perRequest,
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	s.PrintBanner(os.Stdout, "http://"+ln.Addr().String())
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return s.Close()
+}
+
+// envList splits a comma-separated environment variable, dropping empty
+// items; unset or empty gives nil.
+func envList(name string) []string {
+	var out []string
+	for _, v := range strings.Split(os.Getenv(name), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,147 @@
+package server
+
+import (
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/vendorhooks/vendorhooks/internal/httpx"
+)
+
+// Limits of GET /events.
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+// Event is one stored event as GET /events and GET /events/{id} answer it.
+type Event struct {
+	ID         int64           `json:"id"`
+	Vendor     string          `json:"vendor"`
+	Kind       string          `json:"kind"`
+	Session    string          `json:"session,omitempty"`
+	ReceivedAt string          `json:"received_at"`
+	Verdict    string          `json:"verdict,omitempty"`
+	Event      json.RawMessage `json:"event"`
+	// Raw is the body as it arrived (GET /events/{id} only): as text when it
+	// is UTF-8, otherwise in RawBase64.
+	Raw       *string `json:"raw,omitempty"`
+	RawBase64 string  `json:"raw_base64,omitempty"`
+}
+
+// EventList is the answer of GET /events.
+type EventList struct {
+	Events []Event `json:"events"`
+	// LastID is the id of the last event listed (or after_id when none
+	// is): pass it as after_id to get the next page.
+	LastID int64 `json:"last_id"`
+}
+
+// listEvents answers GET /events?vendor=&kind=&session=&after_id=&limit=,
+// oldest first. Without after_id it lists the newest limit events; with it,
+// the first limit events after that id.
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit := defaultLimit
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			httpx.WriteError(w, http.StatusBadRequest, "limit: want a positive integer")
+			return
+		}
+		limit = min(n, maxLimit)
+	}
+	var where []string
+	var args []any
+	for _, f := range []string{"vendor", "kind", "session"} {
+		if v := q.Get(f); v != "" {
+			where = append(where, f+" = ?")
+			args = append(args, v)
+		}
+	}
+	var afterID int64 = -1
+	if v := q.Get("after_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			httpx.WriteError(w, http.StatusBadRequest, "after_id: want a non-negative integer")
+			return
+		}
+		afterID = n
+		where = append(where, "id > ?")
+		args = append(args, n)
+	}
+	query := "SELECT id, vendor, kind, session, received_at, verdict, event FROM events"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	if afterID >= 0 {
+		query += " ORDER BY id ASC LIMIT ?"
+	} else {
+		query = "SELECT * FROM (" + query + " ORDER BY id DESC LIMIT ?) ORDER BY id ASC"
+	}
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(r.Context(), query, args...)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	defer rows.Close()
+	list := EventList{Events: []Event{}, LastID: max(afterID, 0)}
+	for rows.Next() {
+		var e Event
+		var ev string
+		if err := rows.Scan(&e.ID, &e.Vendor, &e.Kind, &e.Session, &e.ReceivedAt, &e.Verdict, &ev); err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		e.Event = json.RawMessage(ev)
+		list.Events = append(list.Events, e)
+		list.LastID = e.ID
+	}
+	if err := rows.Err(); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, list)
+}
+
+// getEvent answers GET /events/{id} with the event and its raw body.
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		httpx.WriteError(w, http.StatusBadRequest, "id: want an integer")
+		return
+	}
+	var e Event
+	var ev string
+	var raw []byte
+	err = s.db.QueryRowContext(r.Context(),
+		"SELECT id, vendor, kind, session, received_at, verdict, event, raw FROM events WHERE id = ?", id).
+		Scan(&e.ID, &e.Vendor, &e.Kind, &e.Session, &e.ReceivedAt, &e.Verdict, &ev, &raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		httpx.WriteError(w, http.StatusNotFound, "no event " + strconv.FormatInt(id, 10))
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	e.Event = json.RawMessage(ev)
+	if utf8.Valid(raw) {
+		str := string(raw)
+		e.Raw = &str
+	} else {
+		e.RawBase64 = base64.StdEncoding.EncodeToString(raw)
+	}
+	httpx.WriteJSON(w, http.StatusOK, e)
+}
+
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.ErrorContext(r.Context(), "query failed", "path", r.URL.Path, "error", err)
+	httpx.WriteError(w, http.StatusInternalServerError, "internal error")
+}

@@ -1,0 +1,193 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	_ "github.com/vendorhooks/vendorhooks/internal/golden" // every test binary must know -update
+)
+
+// fakeEvent stands in for a vendor's decoded event in the tests of the
+// storage layer, which must not depend on any vendor package.
+type fakeEvent struct {
+	Session string `json:"session"`
+	Seq     int    `json:"seq"`
+}
+
+// fakeVendor mounts a handler that stores its body's fakeEvent, deduplicated
+// on session and seq when dedup is set.
+func fakeVendor(s *Server, dedup bool) http.Handler {
+	return s.vendorRoute("fake", 1<<20, true, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev fakeEvent
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			http.Error(w, "bad", http.StatusBadRequest)
+			return
+		}
+		key := ""
+		if dedup {
+			key = fmt.Sprintf("fake/%s/%d", ev.Session, ev.Seq)
+		}
+		res, err := s.store(r.Context(), "tick", ev.Session, ev, "", key)
+		if err != nil {
+			http.Error(w, "store", http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintf(w, "%d %v", res.ID, res.Duplicate)
+	}))
+}
+
+func openTest(t *testing.T, cfg Config) *Server {
+	t.Helper()
+	if cfg.DBPath == "" {
+		cfg.DBPath = filepath.Join(t.TempDir(), "test.db")
+	}
+	s, err := Open(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func post(t *testing.T, h http.Handler, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/fake", strings.NewReader(body)))
+	return w
+}
+
+func TestStoreAndList(t *testing.T) {
+	for _, perRequest := range []bool{false, true} {
+		t.Run(fmt.Sprintf("PerRequestTx=%v", perRequest), func(t *testing.T) {
+			s := openTest(t, Config{PerRequestTx: perRequest})
+			h := fakeVendor(s, false)
+			const n = 50
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					w := post(t, h, fmt.Sprintf(`{"session":"s%d","seq":%d}`, i%2, i))
+					assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
+				}()
+			}
+			wg.Wait()
+
+			list := getList(t, s, "/events?session=s1&limit=1000")
+			require.Len(t, list.Events, n/2)
+			seen := map[int]bool{}
+			for i, e := range list.Events {
+				assert.Equal(t, "fake", e.Vendor)
+				assert.Equal(t, "tick", e.Kind)
+				assert.Equal(t, "s1", e.Session)
+				var ev fakeEvent
+				require.NoError(t, json.Unmarshal(e.Event, &ev))
+				assert.Equal(t, 1, ev.Seq%2)
+				seen[ev.Seq] = true
+				if i > 0 {
+					assert.Greater(t, e.ID, list.Events[i-1].ID, "oldest first")
+				}
+			}
+			assert.Len(t, seen, n/2)
+
+			// Without after_id: the newest, oldest first; with it: paging.
+			newest := getList(t, s, "/events?limit=3")
+			require.Len(t, newest.Events, 3)
+			assert.Equal(t, int64(n), newest.LastID)
+			assert.Equal(t, int64(n-2), newest.Events[0].ID)
+			page := getList(t, s, "/events?after_id=10&limit=5")
+			require.Len(t, page.Events, 5)
+			assert.Equal(t, int64(11), page.Events[0].ID)
+			assert.Equal(t, int64(15), page.LastID)
+			empty := getList(t, s, fmt.Sprintf("/events?after_id=%d", n))
+			assert.Empty(t, empty.Events)
+			assert.Equal(t, int64(n), empty.LastID)
+		})
+	}
+}
+
+func getList(t *testing.T, s *Server, target string) EventList {
+	t.Helper()
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	var list EventList
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &list))
+	return list
+}
+
+func TestGetEventRaw(t *testing.T) {
+	s := openTest(t, Config{})
+	body := `{"session":"a",  "seq":7}`
+	require.Equal(t, http.StatusOK, post(t, fakeVendor(s, false), body).Code)
+
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/events/1", nil))
+	require.Equal(t, http.StatusOK, w.Code)
+	var e Event
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e))
+	require.NotNil(t, e.Raw)
+	assert.Equal(t, body, *e.Raw, "raw body byte for byte")
+	assert.JSONEq(t, `{"session":"a","seq":7}`, string(e.Event))
+
+	for target, status := range map[string]int{
+		"/events/2":           http.StatusNotFound,
+		"/events/x":           http.StatusBadRequest,
+		"/events?limit=0":     http.StatusBadRequest,
+		"/events?after_id=-1": http.StatusBadRequest,
+	} {
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+		assert.Equal(t, status, w.Code, target)
+	}
+}
+
+func TestDuplicateStoredOnce(t *testing.T) {
+	s := openTest(t, Config{})
+	h := fakeVendor(s, true)
+	assert.Equal(t, "1 false", post(t, h, `{"session":"a","seq":0}`).Body.String())
+	assert.Equal(t, "2 false", post(t, h, `{"session":"a","seq":1}`).Body.String())
+	assert.Equal(t, "1 true", post(t, h, `{"session":"a","seq":0}`).Body.String())
+	assert.Len(t, getList(t, s, "/events").Events, 2)
+}
+
+func TestGeneratedKeysPersist(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.db")
+	s1, err := Open(context.Background(), Config{DBPath: path, SignageAPIKeys: []string{"mine", "old"}})
+	require.NoError(t, err)
+	k1 := s1.Keys()
+	require.NoError(t, s1.Close())
+	assert.Equal(t, []string{"mine", "old"}, k1.Signage)
+	assert.Equal(t, []string{"sleep", "wms"}, k1.Generated)
+	require.Len(t, k1.Sleep, 1)
+	require.Len(t, k1.WMS, 1)
+	assert.NotEqual(t, k1.Sleep[0], k1.WMS[0])
+
+	s2, err := Open(context.Background(), Config{DBPath: path})
+	require.NoError(t, err)
+	defer s2.Close()
+	k2 := s2.Keys()
+	assert.Equal(t, k1.Sleep, k2.Sleep, "a generated key survives a restart")
+	assert.Equal(t, k1.WMS, k2.WMS)
+	assert.Equal(t, []string{"sleep", "signage", "wms"}, k2.Generated)
+
+	var banner strings.Builder
+	s2.PrintBanner(&banner, "http://127.0.0.1:8080")
+	assert.Contains(t, banner.String(), k2.Sleep[0])
+	assert.Contains(t, banner.String(), "curl http://127.0.0.1:8080/events")
+}
+
+func TestClosedServerFailsWrites(t *testing.T) {
+	s := openTest(t, Config{})
+	h := fakeVendor(s, false)
+	require.NoError(t, s.Close())
+	assert.Equal(t, http.StatusInternalServerError, post(t, h, `{"session":"a","seq":0}`).Code)
+}
