@@ -124,7 +124,7 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 		"SELECT id, vendor, kind, session, received_at, verdict, event, raw FROM events WHERE id = ?", id).
 		Scan(&e.ID, &e.Vendor, &e.Kind, &e.Session, &e.ReceivedAt, &e.Verdict, &ev, &raw)
 	if errors.Is(err, sql.ErrNoRows) {
-		httpx.WriteError(w, http.StatusNotFound, "no event " + strconv.FormatInt(id, 10))
+		httpx.WriteError(w, http.StatusNotFound, "no event "+strconv.FormatInt(id, 10))
 		return
 	}
 	if err != nil {
