@@ -1,0 +1,76 @@
+package wms
+
+import "unicode/utf8"
+
+// NodeASCII returns body as the vendor's sample code feeds it to the MAC:
+// Node's requestBody.toString() decodes it as UTF-8 (each maximal invalid
+// subsequence becoming U+FFFD, as the WHATWG decoder does), and
+// hmac.update(s, 'ascii') then keeps the low byte of each UTF-16 code unit.
+// So "é" (U+00E9) gives 0xE9, "€" (U+20AC) gives 0xAC, an emoji gives the
+// low bytes of its two surrogates, and an invalid byte gives 0xFD. For an
+// ASCII body the result equals body (and NodeASCII returns body itself).
+func NodeASCII(body []byte) []byte {
+	i := 0
+	for i < len(body) && body[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(body) {
+		return body
+	}
+	out := make([]byte, i, len(body))
+	copy(out, body[:i])
+	for i < len(body) {
+		c := body[i]
+		if c < utf8.RuneSelf {
+			out = append(out, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(body[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			out = append(out, 0xFD) // U+FFFD
+			i += invalidLen(body[i:])
+		case r >= 0x10000:
+			r -= 0x10000
+			out = append(out, byte(0xD800+r>>10), byte(0xDC00+r&0x3FF))
+			i += size
+		default:
+			out = append(out, byte(r))
+			i += size
+		}
+	}
+	return out
+}
+
+// invalidLen returns the length of the maximal subpart of an ill-formed
+// UTF-8 sequence at the start of b: the bytes a WHATWG decoder replaces with
+// one U+FFFD. b starts with an invalid or incomplete sequence.
+func invalidLen(b []byte) int {
+	var need int
+	lo, hi := byte(0x80), byte(0xBF)
+	switch c := b[0]; {
+	case c >= 0xC2 && c <= 0xDF:
+		need = 1
+	case c == 0xE0:
+		need, lo = 2, 0xA0
+	case c == 0xED:
+		need, hi = 2, 0x9F
+	case c >= 0xE1 && c <= 0xEF:
+		need = 2
+	case c == 0xF0:
+		need, lo = 3, 0x90
+	case c == 0xF4:
+		need, hi = 3, 0x8F
+	case c >= 0xF1 && c <= 0xF3:
+		need = 3
+	default:
+		return 1
+	}
+	n := 1
+	for n <= need && n < len(b) && b[n] >= lo && b[n] <= hi {
+		n++
+		lo, hi = 0x80, 0xBF
+	}
+	return n
+}

@@ -1,0 +1,182 @@
+package wms_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/wms"
+)
+
+// orders tracks seqs of one session and returns the order of each.
+func orders(tr *wms.Tracker, id string, seqs ...int64) []wms.Order {
+	out := make([]wms.Order, len(seqs))
+	for i, s := range seqs {
+		out[i] = tr.Track(id, s).Order
+	}
+	return out
+}
+
+func TestTrackerInOrder(t *testing.T) {
+	tr := wms.NewTracker()
+	assert.Equal(t, []wms.Order{wms.InOrder, wms.InOrder, wms.InOrder}, orders(tr, "a", 0, 1, 2))
+	v := tr.Track("a", 3)
+	assert.Equal(t, wms.Verdict{Order: wms.InOrder, Sequence: 3, Expected: 3}, v)
+}
+
+func TestTrackerDuplicate(t *testing.T) {
+	tr := wms.NewTracker()
+	assert.Equal(t, []wms.Order{wms.InOrder, wms.Duplicate, wms.InOrder, wms.Duplicate, wms.Duplicate},
+		orders(tr, "a", 0, 0, 1, 0, 1))
+}
+
+func TestTrackerGap(t *testing.T) {
+	tr := wms.NewTracker()
+	orders(tr, "a", 0, 1)
+	v := tr.Track("a", 5)
+	assert.Equal(t, wms.Gap, v.Order)
+	assert.Equal(t, int64(2), v.Expected)
+	assert.Equal(t, wms.Range{First: 2, Count: 3}, v.Missing)
+	assert.Equal(t, []int64{2, 3, 4}, v.Missing.Numbers(10))
+	assert.Equal(t, []int64{2, 3}, v.Missing.Numbers(2))
+	assert.Equal(t, int64(4), v.Missing.Last())
+	assert.Equal(t, wms.InOrder, tr.Track("a", 6).Order)
+
+	// A session first seen past 0 is missing the numbers from 0.
+	v = tr.Track("b", 2)
+	assert.Equal(t, wms.Gap, v.Order)
+	assert.Equal(t, []int64{0, 1}, v.Missing.Numbers(10))
+	// A huge jump stays cheap.
+	v = tr.Track("c", 1<<62)
+	assert.Equal(t, int64(1<<62), v.Missing.Count)
+	assert.Len(t, v.Missing.Numbers(3), 3)
+}
+
+func TestTrackerReordering(t *testing.T) {
+	tr := wms.NewTracker()
+	// 0, 3, 1, 2, 2, 4: 3 opens a gap of 1 and 2, which then arrive late once.
+	assert.Equal(t,
+		[]wms.Order{wms.InOrder, wms.Gap, wms.Late, wms.Late, wms.Duplicate, wms.InOrder, wms.Duplicate, wms.Duplicate},
+		orders(tr, "a", 0, 3, 1, 2, 2, 4, 1, 3))
+	// Filling the middle of a gap splits it.
+	tr = wms.NewTracker()
+	assert.Equal(t,
+		[]wms.Order{wms.Gap, wms.Late, wms.Late, wms.Late, wms.Duplicate, wms.Late, wms.Duplicate},
+		orders(tr, "b", 5, 2, 0, 4, 2, 1, 1))
+	assert.Equal(t, []wms.Order{wms.Late, wms.InOrder}, orders(tr, "b", 3, 6))
+}
+
+func TestTrackerSessionsAreIndependent(t *testing.T) {
+	tr := wms.NewTracker()
+	assert.Equal(t, []wms.Order{wms.InOrder, wms.InOrder}, orders(tr, "a", 0, 1))
+	assert.Equal(t, []wms.Order{wms.InOrder, wms.InOrder}, orders(tr, "b", 0, 1))
+	assert.Equal(t, 2, tr.Len())
+}
+
+func TestTrackerRelease(t *testing.T) {
+	tr := wms.NewTracker()
+	orders(tr, "a", 0, 1)
+	tr.Release("a", 1) // the handler's function failed on 1
+	assert.Equal(t, wms.InOrder, tr.Track("a", 1).Order, "the retry is processed")
+
+	orders(tr, "a", 2, 3)
+	tr.Release("a", 2) // an older one failed while 3 went through
+	assert.Equal(t, []wms.Order{wms.Late, wms.Duplicate}, orders(tr, "a", 2, 2))
+
+	// A released gap-opener re-reports its gap on retry.
+	tr.Track("a", 7)
+	tr.Release("a", 7)
+	v := tr.Track("a", 7)
+	assert.Equal(t, wms.Gap, v.Order)
+	assert.Equal(t, []int64{4, 5, 6}, v.Missing.Numbers(10))
+
+	tr.Release("a", 100)    // never seen: no effect
+	tr.Release("nobody", 0) // unknown session: no effect
+	assert.Equal(t, wms.InOrder, tr.Track("a", 8).Order)
+}
+
+func TestTrackerIdleExpiry(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tr := wms.NewTracker(wms.WithIdleTimeout(time.Minute), wms.WithClock(func() time.Time { return now }))
+	orders(tr, "a", 0, 1)
+	now = now.Add(30 * time.Second)
+	orders(tr, "b", 0)
+	now = now.Add(45 * time.Second) // a idle 75s, b idle 45s
+	assert.Equal(t, 1, tr.Len())
+	// a was forgotten: its retry of 1 is not recognised as a duplicate.
+	v := tr.Track("a", 1)
+	assert.Equal(t, wms.Gap, v.Order)
+	assert.Equal(t, wms.Duplicate, tr.Track("b", 0).Order)
+}
+
+func TestTrackerMaxSessions(t *testing.T) {
+	tr := wms.NewTracker(wms.WithMaxSessions(2))
+	orders(tr, "a", 0)
+	orders(tr, "b", 0)
+	orders(tr, "a", 1) // a is now the most recent
+	orders(tr, "c", 0) // evicts b
+	assert.Equal(t, 2, tr.Len())
+	assert.Equal(t, wms.Duplicate, tr.Track("a", 1).Order)
+	assert.Equal(t, wms.InOrder, tr.Track("b", 0).Order, "b was forgotten")
+}
+
+func TestTrackerBoundedHoles(t *testing.T) {
+	tr := wms.NewTracker()
+	// 1000 gaps of one number each: more than a session remembers.
+	for i := int64(0); i < 1000; i++ {
+		require.Equal(t, wms.Gap, tr.Track("a", 2*i+1).Order)
+	}
+	// Every even number is missing; the oldest holes were trimmed, and a
+	// trimmed number is reported late, never as a duplicate.
+	for i := int64(0); i < 1000; i++ {
+		assert.Equal(t, wms.Late, tr.Track("a", 2*i).Order, "seq %d", 2*i)
+	}
+	assert.Equal(t, wms.Duplicate, tr.Track("a", 1997).Order)
+	assert.Equal(t, wms.Duplicate, tr.Track("a", 1998).Order)
+}
+
+func TestTrackerConcurrent(t *testing.T) {
+	tr := wms.NewTracker(wms.WithMaxSessions(50))
+	const sessions, events = 8, 200
+	var wg sync.WaitGroup
+	counts := make([]map[wms.Order]int, sessions)
+	for s := range sessions {
+		counts[s] = map[wms.Order]int{}
+		// Two goroutines deliver every event of a session once each, as a
+		// sender and its retry would.
+		var mu sync.Mutex
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id := fmt.Sprint("s", s)
+				for i := range int64(events) {
+					o := tr.Track(id, i).Order
+					mu.Lock()
+					counts[s][o]++
+					mu.Unlock()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	for s := range sessions {
+		// Each number is first seen once (in order, gap or late) and seen
+		// again once (duplicate), whatever the interleaving.
+		assert.Equal(t, events, counts[s][wms.Duplicate], "session %d: %v", s, counts[s])
+		assert.Equal(t, events, counts[s][wms.InOrder]+counts[s][wms.Gap]+counts[s][wms.Late], "session %d", s)
+	}
+	assert.Equal(t, sessions, tr.Len())
+}
+
+func TestOrderString(t *testing.T) {
+	assert.Equal(t, "in order", wms.InOrder.String())
+	assert.Equal(t, "duplicate", wms.Duplicate.String())
+	assert.Equal(t, "gap", wms.Gap.String())
+	assert.Equal(t, "late", wms.Late.String())
+	assert.Equal(t, "Order(0)", wms.Order(0).String())
+}
