@@ -1,0 +1,271 @@
+package signage
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Action is what the signage server does when a trigger arrives.
+type Action int
+
+// The actions of the vendor's action table.
+const (
+	ActionLoadURL           Action = iota + 1 // load a web page on the target
+	ActionEnableEmergency                     // switch emergency mode on
+	ActionDisableEmergency                    // switch emergency mode off
+	ActionRefreshDatasource                   // reload a datasource
+	ActionPauseLoop                           // pause the content loop
+	ActionResumeLoop                          // resume the content loop
+	ActionSendSensorData                      // forward the trigger's sensor data
+	ActionRefreshContent                      // reload the content
+	ActionRestartDevice                       // restart the device
+	ActionAssignContent                       // assign a content to the target
+	ActionPreviewContent                      // preview a content on the target
+	ActionShowToast                           // show a toast message
+	ActionSnooze                              // put the target to sleep
+	ActionWakeUp                              // wake the target up
+)
+
+var actionNames = [...]string{
+	ActionLoadURL:           "load-url",
+	ActionEnableEmergency:   "enable-emergency",
+	ActionDisableEmergency:  "disable-emergency",
+	ActionRefreshDatasource: "refresh-datasource",
+	ActionPauseLoop:         "pause-loop",
+	ActionResumeLoop:        "resume-loop",
+	ActionSendSensorData:    "send-sensor-data",
+	ActionRefreshContent:    "refresh-content",
+	ActionRestartDevice:     "restart-device",
+	ActionAssignContent:     "assign-content",
+	ActionPreviewContent:    "preview-content",
+	ActionShowToast:         "show-toast",
+	ActionSnooze:            "snooze",
+	ActionWakeUp:            "wake-up",
+}
+
+// String returns the action's name ("load-url"), or "Action(N)" for a value
+// that is not an action.
+func (a Action) String() string {
+	if a.valid() {
+		return actionNames[a]
+	}
+	return "Action(" + strconv.Itoa(int(a)) + ")"
+}
+
+func (a Action) valid() bool { return a > 0 && int(a) < len(actionNames) }
+
+// ParseAction returns the action named s, as String writes it.
+func ParseAction(s string) (Action, error) {
+	for a := ActionLoadURL; a.valid(); a++ {
+		if actionNames[a] == s {
+			return a, nil
+		}
+	}
+	return 0, fmt.Errorf("signage: unknown action %q", s)
+}
+
+// MarshalText writes the action's name, so actions read well in JSON.
+func (a Action) MarshalText() ([]byte, error) {
+	if !a.valid() {
+		return nil, fmt.Errorf("signage: invalid action %d", int(a))
+	}
+	return []byte(actionNames[a]), nil
+}
+
+// UnmarshalText reads an action's name.
+func (a *Action) UnmarshalText(b []byte) error {
+	v, err := ParseAction(string(b))
+	if err != nil {
+		return err
+	}
+	*a = v
+	return nil
+}
+
+// TargetKind says which devices an action reaches.
+type TargetKind int
+
+// The targets of the vendor's action table.
+const (
+	TargetAll    TargetKind = iota + 1 // every device
+	TargetDevice                       // one device, by id
+	TargetGroup                        // a device group, by id
+	TargetTag                          // the devices with a tag
+)
+
+var targetNames = [...]string{
+	TargetAll:    "all",
+	TargetDevice: "device",
+	TargetGroup:  "group",
+	TargetTag:    "tag",
+}
+
+// String returns the kind's name ("device"), or "TargetKind(N)" for a value
+// that is not a kind.
+func (k TargetKind) String() string {
+	if k.valid() {
+		return targetNames[k]
+	}
+	return "TargetKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+func (k TargetKind) valid() bool { return k > 0 && int(k) < len(targetNames) }
+
+// ParseTargetKind returns the kind named s, as String writes it.
+func ParseTargetKind(s string) (TargetKind, error) {
+	for k := TargetAll; k.valid(); k++ {
+		if targetNames[k] == s {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("signage: unknown target kind %q", s)
+}
+
+// MarshalText writes the kind's name.
+func (k TargetKind) MarshalText() ([]byte, error) {
+	if !k.valid() {
+		return nil, fmt.Errorf("signage: invalid target kind %d", int(k))
+	}
+	return []byte(targetNames[k]), nil
+}
+
+// UnmarshalText reads a kind's name.
+func (k *TargetKind) UnmarshalText(b []byte) error {
+	v, err := ParseTargetKind(string(b))
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
+}
+
+// Target is the devices an action reaches.
+type Target struct {
+	Kind TargetKind `json:"kind"`
+	// ID is the device id, the group id or the tag; empty for TargetAll.
+	ID string `json:"id,omitempty"`
+}
+
+// AllDevices returns the target of every device.
+func AllDevices() Target { return Target{Kind: TargetAll} }
+
+// Device returns the target of the device with id.
+func Device(id string) Target { return Target{Kind: TargetDevice, ID: id} }
+
+// Group returns the target of the device group with id.
+func Group(id string) Target { return Target{Kind: TargetGroup, ID: id} }
+
+// Tag returns the target of the devices tagged tag.
+func Tag(tag string) Target { return Target{Kind: TargetTag, ID: tag} }
+
+// String returns "all" or the kind and id ("device:lobby-1").
+func (t Target) String() string {
+	if t.Kind == TargetAll {
+		return t.Kind.String()
+	}
+	return t.Kind.String() + ":" + t.ID
+}
+
+// Rule is one row of an action table: what to do, where, and the parameters
+// the action needs.
+type Rule struct {
+	Action Action `json:"action"`
+	Target Target `json:"target"`
+	// URL is the page ActionLoadURL loads (absolute http or https).
+	URL string `json:"url,omitempty"`
+	// ContentID is the content ActionAssignContent and ActionPreviewContent
+	// show.
+	ContentID string `json:"content_id,omitempty"`
+	// Message is the text ActionShowToast shows.
+	Message string `json:"message,omitempty"`
+	// Duration is how long ActionShowToast shows its message or
+	// ActionSnooze sleeps; zero leaves it to the device (for a snooze: until
+	// ActionWakeUp).
+	Duration time.Duration `json:"duration,omitempty"`
+}
+
+// Validate reports whether the rule can be carried out: a known action and
+// target, an id for every target but TargetAll, and the parameter its action
+// needs.
+func (r Rule) Validate() error {
+	if !r.Action.valid() {
+		return fmt.Errorf("signage: invalid action %d", int(r.Action))
+	}
+	switch {
+	case !r.Target.Kind.valid():
+		return fmt.Errorf("signage: %v: invalid target kind %d", r.Action, int(r.Target.Kind))
+	case r.Target.Kind == TargetAll && r.Target.ID != "":
+		return fmt.Errorf("signage: %v: target all takes no id", r.Action)
+	case r.Target.Kind != TargetAll && r.Target.ID == "":
+		return fmt.Errorf("signage: %v: target %v needs an id", r.Action, r.Target.Kind)
+	case r.Duration < 0:
+		return fmt.Errorf("signage: %v: negative duration", r.Action)
+	}
+	switch r.Action {
+	case ActionLoadURL:
+		u, err := url.Parse(r.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("signage: %v: url must be an absolute http or https URL", r.Action)
+		}
+	case ActionAssignContent, ActionPreviewContent:
+		if r.ContentID == "" {
+			return fmt.Errorf("signage: %v: needs a content id", r.Action)
+		}
+	case ActionShowToast:
+		if r.Message == "" {
+			return fmt.Errorf("signage: %v: needs a message", r.Action)
+		}
+	}
+	return nil
+}
+
+// Command is a trigger resolved through an action table: the rule of its
+// event id, and the sensor data it brought.
+type Command struct {
+	EventID string `json:"event_id"`
+	Rule
+	// Sensor is the trigger's sensor data; never nil for
+	// ActionSendSensorData.
+	Sensor *SensorData `json:"sensor_data,omitempty"`
+}
+
+// ErrNoSensorData reports a trigger for an ActionSendSensorData rule that
+// carries no sensor_data.
+var ErrNoSensorData = errors.New("signage: event sends sensor data but the trigger has none")
+
+// Actions is an action table: the rule of each event id, as configured on
+// the vendor's server.
+type Actions map[string]Rule
+
+// Validate reports the first invalid rule (in no set order), naming its
+// event id.
+func (a Actions) Validate() error {
+	for id, r := range a {
+		if id == "" {
+			return errors.New("signage: action table has an empty event id")
+		}
+		if err := r.Validate(); err != nil {
+			return fmt.Errorf("signage: event %q: %s", id, strings.TrimPrefix(err.Error(), "signage: "))
+		}
+	}
+	return nil
+}
+
+// Resolve returns the command trigger t starts: its event id's rule and its
+// sensor data. An event id not in the table is an error matching
+// ErrUnknownEvent; an ActionSendSensorData rule without sensor data is
+// ErrNoSensorData.
+func (a Actions) Resolve(t Trigger) (Command, error) {
+	r, ok := a[t.EventID]
+	if !ok {
+		return Command{}, fmt.Errorf("%w %q", ErrUnknownEvent, t.EventID)
+	}
+	if r.Action == ActionSendSensorData && t.Sensor == nil {
+		return Command{}, ErrNoSensorData
+	}
+	return Command{EventID: t.EventID, Rule: r, Sensor: t.Sensor}, nil
+}

@@ -1,0 +1,119 @@
+package signage_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/internal/golden"
+	"github.com/vendorhooks/vendorhooks/signage"
+	"github.com/vendorhooks/vendorhooks/signage/signagetest"
+)
+
+// dir holds the golden requests, in the format of signagetest.ParseRequest.
+const dir = "../testdata/signage"
+
+// Keys the golden requests are checked against.
+var testKeys = []string{"test-key", "rotated-key"}
+
+// testActions is the action table of the golden cases named action-*.
+var testActions = signage.Actions{
+	"show-menu":        {Action: signage.ActionLoadURL, Target: signage.Group("lobby"), URL: "https://example.com/menu"},
+	"sensor-temp":      {Action: signage.ActionSendSensorData, Target: signage.Tag("hall")},
+	"toast-fire-drill": {Action: signage.ActionShowToast, Target: signage.AllDevices(), Message: "Fire drill at 10:00", Duration: 30e9},
+}
+
+// serveGolden runs one golden request through NewHandler (with testActions
+// when the case name starts with "action-"). It returns what reached the
+// user's function, or, for any other answer, an error "STATUS BODY".
+func serveGolden(name string, data []byte) (any, error) {
+	r, err := signagetest.ParseRequest(data)
+	if err != nil {
+		return nil, err
+	}
+	var got any
+	var h http.Handler
+	if strings.HasPrefix(name, "action-") {
+		h = signage.NewHandler(nil, signage.WithKeys(testKeys...), signage.WithActions(testActions,
+			func(_ context.Context, c signage.Command) error { got = c; return nil }))
+	} else {
+		h = signage.NewHandler(func(_ context.Context, t signage.Trigger) error { got = t; return nil },
+			signage.WithKeys(testKeys...))
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	body := strings.TrimSuffix(w.Body.String(), "\n")
+	if w.Code != http.StatusOK {
+		if got != nil {
+			return nil, fmt.Errorf("answered %d after calling the function", w.Code)
+		}
+		return nil, fmt.Errorf("%d %s", w.Code, body)
+	}
+	if body != `{"message":"success"}` || got == nil {
+		return nil, fmt.Errorf("200 with body %s, function called: %v", body, got != nil)
+	}
+	return got, nil
+}
+
+func TestGolden(t *testing.T) {
+	golden.Run(t, dir, func(c golden.Case) (any, error) { return serveGolden(c.Name, c.Data) })
+}
+
+// FuzzDecode feeds each input to DecodeBody and DecodePayload, and, as a
+// request, to the handler. Nothing may panic; what a decoder accepts must
+// re-encode and decode equal, in both forms.
+func FuzzDecode(f *testing.F) {
+	golden.Seed(f, dir)
+	for _, c := range golden.Cases(f, dir) {
+		r, err := signagetest.ParseRequest(c.Data)
+		require.NoError(f, err)
+		if r.Method == http.MethodPost {
+			var b bytes.Buffer
+			_, _ = b.ReadFrom(r.Body)
+			f.Add(b.Bytes())
+		}
+		if p := r.URL.Query().Get(signage.QueryPayload); p != "" {
+			f.Add([]byte(p))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if tr, err := signage.DecodeBody(data); err == nil {
+			checkRoundTrip(t, tr)
+		}
+		if tr, err := signage.DecodePayload(string(data)); err == nil {
+			checkRoundTrip(t, tr)
+		}
+		_, err := serveGolden("fuzz", data)
+		if err != nil && strings.HasPrefix(err.Error(), "answered") || err != nil && strings.HasPrefix(err.Error(), "200") {
+			t.Fatal(err)
+		}
+	})
+}
+
+// checkRoundTrip checks that an accepted trigger survives a POST body and a
+// GET payload unchanged.
+func checkRoundTrip(t *testing.T, tr signage.Trigger) {
+	t.Helper()
+	require.NotEmpty(t, tr.EventID)
+	body, err := json.Marshal(tr)
+	require.NoError(t, err)
+	again, err := signage.DecodeBody(body)
+	require.NoError(t, err, "body %s", body)
+	if diff := cmp.Diff(tr, again); diff != "" {
+		t.Fatalf("body round trip (-first +again):\n%s", diff)
+	}
+	r := signagetest.NewGetRequest("k", tr)
+	again, err = signage.DecodeQuery(r.URL.Query())
+	require.NoError(t, err)
+	if diff := cmp.Diff(tr, again); diff != "" {
+		t.Fatalf("payload round trip (-first +again):\n%s", diff)
+	}
+}

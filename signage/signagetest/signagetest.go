@@ -1,0 +1,190 @@
+// Package signagetest provides a fake signage server and request builders
+// for tests of code that sends or receives signage triggers.
+package signagetest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+
+	"github.com/vendorhooks/vendorhooks/signage"
+)
+
+// Key is the API key a Server accepts when NewServer is given none.
+const Key = "signagetest-key"
+
+// LegacySensorBody is a POST body as older senders write it: sensor_data is
+// a string holding a JavaScript object literal.
+const LegacySensorBody = `{"event_id": "sensor-temp", "sensor_data": "{id: 's1', event: 'temperature', value: '42'}"}`
+
+// EmergencyTrigger returns a trigger without sensor data.
+func EmergencyTrigger() signage.Trigger {
+	return signage.Trigger{EventID: "emergency-on"}
+}
+
+// SensorTrigger returns a trigger with sensor data.
+func SensorTrigger() signage.Trigger {
+	return signage.Trigger{EventID: "sensor-temp", Sensor: &signage.SensorData{ID: "s1", Event: "temperature", Value: "42"}}
+}
+
+// Server is a fake signage server: an httptest.Server that accepts triggers
+// at /public-api/integration/webhooks with signage.NewHandler, records every
+// accepted one, and answers 404 on any other path. Close it when done.
+type Server struct {
+	*httptest.Server
+	key string
+
+	mu       sync.Mutex
+	triggers []signage.Trigger
+	failures []int
+}
+
+// NewServer starts a fake server accepting keys, or Key when none is given.
+func NewServer(keys ...string) *Server {
+	if len(keys) == 0 {
+		keys = []string{Key}
+	}
+	s := &Server{key: keys[0]}
+	h := signage.NewHandler(s.record, signage.WithKeys(keys...))
+	mux := http.NewServeMux()
+	mux.HandleFunc(signage.Path, func(w http.ResponseWriter, r *http.Request) {
+		if status, ok := s.nextFailure(); ok {
+			writeError(w, status, "signagetest: injected failure")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "signagetest: no endpoint at "+r.URL.Path)
+	})
+	s.Server = httptest.NewServer(mux)
+	return s
+}
+
+// writeError answers the vendor's error body.
+func writeError(w http.ResponseWriter, status int, reason string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	b, _ := json.Marshal(map[string]string{"message": "Error", "error": reason})
+	_, _ = w.Write(b)
+}
+
+func (s *Server) record(_ context.Context, t signage.Trigger) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.triggers = append(s.triggers, t)
+	return nil
+}
+
+func (s *Server) nextFailure() (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.failures) == 0 {
+		return 0, false
+	}
+	status := s.failures[0]
+	s.failures = s.failures[1:]
+	return status, true
+}
+
+// Triggers returns a copy of the triggers accepted so far, in arrival order.
+func (s *Server) Triggers() []signage.Trigger {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]signage.Trigger(nil), s.triggers...)
+}
+
+// FailNext makes the server answer the next len(statuses) requests to the
+// endpoint with these statuses and {"message":"Error"}, without looking at
+// or recording them; it is how tests reach a client's error and retry paths.
+func (s *Server) FailNext(statuses ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures = append(s.failures, statuses...)
+}
+
+// NewClient returns a client of the server with its first key and the
+// server's own *http.Client.
+func (s *Server) NewClient() *signage.Client {
+	return &signage.Client{BaseURL: s.URL, APIKey: s.key, HTTPClient: s.Client()}
+}
+
+// NewPostRequest returns a POST request carrying t, as a Client sends it,
+// for passing to a handler's ServeHTTP (like httptest.NewRequest).
+func NewPostRequest(key string, t signage.Trigger) *http.Request {
+	body, err := json.Marshal(t)
+	if err != nil {
+		panic("signagetest: " + err.Error())
+	}
+	r := httptest.NewRequest(http.MethodPost, signage.Path, bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set(signage.HeaderAPIKey, key)
+	return r
+}
+
+// NewGetRequest returns a GET request carrying t in the payload parameter,
+// as Client.TriggerURL builds it. It panics when key or t.EventID is empty.
+func NewGetRequest(key string, t signage.Trigger) *http.Request {
+	c := &signage.Client{BaseURL: "http://example.com", APIKey: key}
+	u, err := c.TriggerURL(t)
+	if err != nil {
+		panic("signagetest: " + err.Error())
+	}
+	return httptest.NewRequest(http.MethodGet, u, nil)
+}
+
+// NewLegacyGetRequest returns a GET request in the older eventId form, as
+// Client.LegacyTriggerURL builds it. It panics when key or eventID is empty.
+func NewLegacyGetRequest(key, eventID string) *http.Request {
+	c := &signage.Client{BaseURL: "http://example.com", APIKey: key}
+	u, err := c.LegacyTriggerURL(eventID)
+	if err != nil {
+		panic("signagetest: " + err.Error())
+	}
+	return httptest.NewRequest(http.MethodGet, u, nil)
+}
+
+// ParseRequest reads a request kept in a file, in this plain format:
+//
+//	METHOD [TARGET]
+//	Header-Name: value
+//	...
+//	(empty line)
+//	body, verbatim to the end of the data
+//
+// TARGET is the path and query; it defaults to /public-api/integration/webhooks,
+// and a TARGET starting with '?' is that path with this query. Header lines
+// and the body are optional; without an empty line there is no body. The
+// testdata/signage/*.in files of this module are in this format.
+func ParseRequest(data []byte) (*http.Request, error) {
+	head, body, _ := bytes.Cut(data, []byte("\n\n"))
+	lines := strings.Split(strings.TrimSuffix(string(head), "\n"), "\n")
+	method, target, _ := strings.Cut(strings.TrimSuffix(lines[0], "\r"), " ")
+	if method == "" {
+		return nil, errors.New("signagetest: request has no method")
+	}
+	switch {
+	case target == "":
+		target = signage.Path
+	case strings.HasPrefix(target, "?"):
+		target = signage.Path + target
+	}
+	r, err := http.NewRequest(method, "http://example.com"+target, bytes.NewReader(body))
+	if err != nil {
+		return nil, errors.New("signagetest: " + err.Error())
+	}
+	for _, line := range lines[1:] {
+		name, value, ok := strings.Cut(strings.TrimSuffix(line, "\r"), ":")
+		if !ok {
+			return nil, errors.New("signagetest: header line without a colon: " + line)
+		}
+		r.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	}
+	r.RequestURI = target
+	return r, nil
+}
