@@ -1,0 +1,469 @@
+package sleep
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// ErrMalformed is matched (with errors.Is) by every error Decode returns.
+var ErrMalformed = errors.New("sleep: malformed callback")
+
+// DecodeError is the error Decode returns. Its message names the JSON path
+// of the offending field as sent ("data.stat.sleep_latency: want integer
+// seconds, got string") and is built only from the body's own content.
+type DecodeError struct {
+	// Path is the dotted path of the offending field, such as
+	// "callback_data.sleep_data.session.start_time"; empty when the body as
+	// a whole is at fault. Array indexes are not part of it.
+	Path string
+	// Msg says what is wrong.
+	Msg string
+	// Err is the underlying error, if any (*json.SyntaxError,
+	// *json.UnmarshalTypeError, *time.ParseError).
+	Err error
+}
+
+func (e *DecodeError) Error() string {
+	if e.Path == "" {
+		return "sleep: " + e.Msg
+	}
+	return "sleep: " + e.Path + ": " + e.Msg
+}
+
+// Unwrap returns the underlying error.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrMalformed.
+func (e *DecodeError) Is(target error) bool { return target == ErrMalformed }
+
+// Decode decodes one callback body.
+//
+// It accepts the three envelope spellings: V1 {callback_event,
+// callback_data}, V2 {callback_event, callback_version, callback_data} and
+// V3 {event, version, data}; the version is V1 when absent. Both forms of
+// INFERENCE_COMPLETE stages (stage_list, sleep_stages) and of
+// SESSION_COMPLETE (nested in sleep_data, or flattened) decode to the same
+// types.
+//
+// The body must be strict JSON (RFC 8259: no comments, no trailing commas).
+// Fields the package does not know are ignored, so that the vendor can add
+// some; a field of the wrong type, a time without a UTC offset, or a second
+// count too large for a time.Duration is an error naming the field's path.
+// An event name other than INFERENCE_COMPLETE and SESSION_COMPLETE, or a
+// version other than V1, V2 and V3, gives an *Unknown holding the body, not
+// an error. Every error is a *DecodeError and matches ErrMalformed.
+func Decode(data []byte) (Event, error) {
+	var w wireBody
+	err := json.Unmarshal(data, &w)
+	if err != nil {
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) {
+			return nil, jsonError(data, err)
+		}
+		if !isDataPath(te.Field) {
+			// The envelope itself is wrong: nothing can be trusted.
+			return nil, typeError(te)
+		}
+	}
+	env, err2 := w.envelope()
+	if err2 != nil {
+		return nil, err2
+	}
+	if !env.known() {
+		return &Unknown{Envelope: env, Raw: bytes.Clone(data)}, nil
+	}
+	if err != nil {
+		var te *json.UnmarshalTypeError
+		errors.As(err, &te)
+		return nil, typeError(te)
+	}
+	d, path, err := w.data()
+	if err != nil {
+		return nil, err
+	}
+	if env.Event == KindInferenceComplete {
+		return d.inference(env), nil
+	}
+	return d.session(env, path)
+}
+
+// known reports whether e names an event and version this package models.
+func (e *Envelope) known() bool {
+	switch e.Version {
+	case V1, V2, V3:
+	default:
+		return false
+	}
+	return e.Event == KindInferenceComplete || e.Event == KindSessionComplete
+}
+
+// wireBody is the envelope in all its spellings.
+type wireBody struct {
+	Event           string    `json:"event"`
+	CallbackEvent   string    `json:"callback_event"`
+	Version         string    `json:"version"`
+	CallbackVersion string    `json:"callback_version"`
+	Data            *wireData `json:"data"`
+	CallbackData    *wireData `json:"callback_data"`
+}
+
+func isDataPath(field string) bool {
+	return hasField(field, "data") || hasField(field, "callback_data")
+}
+
+func hasField(path, name string) bool {
+	return len(path) >= len(name) && path[:len(name)] == name &&
+		(len(path) == len(name) || path[len(name)] == '.')
+}
+
+// envelope picks the event name and version from whichever spelling came.
+func (w *wireBody) envelope() (Envelope, error) {
+	event, err := either("event", w.Event, "callback_event", w.CallbackEvent)
+	if err != nil {
+		return Envelope{}, err
+	}
+	if event == "" {
+		return Envelope{}, &DecodeError{Msg: "missing event name (event or callback_event)"}
+	}
+	version, err := either("version", w.Version, "callback_version", w.CallbackVersion)
+	if err != nil {
+		return Envelope{}, err
+	}
+	if version == "" {
+		version = string(V1)
+	}
+	return Envelope{Event: event, Version: Version(version)}, nil
+}
+
+// either returns whichever of two spellings of a field is set, and fails
+// when both are set and disagree.
+func either(name1, v1, name2, v2 string) (string, error) {
+	if v1 != "" && v2 != "" && v1 != v2 {
+		return "", &DecodeError{Msg: fmt.Sprintf("%s %q and %s %q disagree", name1, v1, name2, v2)}
+	}
+	if v1 != "" {
+		return v1, nil
+	}
+	return v2, nil
+}
+
+// data returns the data object and the name it came under.
+func (w *wireBody) data() (*wireData, string, error) {
+	switch {
+	case w.Data != nil && w.CallbackData != nil:
+		return nil, "", &DecodeError{Msg: "both data and callback_data present"}
+	case w.Data != nil:
+		return w.Data, "data", nil
+	case w.CallbackData != nil:
+		return w.CallbackData, "callback_data", nil
+	}
+	return nil, "", &DecodeError{Path: "data", Msg: "missing (data or callback_data)"}
+}
+
+// wireData is the union of every data object: INFERENCE_COMPLETE's fields,
+// V1/V2 SESSION_COMPLETE's sleep_data, and V3's flattened report. One pass
+// of encoding/json fills it whatever the event, since the event name may
+// come after the data.
+type wireData struct {
+	UserID          string         `json:"user_id"`
+	SessionID       string         `json:"session_id"`
+	SeqNum          int            `json:"seq_num"`
+	InferenceSeqNum int            `json:"inference_seq_num"`
+	StageList       []SleepStage   `json:"stage_list"`
+	SleepStages     []SleepStage   `json:"sleep_stages"`
+	BreathStages    []BreathStage  `json:"breath_stages"`
+	SnoringStages   []SnoringStage `json:"snoring_stages"`
+	OSAStageList    []OSAStage     `json:"osa_stage_list"`
+	SleepData       *wireReport    `json:"sleep_data"`
+	wireReport
+}
+
+// wireReport is Report with the fields that need checking after decoding
+// (instants, nested objects) shadowing Report's own: encoding/json fills
+// the shallower field of two with the same name.
+type wireReport struct {
+	Report
+	Session        *wireSession `json:"session"`
+	Stat           *wireStat    `json:"stat"`
+	SessionEndTime *string      `json:"session_end_time"`
+}
+
+type wireSession struct {
+	Session
+	Start         *string `json:"start_time"`
+	End           *string `json:"end_time"`
+	UnexpectedEnd *string `json:"unexpected_end_time"`
+}
+
+// wireStat decodes second counts straight into Stat's time.Duration fields
+// (as a count of seconds, scaled afterwards) and instants as strings.
+type wireStat struct {
+	Stat
+	SleepTime       *string     `json:"sleep_time"`
+	WakeTime        *string     `json:"wake_time"`
+	SleepCycles     []wireCycle `json:"sleep_cycle"`
+	SleepCycleTimes []*string   `json:"sleep_cycle_time"`
+}
+
+type wireCycle struct {
+	Order int     `json:"order"`
+	Start *string `json:"start_time"`
+	End   *string `json:"end_time"`
+}
+
+func (d *wireData) inference(env Envelope) *InferenceComplete {
+	ev := &InferenceComplete{
+		Envelope:        env,
+		UserID:          d.UserID,
+		SessionID:       d.SessionID,
+		SeqNum:          d.SeqNum,
+		InferenceSeqNum: d.InferenceSeqNum,
+		SleepStages:     d.SleepStages,
+		BreathStages:    d.BreathStages,
+		SnoringStages:   d.SnoringStages,
+		OSAStages:       d.OSAStageList,
+	}
+	if ev.SleepStages == nil {
+		ev.SleepStages = d.StageList
+	}
+	if ev.OSAStages == nil {
+		ev.OSAStages = d.Report.OSAStages
+	}
+	return ev
+}
+
+func (d *wireData) session(env Envelope, path string) (*SessionComplete, error) {
+	w := &d.wireReport
+	if d.SleepData != nil {
+		w, path = d.SleepData, path+".sleep_data"
+	}
+	r, err := w.report(path)
+	if err != nil {
+		return nil, err
+	}
+	ev := &SessionComplete{Envelope: env, UserID: d.UserID, SessionID: d.SessionID, Report: r}
+	if ev.SessionID == "" {
+		ev.SessionID = r.Session.ID
+	}
+	return ev, nil
+}
+
+func (w *wireReport) report(path string) (Report, error) {
+	r := w.Report
+	var err error
+	if r.SessionEndTime, err = optTime(w.SessionEndTime, path, "session_end_time"); err != nil {
+		return r, err
+	}
+	if w.Session != nil {
+		if r.Session, err = w.Session.session(path + ".session"); err != nil {
+			return r, err
+		}
+	}
+	if w.Stat != nil {
+		if r.Stat, err = w.Stat.stat(path + ".stat"); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+func (w *wireSession) session(path string) (Session, error) {
+	s := w.Session
+	var err error
+	if w.Start != nil {
+		if s.Start, err = parseTime(*w.Start, path, "start_time"); err != nil {
+			return s, err
+		}
+	}
+	if s.End, err = optTime(w.End, path, "end_time"); err != nil {
+		return s, err
+	}
+	if s.UnexpectedEnd, err = optTime(w.UnexpectedEnd, path, "unexpected_end_time"); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// maxSeconds is the largest second count a time.Duration holds.
+const maxSeconds = math.MaxInt64 / int64(time.Second)
+
+func (w *wireStat) stat(path string) (*Stat, error) {
+	s := w.Stat
+	var err error
+	if s.SleepTime, err = optTime(w.SleepTime, path, "sleep_time"); err != nil {
+		return nil, err
+	}
+	if s.WakeTime, err = optTime(w.WakeTime, path, "wake_time"); err != nil {
+		return nil, err
+	}
+	seconds := [...]struct {
+		name string
+		d    *time.Duration
+	}{
+		{"sleep_latency", s.SleepLatency},
+		{"wakeup_latency", s.WakeupLatency},
+		{"light_latency", s.LightLatency},
+		{"deep_latency", s.DeepLatency},
+		{"rem_latency", s.REMLatency},
+		{"time_in_bed", s.TimeInBed},
+		{"time_in_sleep_period", s.TimeInSleepPeriod},
+		{"time_in_sleep", s.TimeInSleep},
+		{"time_in_wake", s.TimeInWake},
+		{"time_in_light", s.TimeInLight},
+		{"time_in_deep", s.TimeInDeep},
+		{"time_in_rem", s.TimeInREM},
+		{"time_in_stable_breath", s.TimeInStableBreath},
+		{"time_in_unstable_breath", s.TimeInUnstableBreath},
+		{"time_in_snoring", s.TimeInSnoring},
+		{"time_in_no_snoring", s.TimeInNoSnoring},
+		{"longest_waso", s.LongestWASO},
+	}
+	for _, f := range seconds {
+		if f.d == nil {
+			continue
+		}
+		if n := int64(*f.d); n > maxSeconds || n < -maxSeconds {
+			return nil, &DecodeError{Path: path + "." + f.name, Msg: fmt.Sprintf("%d seconds is out of range", n)}
+		}
+		*f.d *= time.Second
+	}
+	if bytes.Equal(s.BreathingPattern, []byte("null")) {
+		s.BreathingPattern = nil
+	}
+	if w.SleepCycles != nil {
+		s.SleepCycles = make([]SleepCycle, len(w.SleepCycles))
+		for i, c := range w.SleepCycles {
+			p := fmt.Sprintf("%s.sleep_cycle[%d]", path, i)
+			s.SleepCycles[i].Order = c.Order
+			if s.SleepCycles[i].Start, err = reqTime(c.Start, p, "start_time"); err != nil {
+				return nil, err
+			}
+			if s.SleepCycles[i].End, err = reqTime(c.End, p, "end_time"); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if w.SleepCycleTimes != nil {
+		s.SleepCycleTimes = make([]time.Time, len(w.SleepCycleTimes))
+		for i, t := range w.SleepCycleTimes {
+			if s.SleepCycleTimes[i], err = reqTime(t, path, fmt.Sprintf("sleep_cycle_time[%d]", i)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &s, nil
+}
+
+// parseTime parses an RFC 3339 instant with a UTC offset ("Z" or ±hh:mm).
+func parseTime(s, path, name string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return t, &DecodeError{Path: path + "." + name, Msg: fmt.Sprintf("want RFC 3339 time with offset, got %q", s), Err: err}
+	}
+	return t, nil
+}
+
+// optTime parses a time the vendor may send as null.
+func optTime(s *string, path, name string) (*time.Time, error) {
+	if s == nil {
+		return nil, nil
+	}
+	t, err := parseTime(*s, path, name)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// reqTime parses a time that must not be null.
+func reqTime(s *string, path, name string) (time.Time, error) {
+	if s == nil {
+		return time.Time{}, &DecodeError{Path: path + "." + name, Msg: "want RFC 3339 time with offset, got null"}
+	}
+	return parseTime(*s, path, name)
+}
+
+// jsonError turns a syntax error into a DecodeError with a line and column.
+func jsonError(data []byte, err error) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return &DecodeError{Msg: "empty body", Err: err}
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := position(data, se.Offset)
+		hint := ""
+		if se.Offset > 0 && se.Offset <= int64(len(data)) && data[se.Offset-1] == '/' {
+			hint = " (JSON has no comments)"
+		}
+		return &DecodeError{Msg: fmt.Sprintf("invalid JSON at line %d, column %d: %v%s", line, col, se, hint), Err: err}
+	}
+	return &DecodeError{Msg: "invalid JSON: " + err.Error(), Err: err}
+}
+
+// position returns the 1-based line and column of the byte before offset,
+// where encoding/json stopped.
+func position(data []byte, offset int64) (line, col int) {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	if offset > 0 {
+		offset-- // SyntaxError.Offset counts the offending byte as read
+	}
+	before := data[:offset]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = int(offset) - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+var durationType = reflect.TypeFor[time.Duration]()
+
+// typeError rewrites an encoding/json type error as "path: want X, got Y".
+func typeError(te *json.UnmarshalTypeError) error {
+	return &DecodeError{Path: jsonPath(te.Field), Msg: "want " + want(te.Type) + ", got " + te.Value, Err: te}
+}
+
+// jsonPath drops from an encoding/json field path the Go names of the
+// embedded structs the wire types are built from, leaving the path as sent.
+func jsonPath(field string) string {
+	if !strings.ContainsAny(field, "RSw") {
+		return field
+	}
+	parts := strings.Split(field, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		switch p {
+		case "wireReport", "Report", "Session", "Stat":
+			continue
+		}
+		out = append(out, p)
+	}
+	return strings.Join(out, ".")
+}
+
+// want names what a Go type accepts in JSON.
+func want(t reflect.Type) string {
+	if t == durationType {
+		return "integer seconds"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Pointer:
+		return want(t.Elem())
+	}
+	return t.String()
+}

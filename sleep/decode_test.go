@@ -1,0 +1,177 @@
+package sleep_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/internal/golden"
+	"github.com/vendorhooks/vendorhooks/sleep"
+)
+
+const dir = "../testdata/sleep"
+
+func TestGolden(t *testing.T) {
+	golden.Run(t, dir, func(c golden.Case) (any, error) {
+		ev, err := sleep.Decode(c.Data)
+		if err != nil {
+			assert.ErrorIs(t, err, sleep.ErrMalformed)
+			var de *sleep.DecodeError
+			assert.ErrorAs(t, err, &de)
+			return nil, err
+		}
+		return ev, nil
+	})
+}
+
+func read(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, name+".in"))
+	require.NoError(t, err)
+	return b
+}
+
+func decode(t *testing.T, name string) sleep.Event {
+	t.Helper()
+	ev, err := sleep.Decode(read(t, name))
+	require.NoError(t, err)
+	return ev
+}
+
+// The same report sent in the V1, V2 and V3 spellings decodes to equal
+// values, the version apart.
+func TestVersionsDecodeEqual(t *testing.T) {
+	for _, kind := range []string{"session_complete", "inference_complete"} {
+		t.Run(kind, func(t *testing.T) {
+			v3 := decode(t, kind+"_v3")
+			for _, v := range []sleep.Version{sleep.V1, sleep.V2} {
+				ev := decode(t, kind+"_"+strings.ToLower(string(v)))
+				require.Equal(t, v, ev.Meta().Version)
+				ev.Meta().Version = sleep.V3
+				if kind == "session_complete" {
+					require.Empty(t, cmp.Diff(v3, ev), "%s differs from V3", v)
+					continue
+				}
+				// INFERENCE_COMPLETE carries different stage kinds per
+				// version; the sleep stages are the same.
+				got, want := ev.(*sleep.InferenceComplete), v3.(*sleep.InferenceComplete)
+				require.Equal(t, want.SleepStages, got.SleepStages)
+				require.Equal(t, want.UserID, got.UserID)
+				require.Equal(t, want.InferenceSeqNum, got.InferenceSeqNum)
+			}
+		})
+	}
+}
+
+func TestDecodeTypes(t *testing.T) {
+	ev := decode(t, "spec_session_complete")
+	sc, ok := ev.(*sleep.SessionComplete)
+	require.True(t, ok, "%T", ev)
+	assert.Equal(t, "SESSION_COMPLETE", sc.Kind())
+	assert.Equal(t, sleep.V3, sc.Version)
+	assert.Equal(t, "20250115025029_fvivn", sc.SessionID)
+	require.NotNil(t, sc.Stat)
+	assert.Equal(t, 15*60*1e9, float64(*sc.Stat.SleepLatency))
+	assert.Nil(t, sc.Stat.DeepLatency, "null stays nil")
+	require.NotNil(t, sc.Stat.TimeInDeep, "0 is not null")
+	assert.Zero(t, *sc.Stat.TimeInDeep)
+	assert.NotNil(t, sc.Stat.SleepCycleTimes, "[] is not null")
+	assert.Empty(t, sc.Stat.SleepCycleTimes)
+	assert.Nil(t, sc.Stat.SleepCycles)
+	assert.Nil(t, sc.Session.BreathStages)
+	assert.True(t, sc.Session.Start.Equal(sc.Stat.SleepTime.Add(-15*60e9)))
+	assert.Equal(t, []sleep.Peculiarity{sleep.NoBreathingStability}, sc.Peculiarities)
+	assert.Equal(t, sleep.StateComplete, sc.Session.State)
+
+	ic := decode(t, "inference_complete_v1").(*sleep.InferenceComplete)
+	assert.Equal(t, sleep.V1, ic.Version, "no version means V1")
+	assert.Len(t, ic.SleepStages, 40)
+	assert.Len(t, ic.OSAStages, 40)
+	assert.Nil(t, ic.BreathStages)
+
+	u := decode(t, "unknown_event").(*sleep.Unknown)
+	assert.Equal(t, "USER_DELETED", u.Kind())
+	assert.Equal(t, read(t, "unknown_event"), []byte(u.Raw))
+
+	st := decode(t, "session_stat_null").(*sleep.SessionComplete)
+	assert.Nil(t, st.Stat)
+	assert.False(t, st.Peculiarities[1].Known())
+	assert.True(t, st.Peculiarities[0].Known())
+}
+
+func TestDecodeErrorPath(t *testing.T) {
+	_, err := sleep.Decode(read(t, "malformed_v1_nested_type"))
+	var de *sleep.DecodeError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "callback_data.sleep_data.stat.waso_count", de.Path)
+	var te *json.UnmarshalTypeError
+	assert.True(t, errors.As(err, &te))
+}
+
+func TestStageStrings(t *testing.T) {
+	assert.Equal(t, "no data", sleep.StageNoData.String())
+	assert.Equal(t, "wake", sleep.StageWake.String())
+	assert.Equal(t, "light", sleep.StageLight.String())
+	assert.Equal(t, "deep", sleep.StageDeep.String())
+	assert.Equal(t, "REM", sleep.StageREM.String())
+	assert.Equal(t, "SleepStage(7)", sleep.SleepStage(7).String())
+	assert.Equal(t, "snoring", sleep.Snoring.String())
+	assert.Equal(t, "no snoring", sleep.NoSnoring.String())
+	assert.Equal(t, "SnoringStage(2)", sleep.SnoringStage(2).String())
+	assert.Equal(t, "none", sleep.OSANone.String())
+	assert.Equal(t, "apnea", sleep.OSAApnea.String())
+	assert.Equal(t, "hypopnea", sleep.OSAHypopnea.String())
+	assert.Equal(t, "OSAStage(3)", sleep.OSAStage(3).String())
+	assert.Equal(t, "stable", sleep.BreathStable.String())
+	assert.Equal(t, "unstable", sleep.BreathUnstable.String())
+	assert.Equal(t, "BreathStage(-1)", sleep.BreathStage(-1).String())
+	assert.Equal(t, "V2", sleep.V2.String())
+	assert.Equal(t, "OPEN", sleep.StateOpen.String())
+	assert.Equal(t, "NEVER_SLEPT", sleep.NeverSlept.String())
+	assert.Equal(t, "VALID", sleep.Valid.String())
+}
+
+// rawJSON compares json.RawMessage values by meaning: json.Marshal
+// compacts them, and a nil one comes back as null.
+var rawJSON = cmp.Transformer("rawJSON", func(r json.RawMessage) any {
+	var v any
+	if len(r) == 0 {
+		return nil
+	}
+	if json.Unmarshal(r, &v) != nil {
+		return string(r)
+	}
+	return v
+})
+
+func FuzzDecode(f *testing.F) {
+	golden.Seed(f, dir)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ev, err := sleep.Decode(data)
+		if err != nil {
+			if !errors.Is(err, sleep.ErrMalformed) {
+				t.Fatalf("error %v does not match ErrMalformed", err)
+			}
+			return
+		}
+		b, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatalf("accepted %q but cannot re-encode it: %v", data, err)
+		}
+		back := reflect.New(reflect.TypeOf(ev).Elem()).Interface()
+		if err := json.Unmarshal(b, back); err != nil {
+			t.Fatalf("re-encoded %s does not decode: %v", b, err)
+		}
+		if diff := cmp.Diff(ev, back, rawJSON); diff != "" {
+			t.Fatalf("round trip differs (-decoded +re-decoded):\n%s", diff)
+		}
+	})
+}

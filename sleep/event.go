@@ -1,0 +1,357 @@
+// Package sleep receives the webhook callbacks of the Asleep sleep-tracking
+// API: INFERENCE_COMPLETE (sleep stages of the last minutes, sent while a
+// session runs) and SESSION_COMPLETE (the full sleep report).
+//
+// It has three layers, each usable alone:
+//
+//   - Types: [InferenceComplete], [SessionComplete] and [Unknown] under the
+//     sealed [Event] interface, with the report's instants as [time.Time],
+//     its second counts as [time.Duration] and the fields the vendor may
+//     send as null as pointers, so that 0 and "not measured" differ.
+//   - [Decode] turns a callback body into an Event, without HTTP. It accepts
+//     the three envelope spellings Asleep has used (V1, V2 and V3).
+//   - [NewHandler] is an http.Handler that checks the method and the
+//     x-api-key header, bounds and decodes the body and calls your function.
+//
+// [NewHypnogram] turns a stage list into 30-second epochs and per-stage
+// totals, for drawing a hypnogram.
+package sleep
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// Event names, as Asleep sends them and as Kind returns them.
+const (
+	KindInferenceComplete = "INFERENCE_COMPLETE"
+	KindSessionComplete   = "SESSION_COMPLETE"
+)
+
+// Event is one decoded callback: *InferenceComplete, *SessionComplete or
+// *Unknown. The set is closed; a type switch over those three is exhaustive.
+type Event interface {
+	// Kind returns the vendor's event name, such as "SESSION_COMPLETE".
+	Kind() string
+	// Meta returns the envelope's event name, format version and the
+	// x-user-id header value.
+	Meta() *Envelope
+	isEvent()
+}
+
+// Version is the callback format version named in the envelope.
+type Version string
+
+// Known callback versions. A callback without a version is V1.
+const (
+	V1 Version = "V1" // {callback_event, callback_data}, no version field
+	V2 Version = "V2" // {callback_event, callback_version, callback_data}
+	V3 Version = "V3" // {event, version, data}
+)
+
+// String returns the version as sent ("V2").
+func (v Version) String() string { return string(v) }
+
+// Envelope is what every event carries besides its data.
+type Envelope struct {
+	// Event is the event name as sent (event or callback_event).
+	Event string `json:"event"`
+	// Version is the format version (version or callback_version); V1 when
+	// the envelope has none.
+	Version Version `json:"version"`
+	// HeaderUserID is the x-user-id request header when the event came
+	// through NewHandler, and empty after a bare Decode.
+	HeaderUserID string `json:"header_user_id,omitempty"`
+}
+
+// Kind returns the event name as sent.
+func (e *Envelope) Kind() string { return e.Event }
+
+// Meta returns e itself.
+func (e *Envelope) Meta() *Envelope { return e }
+
+// InferenceComplete reports the sleep stages of the latest analysis window
+// of a running session (the 20 minutes up to InferenceSeqNum, one value per
+// 30-second epoch). Stage lists are nil when the vendor leaves them out or
+// sends null, and empty when it sends [].
+type InferenceComplete struct {
+	Envelope
+	UserID          string `json:"user_id"`
+	SessionID       string `json:"session_id"`
+	SeqNum          int    `json:"seq_num"`           // number of the uploaded audio chunk
+	InferenceSeqNum int    `json:"inference_seq_num"` // SeqNum in 5-minute steps
+	// SleepStages comes from sleep_stages (V3) or stage_list (V1, V2).
+	SleepStages   []SleepStage   `json:"sleep_stages"`
+	BreathStages  []BreathStage  `json:"breath_stages"`  // V2, V3
+	SnoringStages []SnoringStage `json:"snoring_stages"` // V3
+	OSAStages     []OSAStage     `json:"osa_stages"`     // V1 osa_stage_list
+}
+
+// SessionComplete carries the full sleep report of a finished session,
+// whichever envelope it came in: V1 and V2 nest it under sleep_data, V3
+// sends it flattened beside user_id.
+type SessionComplete struct {
+	Envelope
+	UserID string `json:"user_id"`
+	// SessionID is the V1/V2 session_id, or Session.ID in V3.
+	SessionID string `json:"session_id"`
+	Report
+}
+
+// Unknown is an event this package does not model: a new event name, or a
+// version other than V1, V2 and V3. Raw holds the whole body as received,
+// so that nothing is lost and a newer receiver can decode it later.
+type Unknown struct {
+	Envelope
+	Raw json.RawMessage `json:"raw"`
+}
+
+func (*InferenceComplete) isEvent() {}
+func (*SessionComplete) isEvent()   {}
+func (*Unknown) isEvent()           {}
+
+// Report is Asleep's sleep report (the Get Session object).
+type Report struct {
+	Timezone         string        `json:"timezone"`
+	Peculiarities    []Peculiarity `json:"peculiarities"`
+	MissingDataRatio *float64      `json:"missing_data_ratio"`
+	Session          Session       `json:"session"`
+	// Stat is nil when the vendor sends null: while the session is in
+	// progress, too short or too defective to analyse.
+	Stat *Stat `json:"stat"`
+
+	// V1 only.
+	Validity       Validity   `json:"validity,omitempty"`
+	OSAStages      []OSAStage `json:"osa_stages"`
+	EstimatedAHI   *float64   `json:"estimated_ahi,omitempty"`
+	SessionEndTime *time.Time `json:"session_end_time,omitempty"`
+}
+
+// Session describes the recording itself.
+type Session struct {
+	ID    string       `json:"id"`
+	State SessionState `json:"state"`
+	Start time.Time    `json:"start_time"`
+	// End is nil while the session is open.
+	End *time.Time `json:"end_time"`
+	// UnexpectedEnd is set when the session ended without being closed.
+	UnexpectedEnd   *time.Time     `json:"unexpected_end_time"`
+	CreatedTimezone string         `json:"created_timezone"`
+	SleepStages     []SleepStage   `json:"sleep_stages"`
+	BreathStages    []BreathStage  `json:"breath_stages"`
+	SnoringStages   []SnoringStage `json:"snoring_stages"`
+}
+
+// Hypnogram returns the session's sleep stages as epochs from its start.
+func (s *Session) Hypnogram() Hypnogram { return NewHypnogram(s.Start, s.SleepStages) }
+
+// Stat holds the report's statistics. Every field is a pointer because the
+// vendor sends null for what it did not measure (for example light, deep
+// and REM totals under 2-stage analysis, breath figures without the breath
+// feature): nil means "not measured", a pointer to 0 means zero.
+type Stat struct {
+	SleepTime *time.Time `json:"sleep_time"` // falling asleep
+	WakeTime  *time.Time `json:"wake_time"`  // waking up
+	// SleepIndex is Asleep's sleep score.
+	SleepIndex *float64 `json:"sleep_index"`
+
+	SleepLatency  *time.Duration `json:"sleep_latency"`
+	WakeupLatency *time.Duration `json:"wakeup_latency"`
+	LightLatency  *time.Duration `json:"light_latency"`
+	DeepLatency   *time.Duration `json:"deep_latency"`
+	REMLatency    *time.Duration `json:"rem_latency"`
+
+	TimeInBed            *time.Duration `json:"time_in_bed"`
+	TimeInSleepPeriod    *time.Duration `json:"time_in_sleep_period"`
+	TimeInSleep          *time.Duration `json:"time_in_sleep"`
+	TimeInWake           *time.Duration `json:"time_in_wake"`
+	TimeInLight          *time.Duration `json:"time_in_light"`
+	TimeInDeep           *time.Duration `json:"time_in_deep"`
+	TimeInREM            *time.Duration `json:"time_in_rem"`
+	TimeInStableBreath   *time.Duration `json:"time_in_stable_breath"`
+	TimeInUnstableBreath *time.Duration `json:"time_in_unstable_breath"`
+	TimeInSnoring        *time.Duration `json:"time_in_snoring"`
+	TimeInNoSnoring      *time.Duration `json:"time_in_no_snoring"`
+
+	// Ratios are fractions from 0 to 1.
+	SleepEfficiency     *float64 `json:"sleep_efficiency"`
+	SleepRatio          *float64 `json:"sleep_ratio"`
+	WakeRatio           *float64 `json:"wake_ratio"`
+	LightRatio          *float64 `json:"light_ratio"`
+	DeepRatio           *float64 `json:"deep_ratio"`
+	REMRatio            *float64 `json:"rem_ratio"`
+	StableBreathRatio   *float64 `json:"stable_breath_ratio"`
+	UnstableBreathRatio *float64 `json:"unstable_breath_ratio"`
+	SnoringRatio        *float64 `json:"snoring_ratio"`
+	NoSnoringRatio      *float64 `json:"no_snoring_ratio"`
+
+	BreathingIndex *float64 `json:"breathing_index"`
+	// BreathingPattern is kept as sent: the vendor documents no type for it
+	// and has only ever been seen sending null (which leaves it nil).
+	BreathingPattern json.RawMessage `json:"breathing_pattern"`
+
+	WASOCount   *int           `json:"waso_count"`   // wake-after-sleep-onset episodes
+	LongestWASO *time.Duration `json:"longest_waso"` // longest of them
+
+	SleepCycleCount *int         `json:"sleep_cycle_count"`
+	SleepCycles     []SleepCycle `json:"sleep_cycle"`
+	// SleepCycleTimes are the instants sleep cycles began.
+	SleepCycleTimes []time.Time `json:"sleep_cycle_time"`
+
+	UnstableBreathCount *int `json:"unstable_breath_count"`
+	SnoringCount        *int `json:"snoring_count"`
+}
+
+// SleepCycle is one sleep cycle of the report.
+type SleepCycle struct {
+	Order int       `json:"order"`
+	Start time.Time `json:"start_time"`
+	End   time.Time `json:"end_time"`
+}
+
+// SessionState is the state of a session on Asleep's server.
+type SessionState string
+
+// Session states.
+const (
+	StateOpen     SessionState = "OPEN"     // audio still being uploaded
+	StateClosed   SessionState = "CLOSED"   // ended, analysis running
+	StateComplete SessionState = "COMPLETE" // analysis done
+)
+
+// String returns the state as sent.
+func (s SessionState) String() string { return string(s) }
+
+// Peculiarity labels something notable about a session's analysis. Labels
+// this package does not know are kept as sent.
+type Peculiarity string
+
+// Known peculiarities.
+const (
+	InProgress                  Peculiarity = "IN_PROGRESS"
+	NeverSlept                  Peculiarity = "NEVER_SLEPT"
+	TooShortForAnalysis         Peculiarity = "TOO_SHORT_FOR_ANALYSIS"
+	TooLongForAnalysis          Peculiarity = "TOO_LONG_FOR_ANALYSIS"
+	TooManyDefectsInSleepStages Peculiarity = "TOO_MANY_DEFECTS_IN_SLEEP_STAGES"
+	NoBreathingStability        Peculiarity = "NO_BREATHING_STABILITY"
+	NoRealtimePolling           Peculiarity = "NO_REALTIME_POLLING"
+)
+
+// String returns the label as sent.
+func (p Peculiarity) String() string { return string(p) }
+
+// Known reports whether p is one of the labels this package defines.
+func (p Peculiarity) Known() bool {
+	switch p {
+	case InProgress, NeverSlept, TooShortForAnalysis, TooLongForAnalysis,
+		TooManyDefectsInSleepStages, NoBreathingStability, NoRealtimePolling:
+		return true
+	}
+	return false
+}
+
+// Validity is V1's verdict on a report ("VALID", "IN_PROGRESS",
+// "INVALID: TOO_MANY_DEFECTS_IN_SLEEP_STAGES", ...), kept as sent.
+type Validity string
+
+// The V1 validity that means the report can be trusted.
+const Valid Validity = "VALID"
+
+// String returns the validity as sent.
+func (v Validity) String() string { return string(v) }
+
+// SleepStage is the sleep stage of one 30-second epoch. Values this
+// package does not know are kept.
+type SleepStage int
+
+// Sleep stages.
+const (
+	StageNoData SleepStage = -1
+	StageWake   SleepStage = 0
+	StageLight  SleepStage = 1
+	StageDeep   SleepStage = 2
+	StageREM    SleepStage = 3
+)
+
+// String returns "no data", "wake", "light", "deep", "REM", or
+// "SleepStage(n)" for an unknown value.
+func (s SleepStage) String() string {
+	switch s {
+	case StageNoData:
+		return "no data"
+	case StageWake:
+		return "wake"
+	case StageLight:
+		return "light"
+	case StageDeep:
+		return "deep"
+	case StageREM:
+		return "REM"
+	}
+	return "SleepStage(" + strconv.Itoa(int(s)) + ")"
+}
+
+// SnoringStage tells whether the user snored during one epoch.
+type SnoringStage int
+
+// Snoring stages.
+const (
+	NoSnoring SnoringStage = 0
+	Snoring   SnoringStage = 1
+)
+
+// String returns "no snoring", "snoring" or "SnoringStage(n)".
+func (s SnoringStage) String() string {
+	switch s {
+	case NoSnoring:
+		return "no snoring"
+	case Snoring:
+		return "snoring"
+	}
+	return "SnoringStage(" + strconv.Itoa(int(s)) + ")"
+}
+
+// OSAStage is the obstructive-sleep-apnea finding of one epoch.
+type OSAStage int
+
+// OSA stages.
+const (
+	OSANone     OSAStage = 0
+	OSAApnea    OSAStage = 1
+	OSAHypopnea OSAStage = 2
+)
+
+// String returns "none", "apnea", "hypopnea" or "OSAStage(n)".
+func (s OSAStage) String() string {
+	switch s {
+	case OSANone:
+		return "none"
+	case OSAApnea:
+		return "apnea"
+	case OSAHypopnea:
+		return "hypopnea"
+	}
+	return "OSAStage(" + strconv.Itoa(int(s)) + ")"
+}
+
+// BreathStage is the breathing stability of one epoch. The vendor has not
+// confirmed the meaning of the values; this follows its client code.
+type BreathStage int
+
+// Breath stages.
+const (
+	BreathStable   BreathStage = 0
+	BreathUnstable BreathStage = 1
+)
+
+// String returns "stable", "unstable" or "BreathStage(n)".
+func (s BreathStage) String() string {
+	switch s {
+	case BreathStable:
+		return "stable"
+	case BreathUnstable:
+		return "unstable"
+	}
+	return "BreathStage(" + strconv.Itoa(int(s)) + ")"
+}
