@@ -1,0 +1,110 @@
+// Command simulate sends realistic webhook traffic of the five vendors to a
+// receiver, with the faults real senders produce, and checks every answer.
+//
+//	go run ./examples/receiver                       # in one terminal
+//	go run ./examples/simulate -vendor all           # in another
+//	go run ./examples/simulate -vendor wms -sessions 20 -faults all -fault-rate 0.2
+//
+// Keys and secrets come from the same environment variables the receiver
+// reads (VENDORHOOKS_SLEEP_API_KEYS, VENDORHOOKS_SIGNAGE_API_KEYS,
+// VENDORHOOKS_WMS_SECRETS; the first of each comma-separated list is used),
+// or from -sleep-key, -signage-key and -wms-secret.
+//
+// It prints a progress line each second, then a summary table: per vendor
+// the requests sent, 2xx, 4xx, 5xx and latency percentiles; per fault what
+// it produced. The exit status is 1 when a request that should have
+// succeeded did not, or one that should have failed succeeded; 2 for a
+// usage error.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/vendorhooks/vendorhooks/examples/simulate/sim"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg sim.Config
+	fs.StringVar(&cfg.URL, "url", "http://127.0.0.1:8080", "receiver base URL")
+	vendor := fs.String("vendor", "all", "vendor to simulate: "+strings.Join(sim.Vendors, ", ")+" or all (comma-separated list allowed)")
+	fs.IntVar(&cfg.Sessions, "sessions", 2, "concurrent sessions per vendor")
+	fs.Float64Var(&cfg.Rate, "rate", 20, "messages per second per session (0: as fast as the receiver answers)")
+	fs.DurationVar(&cfg.Duration, "duration", 0, "length of each Petal stream (with -rate); 0 sends -eeg-messages")
+	fs.IntVar(&cfg.EEGMessages, "eeg-messages", 60, "messages per Petal stream when -duration is 0")
+	faults := fs.String("faults", "", "faults to inject: duplicate, drop, reorder, badauth, truncate, oversize, slow, all or none")
+	fs.Float64Var(&cfg.FaultRate, "fault-rate", 0.1, "probability that a request carries a fault")
+	fs.IntVar(&cfg.Oversize, "oversize-bytes", 2<<20+1, "body size of an oversized delivery")
+	fs.DurationVar(&cfg.SlowDelay, "slow", 0, "total pause while a slow sender sends one body (default 400ms)")
+	fs.Uint64Var(&cfg.Seed, "seed", 0, "random seed (0: from the clock)")
+	fs.StringVar(&cfg.SleepVersion, "sleep-version", "V3", "Asleep callback version: V1, V2 or V3")
+	fs.IntVar(&cfg.SleepWindows, "sleep-windows", 96, "5-minute inference windows per Asleep night (96 = 8 hours)")
+	fs.BoolVar(&cfg.EEGPython, "eeg-python", false, "post Petal messages as Python-literal text")
+	quiet := fs.Bool("quiet", false, "no progress line")
+	cfg.Paths = map[string]string{}
+	paths := map[string]*string{}
+	for _, v := range sim.Vendors {
+		paths[v] = fs.String(v+"-path", sim.DefaultPaths[v], v+" mount path on the receiver")
+	}
+	sleepKey := fs.String("sleep-key", firstOf(os.Getenv("VENDORHOOKS_SLEEP_API_KEYS")), "Asleep x-api-key (default: first of $VENDORHOOKS_SLEEP_API_KEYS)")
+	signageKey := fs.String("signage-key", firstOf(os.Getenv("VENDORHOOKS_SIGNAGE_API_KEYS")), "Signage API key (default: first of $VENDORHOOKS_SIGNAGE_API_KEYS)")
+	wmsSecret := fs.String("wms-secret", firstOf(os.Getenv("VENDORHOOKS_WMS_SECRETS")), "WMS MAC secret (default: first of $VENDORHOOKS_WMS_SECRETS)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "simulate: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	var err error
+	if cfg.Faults, err = sim.ParseFaults(*faults); err != nil {
+		fmt.Fprintln(stderr, "simulate:", err)
+		return 2
+	}
+	explicit := *vendor != "all"
+	if explicit {
+		cfg.Vendors = strings.Split(*vendor, ",")
+	}
+	for v, p := range paths {
+		cfg.Paths[v] = *p
+	}
+	cfg.SleepAPIKey, cfg.SignageAPIKey, cfg.WMSSecret = *sleepKey, *signageKey, *wmsSecret
+	if !*quiet {
+		cfg.Progress = stderr
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := sim.Run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "simulate:", err)
+		return 2
+	}
+	if err := res.WriteSummary(stdout); err != nil {
+		fmt.Fprintln(stderr, "simulate:", err)
+		return 2
+	}
+	switch {
+	case !res.Clean():
+		return 1
+	case explicit && len(res.Skipped) > 0:
+		return 2 // a vendor asked for by name could not run
+	}
+	return 0
+}
+
+// firstOf returns the first entry of a comma-separated list.
+func firstOf(list string) string {
+	first, _, _ := strings.Cut(list, ",")
+	return strings.TrimSpace(first)
+}

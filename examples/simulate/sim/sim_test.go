@@ -1,0 +1,332 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	_ "github.com/vendorhooks/vendorhooks/internal/golden" // every test binary must accept -update
+)
+
+func fakeConfig(t *testing.T, f *fakeReceiver) Config {
+	f.sleepKey, f.signageKey, f.wmsSecret = "sleep-key", "signage-key", "wms-secret"
+	_, cfg := newFake(t, f)
+	cfg.Sessions = 3
+	cfg.Seed = 42
+	cfg.SleepWindows = 8
+	cfg.EEGMessages = 30
+	cfg.SlowDelay = 20 * time.Millisecond
+	return cfg
+}
+
+func TestRunCleanAgainstFake(t *testing.T) {
+	f := &fakeReceiver{}
+	cfg := fakeConfig(t, f)
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, res.WriteSummary(&buf))
+	require.True(t, res.Clean(), buf.String())
+	assert.Empty(t, res.Faults)
+	for _, v := range Vendors {
+		s := res.Vendors[v]
+		require.NotNil(t, s, v)
+		assert.Positive(t, s.Sent, v)
+		assert.Equal(t, s.Sent, s.OK, v)
+		assert.Equal(t, s.OK, f.count(v), "%s: every acknowledged request stored once", v)
+	}
+	// EEG streams show all six kinds.
+	kinds := map[string]bool{}
+	for _, o := range res.Outcomes {
+		if o.Req.Vendor == EEG {
+			kinds[o.Req.Kind] = true
+		}
+	}
+	assert.Len(t, kinds, 6)
+	assert.Contains(t, buf.String(), "ok: every request got the answer it should have")
+}
+
+func TestRunWithAllFaults(t *testing.T) {
+	f := &fakeReceiver{}
+	cfg := fakeConfig(t, f)
+	cfg.Faults = AllFaults()
+	cfg.FaultRate = 0.4
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, res.WriteSummary(&buf))
+	require.True(t, res.Clean(), buf.String())
+	for _, fault := range AllFaults() {
+		s := res.Faults[fault]
+		require.NotNil(t, s, "fault %s never injected", fault)
+		assert.Positive(t, s.Injected, fault)
+		assert.Zero(t, s.Unexpected, fault)
+	}
+	assert.Equal(t, res.Faults[FaultDrop].Injected, res.Faults[FaultDrop].Outcomes["not sent"])
+	assert.Equal(t, res.Faults[FaultBadAuth].Injected, res.Faults[FaultBadAuth].Outcomes["401"])
+	assert.Equal(t, res.Faults[FaultOversize].Injected, res.Faults[FaultOversize].Outcomes["413"])
+	// Stored rows: every 2xx once, except WMS duplicates.
+	wmsKeys := map[string]bool{}
+	for _, o := range res.Outcomes {
+		if o.Req.Vendor == WMS && o.Succeeded() {
+			wmsKeys[o.Req.Session+"/"+string(encodeJSON(o.Req.Seq))] = true
+		}
+	}
+	assert.Equal(t, len(wmsKeys), f.count(WMS))
+	for _, v := range []string{EEG, Sleep, Signage, Labvanced} {
+		assert.Equal(t, res.Vendors[v].OK, f.count(v), v)
+	}
+	out := buf.String()
+	for _, fault := range AllFaults() {
+		assert.Contains(t, out, fault.String())
+	}
+}
+
+func TestRunDetectsBrokenReceiver(t *testing.T) {
+	f := &fakeReceiver{lenient: true}
+	cfg := fakeConfig(t, f)
+	cfg.Vendors = []string{WMS, Sleep}
+	cfg.Faults = []Fault{FaultBadAuth}
+	cfg.FaultRate = 1
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	assert.False(t, res.Clean())
+	assert.Equal(t, res.Faults[FaultBadAuth].Injected, res.Unexpected())
+	var buf bytes.Buffer
+	require.NoError(t, res.WriteSummary(&buf))
+	assert.Contains(t, buf.String(), "FAIL:")
+	assert.Contains(t, buf.String(), "(fault badauth): want failure, got 2")
+}
+
+func TestRunSkipsVendorsWithoutKeys(t *testing.T) {
+	f := &fakeReceiver{}
+	cfg := fakeConfig(t, f)
+	cfg.SleepAPIKey, cfg.WMSSecret = "", ""
+	cfg.Vendors = []string{Sleep, WMS, Labvanced}
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	assert.True(t, res.Clean())
+	assert.Contains(t, res.Skipped[Sleep], "VENDORHOOKS_SLEEP_API_KEYS")
+	assert.Contains(t, res.Skipped[WMS], "VENDORHOOKS_WMS_SECRETS")
+	assert.NotContains(t, res.Vendors, Sleep)
+	assert.Positive(t, res.Vendors[Labvanced].OK)
+}
+
+func TestRunUnknownVendor(t *testing.T) {
+	_, err := Run(context.Background(), Config{URL: "http://127.0.0.1:1", Vendors: []string{"fax"}})
+	require.ErrorContains(t, err, `unknown vendor "fax"`)
+	_, err = Run(context.Background(), Config{URL: "http://127.0.0.1:1", Vendors: []string{Sleep}, SleepAPIKey: "k", SleepVersion: "V9"})
+	require.ErrorContains(t, err, `unknown Asleep callback version "V9"`)
+}
+
+func TestRunPacesAndReportsProgress(t *testing.T) {
+	f := &fakeReceiver{}
+	cfg := fakeConfig(t, f)
+	cfg.Vendors = []string{EEG}
+	cfg.Sessions = 1
+	cfg.Rate = 50
+	cfg.Duration = 300 * time.Millisecond // 15 messages
+	cfg.Every = 100 * time.Millisecond
+	var progress syncBuffer
+	cfg.Progress = &progress
+	start := time.Now()
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	assert.Equal(t, 15, res.Vendors[EEG].Sent)
+	assert.GreaterOrEqual(t, time.Since(start), 14*20*time.Millisecond, "15 messages at 50/s take at least 280ms")
+	assert.Contains(t, progress.String(), "eeg sent=")
+}
+
+func TestRunCancelled(t *testing.T) {
+	f := &fakeReceiver{}
+	cfg := fakeConfig(t, f)
+	cfg.Vendors = []string{EEG}
+	cfg.Rate = 10
+	cfg.EEGMessages = 1000
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	res, err := Run(ctx, cfg)
+	require.NoError(t, err)
+	assert.True(t, res.Clean(), "unsent requests are not judged")
+	assert.Less(t, res.Vendors[EEG].Sent, 3*1000)
+	assert.Equal(t, res.Vendors[EEG].OK, f.count(EEG))
+}
+
+func TestParseFaults(t *testing.T) {
+	fs, err := ParseFaults("dup, drop,bad-mac,dup")
+	require.NoError(t, err)
+	assert.Equal(t, []Fault{FaultDuplicate, FaultDrop, FaultBadAuth}, fs)
+	fs, err = ParseFaults("all")
+	require.NoError(t, err)
+	assert.Len(t, fs, int(numFaults)-1)
+	fs, err = ParseFaults("")
+	require.NoError(t, err)
+	assert.Empty(t, fs)
+	_, err = ParseFaults("dup,meteor")
+	require.ErrorContains(t, err, `unknown fault "meteor"`)
+}
+
+func TestInjectorWMSSequence(t *testing.T) {
+	g := &wmsGen{secret: []byte("s")}
+	rng := rand.New(rand.NewPCG(1, 2))
+	clean := g.Session(rng, 0)
+	n := len(clean)
+	for _, tc := range []struct {
+		fault      Fault
+		wantSent   int
+		wantDrop   int
+		wantFailed int
+	}{
+		{FaultDrop, 0, n, 0},
+		{FaultDuplicate, 2 * n, 0, 0},
+		{FaultBadAuth, 2 * n, 0, n},
+		{FaultTruncate, 2 * n, 0, n},
+		{FaultOversize, 2 * n, 0, n},
+		{FaultSlow, n, 0, 0},
+	} {
+		in := &injector{gen: g, faults: []Fault{tc.fault}, rate: 1, oversize: 4096}
+		send, dropped := in.apply(rng, cloneAll(clean))
+		assert.Len(t, send, tc.wantSent, tc.fault)
+		assert.Len(t, dropped, tc.wantDrop, tc.fault)
+		failed := 0
+		for _, r := range send {
+			if r.Expect == ExpectFailure {
+				failed++
+				assert.Equal(t, tc.fault, r.Fault)
+			}
+			assert.NotEmpty(t, r.Header.Get(WMSMACHeader), "every request leaves signed")
+			if tc.fault == FaultOversize && r.Fault == FaultOversize {
+				assert.GreaterOrEqual(t, len(r.Body), 4096)
+				assert.True(t, json.Valid(r.Body), "padded body stays valid JSON")
+			}
+		}
+		assert.Equal(t, tc.wantFailed, failed, tc.fault)
+	}
+	// Reordering swaps neighbours: sequence numbers go 1,0,3,2,...
+	in := &injector{gen: g, faults: []Fault{FaultReorder}, rate: 1}
+	send, _ := in.apply(rng, cloneAll(clean))
+	require.Len(t, send, n)
+	assert.Equal(t, 1, send[0].Seq)
+	assert.Equal(t, 0, send[1].Seq)
+}
+
+func cloneAll(rs []*Request) []*Request {
+	out := make([]*Request, len(rs))
+	for i, r := range rs {
+		out[i] = r.clone()
+	}
+	return out
+}
+
+func TestPercentile(t *testing.T) {
+	var ds []time.Duration
+	for i := 100; i >= 1; i-- {
+		ds = append(ds, time.Duration(i)*time.Millisecond)
+	}
+	assert.Equal(t, 50*time.Millisecond, percentile(ds, 50))
+	assert.Equal(t, 95*time.Millisecond, percentile(ds, 95))
+	assert.Equal(t, 99*time.Millisecond, percentile(ds, 99))
+	assert.Equal(t, 100*time.Millisecond, percentile(ds, 100))
+	assert.Zero(t, percentile(nil, 50))
+	assert.Equal(t, 7*time.Millisecond, percentile([]time.Duration{7 * time.Millisecond}, 99))
+}
+
+func TestEncodings(t *testing.T) {
+	v := obj{}.set("a", "it's").set("b", true).set("c", nil).set("d", []any{1, 2.5, "bad_data"}).set("e", obj{}.set("f", 3.0))
+	assert.Equal(t, `{"a":"it's","b":true,"c":null,"d":[1,2.5,"bad_data"],"e":{"f":3}}`, string(encodeJSON(v)))
+	assert.Equal(t, `{'a': 'it\'s', 'b': True, 'c': None, 'd': [1, 2.5, 'bad_data'], 'e': {'f': 3.0}}`, string(encodePython(v)))
+
+	form := obj{}.set("expSessionNr", "17").set("var_data", obj{}.set("browserSpec", "Chrome 131").set("counts", []any{1, 2})).
+		set("recData", obj{}.set("data", obj{}.set("rt", 512)).set("scope", "trial")).set("flag", false).set("empty", "")
+	enc := string(encodeForm(form))
+	assert.Equal(t, "expSessionNr=17&var_data%5BbrowserSpec%5D=Chrome+131&var_data%5Bcounts%5D%5B%5D=1&var_data%5Bcounts%5D%5B%5D=2"+
+		"&recData%5Bdata%5D%5Brt%5D=512&recData%5Bscope%5D=trial&flag=false&empty=", enc)
+	q, err := url.ParseQuery(enc)
+	require.NoError(t, err)
+	assert.Equal(t, "512", q.Get("recData[data][rt]"))
+	assert.Equal(t, []string{"1", "2"}, q["var_data[counts][]"])
+}
+
+func TestSleepNightIsConsistent(t *testing.T) {
+	for _, version := range []string{"V1", "V2", "V3"} {
+		g := &sleepGen{key: "k", version: version, windows: 12}
+		require.NoError(t, g.check())
+		reqs := g.Session(rand.New(rand.NewPCG(3, 4)), 0)
+		require.Len(t, reqs, 13, version)
+		var lens []int
+		for _, r := range reqs[:12] {
+			var env struct {
+				Data         map[string]any
+				CallbackData map[string]any `json:"callback_data"`
+			}
+			require.NoError(t, json.Unmarshal(r.Body, &env), version)
+			data, stages := env.Data, "sleep_stages"
+			if version != "V3" {
+				data, stages = env.CallbackData, "stage_list"
+			}
+			lens = append(lens, len(data[stages].([]any)))
+		}
+		assert.Equal(t, []int{10, 20, 30, 40, 40, 40, 40, 40, 40, 40, 40, 40}, lens, version)
+		last := reqs[12]
+		assert.Equal(t, "SESSION_COMPLETE", last.Kind)
+		type stat struct {
+			TimeInBed         int `json:"time_in_bed"`
+			TimeInSleepPeriod int `json:"time_in_sleep_period"`
+			TimeInSleep       int `json:"time_in_sleep"`
+			TimeInWake        int `json:"time_in_wake"`
+			TimeInLight       int `json:"time_in_light"`
+			TimeInDeep        int `json:"time_in_deep"`
+			TimeInREM         int `json:"time_in_rem"`
+		}
+		type report struct {
+			Session struct {
+				SleepStages []int `json:"sleep_stages"`
+			}
+			Stat stat
+		}
+		var env struct {
+			Data         report
+			CallbackData struct {
+				SleepData report `json:"sleep_data"`
+			} `json:"callback_data"`
+		}
+		require.NoError(t, json.Unmarshal(last.Body, &env))
+		rep := env.Data
+		if version != "V3" {
+			rep = env.CallbackData.SleepData
+		}
+		st := rep.Stat
+		assert.Equal(t, 120*30, st.TimeInBed, version)
+		assert.Equal(t, st.TimeInSleepPeriod, st.TimeInSleep+st.TimeInWake+30*noData(rep.Session.SleepStages), "%s: period = sleep + wake + no data", version)
+		assert.Equal(t, st.TimeInSleep, st.TimeInLight+st.TimeInDeep+st.TimeInREM, version)
+		assert.Positive(t, st.TimeInSleep, version)
+	}
+}
+
+// noData counts the no-data epochs (-1) between the first and the last
+// sleep epoch.
+func noData(stages []int) int {
+	first, last := -1, -1
+	for i, s := range stages {
+		if s > 0 {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	n := 0
+	for i := first; i >= 0 && i <= last; i++ {
+		if stages[i] == -1 {
+			n++
+		}
+	}
+	return n
+}
