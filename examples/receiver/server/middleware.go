@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -52,6 +54,9 @@ func (s *Server) vendorRoute(vendor string, limit int64, capture bool, h http.Ha
 				info.raw = body
 				r.Body = readCloser{bytes.NewReader(body), r.Body}
 			}
+		}
+		if len(info.raw) == 0 && r.Method == http.MethodGet && r.URL.RawQuery != "" {
+			info.raw = []byte(queryWithoutKeys(r.URL.RawQuery))
 		}
 		h.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestKey{}, info)))
 		s.logRequest(r, info, rec, start, nil)
@@ -166,4 +171,22 @@ func (s *Server) store(ctx context.Context, kind, session string, ev any, verdic
 	}
 	info.id, info.duplicate = res.ID, res.Duplicate
 	return res, nil
+}
+
+// queryWithoutKeys is the raw body stored for a GET trigger: its query
+// string as sent, less the parameters that carry a key.
+func queryWithoutKeys(rawQuery string) string {
+	parts := strings.Split(rawQuery, "&")
+	kept := parts[:0]
+	for _, p := range parts {
+		name, _, _ := strings.Cut(p, "=")
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		if strings.EqualFold(name, "apikey") {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return strings.Join(kept, "&")
 }

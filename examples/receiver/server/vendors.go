@@ -4,14 +4,22 @@ import (
 	"net/http"
 )
 
+// vendorBodyLimit is the body limit of every vendor route but Labvanced's
+// file upload: the vendor packages' default, 1 MiB.
+const vendorBodyLimit int64 = 1 << 20
+
 // mountVendors mounts every vendor package that has landed. A vendor that
 // has not is left unmounted rather than faked.
 func (s *Server) mountVendors(mux *http.ServeMux) error {
+	s.mountSignage(mux)
 	return nil
 }
 
-// curlLines returns one curl command per mounted vendor, run from the
-// repository root (they post files from testdata/).
-func (s *Server) curlLines(baseURL string, generated map[string]bool) []string {
-	return nil
+// curlLines returns one curl command per mounted vendor, to be run from the
+// repository root (some post files from testdata/).
+func (s *Server) curlLines(base string, generated map[string]bool) []string {
+	_ = generated
+	return []string{
+		signageCurl(base, first(s.keys.Signage)),
+	}
 }

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	_ "github.com/vendorhooks/vendorhooks/internal/golden" // every test binary must know -update
+)
+
+const crashSecret = "crash-test-secret"
+
+// receiverProc is the receiver binary running as a subprocess.
+type receiverProc struct {
+	cmd     *exec.Cmd
+	baseURL string
+}
+
+// startReceiver runs bin on db and waits for its banner to learn its address.
+func startReceiver(t *testing.T, bin, dir string) *receiverProc {
+	t.Helper()
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "crash.db"), "-uploads", filepath.Join(dir, "uploads"))
+	cmd.Env = append(os.Environ(),
+		"VENDORHOOKS_WMS_SECRETS="+crashSecret,
+		"VENDORHOOKS_SLEEP_API_KEYS=crash-sleep",
+		"VENDORHOOKS_SIGNAGE_API_KEYS=crash-signage")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = io.Discard
+	require.NoError(t, cmd.Start())
+	sc := bufio.NewScanner(stdout)
+	var base string
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "vendorhooks receiver listening on "); ok {
+			base, _, _ = strings.Cut(rest, " ")
+			break
+		}
+	}
+	if base == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("receiver printed no address: %v", sc.Err())
+	}
+	go io.Copy(io.Discard, stdout)
+	return &receiverProc{cmd: cmd, baseURL: base}
+}
+
+// wmsBody is one signed WMS event; session and sequence identify it.
+func wmsRequest(ctx context.Context, base, session string, seq int) (*http.Request, error) {
+	body := fmt.Sprintf(`{"timestamp":%d,"sessionId":%q,"sequence":%d,"event":"INTERMEDIATE_RESULTS","severity":"INFO","payload":{"measurementId":"m-%s","snr":%d,"sequence":%d}}`,
+		1689684577+seq, session, seq, session, seq%100, seq)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/wms/", strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	mac := hmac.New(sha256.New, []byte(crashSecret))
+	mac.Write([]byte(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-WMS-Content-MAC", "hmac-sha256="+hex.EncodeToString(mac.Sum(nil)))
+	return req, nil
+}
+
+// TestCrashDurability kills the receiver with SIGKILL at a random moment
+// while many goroutines send, restarts it on the same database, and checks
+// that every event that was answered 2xx is stored exactly once. Events that
+// got no answer are sent again after the restart (as WMS would retry), and
+// must then be stored exactly once too: the WMS session and sequence make a
+// repeat a duplicate.
+func TestCrashDurability(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the receiver binary; skipped with -short")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "receiver")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+
+	const (
+		rounds  = 4
+		senders = 16
+	)
+	client := &http.Client{
+		Timeout:   5 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: senders},
+	}
+	type key struct {
+		session string
+		seq     int
+	}
+	var mu sync.Mutex
+	acked := map[key]bool{}
+	var unacked []key // sent, answer lost in the crash: sent again next round
+	totalAcked := 0
+
+	send := func(ctx context.Context, base string, k key) bool {
+		req, err := wmsRequest(ctx, base, k.session, k.seq)
+		if err != nil {
+			return false
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return false
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			if resp.StatusCode != http.StatusInternalServerError {
+				t.Errorf("%v: status %d", k, resp.StatusCode)
+			}
+			return false
+		}
+		return true
+	}
+
+	for round := range rounds {
+		p := startReceiver(t, bin, dir)
+		ctx, cancel := context.WithCancel(context.Background())
+		// Retry what the last crash left unanswered, before new events.
+		retry := unacked
+		unacked = nil
+		for _, k := range retry {
+			if !send(ctx, p.baseURL, k) {
+				t.Fatalf("retry of %v after restart failed", k)
+			}
+			acked[k] = true
+		}
+		var wg sync.WaitGroup
+		for g := range senders {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				session := fmt.Sprintf("r%d-g%d", round, g)
+				for seq := 0; ; seq++ {
+					k := key{session, seq}
+					ok := send(ctx, p.baseURL, k)
+					mu.Lock()
+					if ok {
+						acked[k] = true
+						totalAcked++
+					} else {
+						unacked = append(unacked, k)
+					}
+					mu.Unlock()
+					if !ok {
+						return // the receiver is gone
+					}
+				}
+			}()
+		}
+		time.Sleep(time.Duration(300+rand.IntN(900)) * time.Millisecond)
+		require.NoError(t, p.cmd.Process.Kill()) // SIGKILL: no shutdown code runs
+		p.cmd.Wait()
+		cancel()
+		wg.Wait()
+		t.Logf("round %d: %d acknowledged so far, %d unanswered to retry", round, totalAcked, len(unacked))
+	}
+
+	p := startReceiver(t, bin, dir)
+	defer func() { p.cmd.Process.Kill(); p.cmd.Wait() }()
+	for _, k := range unacked {
+		require.True(t, send(context.Background(), p.baseURL, k), "retry of %v", k)
+		acked[k] = true
+	}
+	stored := map[key]int{}
+	after := int64(0)
+	for {
+		resp, err := client.Get(fmt.Sprintf("%s/events?vendor=wms&after_id=%d&limit=1000", p.baseURL, after))
+		require.NoError(t, err)
+		var list struct {
+			Events []struct {
+				Session string          `json:"session"`
+				Event   json.RawMessage `json:"event"`
+			} `json:"events"`
+			LastID int64 `json:"last_id"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+		resp.Body.Close()
+		if len(list.Events) == 0 {
+			break
+		}
+		for _, e := range list.Events {
+			var ev struct {
+				Sequence int `json:"sequence"`
+			}
+			require.NoError(t, json.Unmarshal(e.Event, &ev), "%s", e.Event)
+			stored[key{e.Session, ev.Sequence}]++
+		}
+		after = list.LastID
+	}
+	require.Greater(t, totalAcked, rounds*senders, "the test must acknowledge events before each crash")
+	missing, twice := 0, 0
+	for k := range acked {
+		switch stored[k] {
+		case 0:
+			missing++
+			if missing < 5 {
+				t.Errorf("acknowledged event %v is not stored", k)
+			}
+		case 1:
+		default:
+			twice++
+			if twice < 5 {
+				t.Errorf("event %v is stored %d times", k, stored[k])
+			}
+		}
+	}
+	for k := range stored {
+		if !acked[k] {
+			t.Errorf("event %v stored but never acknowledged, even after retry", k)
+		}
+	}
+	t.Logf("%d events acknowledged (retries included), %d stored; %d missing, %d stored twice", len(acked), len(stored), missing, twice)
+}

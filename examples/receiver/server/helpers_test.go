@@ -1,0 +1,144 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
+	"github.com/vendorhooks/vendorhooks/internal/golden"
+)
+
+// Keys the end-to-end tests configure.
+const (
+	sleepKey   = "test-sleep-key"
+	signageKey = "test-signage-key"
+	wmsSecret  = "test-wms-secret"
+)
+
+// testdata is the repository's golden directory, seen from this package.
+var testdata = filepath.Join("..", "..", "..", "testdata")
+
+// env is one receiver over a real SQLite file, served by httptest.
+type env struct {
+	s   *server.Server
+	srv *httptest.Server
+	cfg server.Config
+}
+
+func newEnv(t testing.TB, mutate ...func(*server.Config)) *env {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := server.Config{
+		DBPath:         filepath.Join(dir, "events.db"),
+		UploadsDir:     filepath.Join(dir, "uploads"),
+		SleepAPIKeys:   []string{sleepKey},
+		SignageAPIKeys: []string{signageKey},
+		WMSSecrets:     []string{wmsSecret},
+	}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	s, err := server.Open(context.Background(), cfg)
+	require.NoError(t, err)
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		s.Close()
+	})
+	return &env{s: s, srv: srv, cfg: cfg}
+}
+
+// do sends req to the receiver and returns the status and answer.
+func (e *env) do(t testing.TB, req *http.Request) (int, string) {
+	t.Helper()
+	u := e.srv.URL + req.URL.RequestURI()
+	r2, err := http.NewRequest(req.Method, u, req.Body)
+	require.NoError(t, err)
+	r2.Header = req.Header
+	r2.ContentLength = req.ContentLength
+	resp, err := e.srv.Client().Do(r2)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}
+
+// events lists every stored event, oldest first.
+func (e *env) events(t testing.TB, query string) []server.Event {
+	t.Helper()
+	var all []server.Event
+	after := int64(0)
+	for {
+		var list server.EventList
+		e.getJSON(t, fmt.Sprintf("/events?after_id=%d&limit=1000&%s", after, query), &list)
+		if len(list.Events) == 0 {
+			return all
+		}
+		all = append(all, list.Events...)
+		after = list.LastID
+	}
+}
+
+// event returns one stored event with its raw body.
+func (e *env) event(t testing.TB, id int64) server.Event {
+	t.Helper()
+	var ev server.Event
+	e.getJSON(t, fmt.Sprintf("/events/%d", id), &ev)
+	return ev
+}
+
+func (e *env) getJSON(t testing.TB, target string, v any) {
+	t.Helper()
+	resp, err := e.srv.Client().Get(e.srv.URL + target)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, target)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(v))
+}
+
+// goldenCase is one golden input with its expectation.
+type goldenCase struct {
+	golden.Case
+	Want []byte // the .golden.json content; nil when the case expects an error
+}
+
+// goldenCases returns the golden cases of vendor pkg.
+func goldenCases(t *testing.T, pkg string) []goldenCase {
+	t.Helper()
+	dir := filepath.Join(testdata, pkg)
+	var out []goldenCase
+	for _, c := range golden.Cases(t, dir) {
+		gc := goldenCase{Case: c}
+		b, err := os.ReadFile(filepath.Join(dir, c.Name+golden.GoldenSuffix))
+		if err == nil {
+			gc.Want = b
+		} else if !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		out = append(out, gc)
+	}
+	return out
+}
+
+// compact returns JSON without insignificant space, for comparison.
+func compact(t testing.TB, b []byte) string {
+	t.Helper()
+	var v any
+	require.NoError(t, json.Unmarshal(b, &v), "%s", b)
+	out, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(out)
+}
+
+var _ = strings.TrimSpace

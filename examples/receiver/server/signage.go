@@ -1,0 +1,30 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/vendorhooks/vendorhooks/signage"
+)
+
+// signagePath is where Peak Signage triggers are accepted: the vendor's own
+// path under /signage.
+const signagePath = "/signage" + signage.Path
+
+// mountSignage accepts signage triggers (POST with X-Webhook-Apikey, or the
+// GET link forms) and stores each Trigger. A GET trigger has no body; its
+// stored raw body is its query without the key.
+func (s *Server) mountSignage(mux *http.ServeMux) {
+	h := signage.NewHandler(func(ctx context.Context, t signage.Trigger) error {
+		_, err := s.store(ctx, t.Kind(), "", t, "", "")
+		return err
+	}, signage.WithKeys(s.keys.Signage...), signage.WithMaxBodyBytes(vendorBodyLimit))
+	mux.Handle(signagePath, s.vendorRoute("signage", vendorBodyLimit, true, h))
+	s.mounted = append(s.mounted, "signage")
+}
+
+func signageCurl(base, key string) string {
+	return fmt.Sprintf("curl -sS %s%s -H 'X-Webhook-Apikey: %s' -H 'Content-Type: application/json' -d '{\"event_id\": \"show-menu\", \"sensor_data\": {\"id\": \"s1\", \"event\": \"temperature\", \"value\": \"21.5\"}}'",
+		base, signagePath, key)
+}
