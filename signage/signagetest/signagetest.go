@@ -42,6 +42,7 @@ type Server struct {
 	mu       sync.Mutex
 	triggers []signage.Trigger
 	failures []int
+	requests int
 }
 
 // NewServer starts a fake server accepting keys, or Key when none is given.
@@ -53,6 +54,9 @@ func NewServer(keys ...string) *Server {
 	h := signage.NewHandler(s.record, signage.WithKeys(keys...))
 	mux := http.NewServeMux()
 	mux.HandleFunc(signage.Path, func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.requests++
+		s.mu.Unlock()
 		if status, ok := s.nextFailure(); ok {
 			writeError(w, status, "signagetest: injected failure")
 			return
@@ -97,6 +101,13 @@ func (s *Server) Triggers() []signage.Trigger {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]signage.Trigger(nil), s.triggers...)
+}
+
+// Requests returns how many requests reached the endpoint, accepted or not.
+func (s *Server) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
 }
 
 // FailNext makes the server answer the next len(statuses) requests to the
