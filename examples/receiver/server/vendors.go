@@ -12,7 +12,7 @@ const vendorBodyLimit int64 = 1 << 20
 // has not is left unmounted rather than faked.
 func (s *Server) mountVendors(mux *http.ServeMux) error {
 	s.mountSignage(mux)
-	return nil
+	return s.mountSleep(mux)
 }
 
 // curlLines returns one curl command per mounted vendor, to be run from the
@@ -20,6 +20,15 @@ func (s *Server) mountVendors(mux *http.ServeMux) error {
 func (s *Server) curlLines(base string, generated map[string]bool) []string {
 	_ = generated
 	return []string{
+		sleepCurl(base, first(s.keys.Sleep)),
 		signageCurl(base, first(s.keys.Signage)),
 	}
+}
+
+// mountPrefix mounts h at prefix and every path below it, with the prefix
+// stripped (the vendor handlers never depend on the absolute path).
+func (s *Server) mountPrefix(mux *http.ServeMux, prefix string, h http.Handler) {
+	stripped := http.StripPrefix(prefix, h)
+	mux.Handle(prefix, stripped)
+	mux.Handle(prefix+"/", stripped)
 }

@@ -1,0 +1,44 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestSleepGolden(t *testing.T) {
+	e := newEnv(t)
+	runBodyGoldens(t, e, bodyVendor{
+		name:   "sleep",
+		path:   "/sleep/",
+		okCode: http.StatusOK,
+		prepare: func(req *http.Request, _ []byte) {
+			req.Header.Set("x-api-key", sleepKey)
+		},
+		kind: func(t *testing.T, golden []byte) string {
+			var v struct{ Event string }
+			require.NoError(t, json.Unmarshal(golden, &v))
+			return v.Event
+		},
+		session: func(t *testing.T, golden []byte) string {
+			var v struct {
+				SessionID string `json:"session_id"`
+			}
+			require.NoError(t, json.Unmarshal(golden, &v))
+			return v.SessionID
+		},
+	})
+}
+
+func TestSleepUnauthorized(t *testing.T) {
+	e := newEnv(t)
+	body, err := os.ReadFile(filepath.Join(testdata, "sleep", "session_complete_v3.in"))
+	require.NoError(t, err)
+	unauthorized(t, e, "sleep", "/sleep/", body, func(r *http.Request) {})
+	unauthorized(t, e, "sleep", "/sleep/", body, func(r *http.Request) { r.Header.Set("x-api-key", "wrong") })
+	unauthorized(t, e, "sleep", "/sleep", body, func(r *http.Request) { r.Header.Set("x-api-key", signageKey) })
+}
