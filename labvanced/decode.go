@@ -1,0 +1,590 @@
+package labvanced
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ErrMalformed is the error every decode failure matches with errors.Is: a
+// body that is not JSON or a jQuery form, a field of the wrong type, or a
+// required field missing.
+var ErrMalformed = errors.New("labvanced: malformed payload")
+
+// DecodeError describes a payload that cannot be decoded. Field is the path
+// of the offending field ("var_data.screenWidth", "recData.data"), or empty
+// when the body as a whole is at fault.
+type DecodeError struct {
+	Route string // the route the payload was sent to
+	Field string // dotted path of the field, or ""
+	Msg   string // what is wrong ("want integer, got object")
+}
+
+func (e *DecodeError) Error() string {
+	var b strings.Builder
+	b.WriteString("labvanced: ")
+	if e.Route != "" {
+		b.WriteString(e.Route)
+		b.WriteString(": ")
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Unwrap returns ErrMalformed.
+func (e *DecodeError) Unwrap() error { return ErrMalformed }
+
+var errTrailing = errors.New("trailing data after the JSON value")
+
+func isEOF(err error) bool { return err == io.EOF }
+
+// Body formats Decode understands.
+const (
+	formatJSON = iota
+	formatForm
+	formatMultipart
+)
+
+// bodyFormat picks the format from the content type. A content type that
+// is missing, unparsable or neither JSON nor form (text/plain from a bare
+// fetch) is decided by the body: an object starts with '{'.
+func bodyFormat(contentType string, body []byte) (format int, boundary string) {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err == nil {
+		switch {
+		case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+			return formatJSON, ""
+		case mt == "application/x-www-form-urlencoded":
+			return formatForm, ""
+		case mt == "multipart/form-data":
+			return formatMultipart, params["boundary"]
+		}
+	}
+	for _, c := range body {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return formatJSON, ""
+		}
+		break
+	}
+	return formatForm, ""
+}
+
+// Decode decodes the payload body sent to route (the last element of the
+// request path, with or without a leading slash) with the given
+// Content-Type. JSON bodies and application/x-www-form-urlencoded bodies in
+// jQuery bracket notation (the player's) are both accepted; a missing
+// content type is decided by the body. A multipart/form-data body is
+// accepted for RouteFileUpload only: Decode reads the file to measure and
+// hash it, without storing it (the handler streams it to a FileStore
+// instead).
+//
+// A route Decode does not know gives an *Unknown holding the body, never an
+// error. A failure is a *DecodeError matching ErrMalformed.
+func Decode(route, contentType string, body []byte) (Event, error) {
+	route = strings.Trim(route, "/")
+	dec, ok := decoders[route]
+	if !ok {
+		return &Unknown{Route: route, Raw: body}, nil
+	}
+	format, boundary := bodyFormat(contentType, body)
+	if format == formatMultipart {
+		if route != RouteFileUpload {
+			return nil, &DecodeError{Route: route, Msg: "multipart body is only accepted on " + RouteFileUpload}
+		}
+		return decodeMultipart(boundary, body)
+	}
+	m, err := parseBody(route, format, body)
+	if err != nil {
+		return nil, err
+	}
+	o := &object{d: &decoder{route: route}, m: m}
+	ev := dec(o)
+	if o.d.err != nil {
+		return nil, o.d.err
+	}
+	return ev, nil
+}
+
+// parseBody turns a JSON or form body into its top-level object.
+func parseBody(route string, format int, body []byte) (map[string]any, error) {
+	if format == formatForm {
+		m, err := parseForm(body)
+		if err != nil {
+			return nil, &DecodeError{Route: route, Msg: "form body: " + err.Error()}
+		}
+		return m, nil
+	}
+	x, err := decodeJSON(body)
+	if err != nil {
+		return nil, &DecodeError{Route: route, Msg: "json body: " + jsonProblem(err)}
+	}
+	m, ok := x.(map[string]any)
+	if !ok {
+		return nil, &DecodeError{Route: route, Msg: "json body: want object, got " + describe(x)}
+	}
+	return m, nil
+}
+
+// jsonProblem words a JSON syntax error without the "json: " prefix.
+func jsonProblem(err error) string {
+	if err == io.EOF {
+		return "empty"
+	}
+	if err == io.ErrUnexpectedEOF {
+		return "unexpected end of input"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// decoders maps each known route to the function building its event.
+var decoders = map[string]func(*object) Event{
+	RouteStartExpPlayer:              decodeStartExpPlayer,
+	RouteStartFirstPlayerSession:     decodeStartFirstPlayerSession,
+	RouteSetPlayerSessionStartedTime: decodeSetPlayerSessionStartedTime,
+	RouteAddMetaInfo:                 decodeAddMetaInfo,
+	RouteRecordStartTask:             decodeRecordStartTask,
+	RouteRecordTrial:                 decodeRecordTrial,
+	RouteFinishExpSession:            decodeFinishExpSession,
+	RouteErrExpSession:               decodeErrExpSession,
+	RouteFileUpload:                  decodeFileUploadRecord,
+}
+
+// decoder holds the first error met while reading an event's fields.
+type decoder struct {
+	route string
+	err   error
+}
+
+// object reads the typed fields of one JSON object and remembers which
+// keys it used, so the rest can be kept (rest).
+type object struct {
+	d    *decoder
+	path string // dotted path of this object, "" at the top
+	m    map[string]any
+	used []string
+}
+
+func (o *object) fail(key, msg string) {
+	if o.d.err == nil {
+		o.d.err = &DecodeError{Route: o.d.route, Field: o.field(key), Msg: msg}
+	}
+}
+
+func (o *object) field(key string) string {
+	if o.path == "" {
+		return key
+	}
+	return o.path + "." + key
+}
+
+// lookup returns the value of the first of keys present (aliases for one
+// field) and marks that key used; a later alias also present stays in Rest.
+func (o *object) lookup(keys ...string) (v any, key string, found bool) {
+	for _, k := range keys {
+		if x, ok := o.m[k]; ok {
+			o.used = append(o.used, k)
+			return x, k, true
+		}
+	}
+	return nil, keys[0], false
+}
+
+// isEmpty reports whether a value is null or the empty string, which is
+// what jQuery sends for null and undefined.
+func isEmpty(x any) bool {
+	s, ok := x.(string)
+	return x == nil || (ok && s == "")
+}
+
+// need reads a required field: it fails when the field is missing or empty.
+func (o *object) need(keys ...string) (any, string, bool) {
+	x, key, found := o.lookup(keys...)
+	if !found {
+		o.fail(key, "missing")
+		return nil, key, false
+	}
+	if isEmpty(x) {
+		o.fail(key, "empty")
+		return nil, key, false
+	}
+	return x, key, true
+}
+
+// want reads an optional field: found is false when it is missing or empty.
+func (o *object) want(keys ...string) (any, string, bool) {
+	x, key, found := o.lookup(keys...)
+	if !found || isEmpty(x) {
+		return nil, key, false
+	}
+	return x, key, true
+}
+
+// Int reads a required integer (a JSON number or a decimal string).
+func (o *object) Int(keys ...string) int {
+	x, key, ok := o.need(keys...)
+	if !ok {
+		return 0
+	}
+	n, ok := toInt(x)
+	if !ok {
+		o.fail(key, "want integer, got "+describe(x))
+	}
+	return n
+}
+
+// OptInt reads an optional integer; nil when missing or empty. With
+// falseIsEmpty, false counts as empty too ("Integer / False" fields).
+func (o *object) OptInt(falseIsEmpty bool, keys ...string) *int {
+	x, key, ok := o.want(keys...)
+	if b, isBool := x.(bool); !ok || (falseIsEmpty && isBool && !b) {
+		return nil
+	}
+	if s, isStr := x.(string); falseIsEmpty && isStr && s == "false" {
+		return nil
+	}
+	n, ok := toInt(x)
+	if !ok {
+		o.fail(key, "want integer, got "+describe(x))
+		return nil
+	}
+	return &n
+}
+
+func toInt(x any) (int, bool) {
+	var s string
+	switch v := x.(type) {
+	case string:
+		s = v
+	case json.Number:
+		s = string(v)
+	default:
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return int(n), err == nil
+}
+
+// Str reads a required string; a number is kept as its text, and null as
+// the empty string.
+func (o *object) Str(keys ...string) string {
+	x, key, found := o.lookup(keys...)
+	if !found {
+		o.fail(key, "missing")
+		return ""
+	}
+	return o.toStr(key, x)
+}
+
+// OptStr reads an optional string; "" when missing.
+func (o *object) OptStr(keys ...string) string {
+	x, key, _ := o.lookup(keys...)
+	return o.toStr(key, x)
+}
+
+func (o *object) toStr(key string, x any) string {
+	switch v := x.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case json.Number:
+		return string(v)
+	}
+	o.fail(key, "want string, got "+describe(x))
+	return ""
+}
+
+// Bool reads a required boolean (true/false or "true"/"false").
+func (o *object) Bool(keys ...string) bool {
+	x, key, ok := o.need(keys...)
+	if !ok {
+		return false
+	}
+	b, ok := toBool(x)
+	if !ok {
+		o.fail(key, `want boolean or "true"/"false", got `+describe(x))
+	}
+	return b
+}
+
+// OptBool reads an optional boolean; nil when missing or empty.
+func (o *object) OptBool(keys ...string) *bool {
+	x, key, ok := o.want(keys...)
+	if !ok {
+		return nil
+	}
+	b, ok := toBool(x)
+	if !ok {
+		o.fail(key, `want boolean or "true"/"false", got `+describe(x))
+		return nil
+	}
+	return &b
+}
+
+func toBool(x any) (bool, bool) {
+	return Value{x}.AsBool()
+}
+
+// OptFloat reads an optional number; nil when missing or empty.
+func (o *object) OptFloat(keys ...string) *float64 {
+	x, key, ok := o.want(keys...)
+	if !ok {
+		return nil
+	}
+	f, ok := Value{x}.AsFloat()
+	if _, isBool := x.(bool); !ok || isBool {
+		o.fail(key, "want number, got "+describe(x))
+		return nil
+	}
+	return &f
+}
+
+// Time reads a required instant.
+func (o *object) Time(keys ...string) time.Time {
+	x, key, ok := o.need(keys...)
+	if !ok {
+		return time.Time{}
+	}
+	t, err := toTime(x)
+	if err != "" {
+		o.fail(key, err)
+	}
+	return t
+}
+
+// OptTime reads an optional instant; nil when missing or empty.
+func (o *object) OptTime(keys ...string) *time.Time {
+	x, key, ok := o.want(keys...)
+	if !ok {
+		return nil
+	}
+	t, err := toTime(x)
+	if err != "" {
+		o.fail(key, err)
+		return nil
+	}
+	return &t
+}
+
+// Ints reads an optional array of integers; nil when missing, empty or [].
+func (o *object) Ints(keys ...string) []int {
+	x, key, ok := o.want(keys...)
+	if !ok {
+		return nil
+	}
+	a, ok := x.([]any)
+	if !ok {
+		o.fail(key, "want array of integers, got "+describe(x))
+		return nil
+	}
+	if len(a) == 0 {
+		return nil
+	}
+	out := make([]int, len(a))
+	for i, e := range a {
+		n, ok := toInt(e)
+		if !ok {
+			o.fail(key+"["+strconv.Itoa(i)+"]", "want integer, got "+describe(e))
+			return nil
+		}
+		out[i] = n
+	}
+	return out
+}
+
+// Object returns a reader for a nested object, or nil when it is missing or
+// empty (and, with required, fails).
+func (o *object) Object(required bool, keys ...string) *object {
+	var x any
+	var key string
+	var ok bool
+	if required {
+		x, key, ok = o.need(keys...)
+	} else {
+		x, key, ok = o.want(keys...)
+	}
+	if !ok {
+		return nil
+	}
+	m, ok := x.(map[string]any)
+	if !ok {
+		o.fail(key, "want object, got "+describe(x))
+		return nil
+	}
+	return &object{d: o.d, path: o.field(key), m: m}
+}
+
+// Values reads an optional object of free-form values; nil when missing,
+// empty or {}.
+func (o *object) Values(keys ...string) map[string]Value {
+	x, key, ok := o.want(keys...)
+	if !ok {
+		return nil
+	}
+	m, ok := x.(map[string]any)
+	if !ok {
+		o.fail(key, "want object, got "+describe(x))
+		return nil
+	}
+	return values(m, nil)
+}
+
+// Rest returns the members this reader did not use; nil when none.
+func (o *object) Rest() map[string]Value {
+	return values(o.m, o.used)
+}
+
+func values(m map[string]any, skip []string) map[string]Value {
+	var out map[string]Value
+	for k, x := range m {
+		if contains(skip, k) {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]Value, len(m))
+		}
+		out[k] = Value{x}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// describe names the kind of a decoded value for an error message, with a
+// short quote of strings and numbers (the sender's own content).
+func describe(x any) string {
+	switch v := x.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string " + quoteShort(v)
+	case json.Number:
+		return "number " + quoteShort(string(v))
+	case bool:
+		return "boolean"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", x)
+}
+
+// quoteShort quotes s, cut to 32 bytes on a rune boundary.
+func quoteShort(s string) string {
+	const limit = 32
+	if len(s) <= limit {
+		return strconv.Quote(s)
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "..."
+}
+
+// Time layouts the player uses, then RFC 3339. When parsing, Go accepts a
+// fractional second after the seconds field in each.
+var timeLayouts = []string{
+	"2006-01-02 15:04:05-07",
+	"2006-01-02 15:04:05-07:00",
+	time.RFC3339Nano,
+}
+
+// Unix numbers at or above this many seconds are read as milliseconds
+// (1e11 seconds is the year 5138).
+const unixMillisAbove = 1e11
+
+// maxUnixSeconds is 9999-12-31T23:59:59Z, the last instant JSON can carry.
+const maxUnixSeconds = 253402300799
+
+// toTime reads "YYYY-MM-DD HH:MM:SS+HH", "+HH:MM", RFC 3339, or Unix
+// seconds or milliseconds (number or string, with an optional fraction).
+// It returns a problem text on failure.
+func toTime(x any) (time.Time, string) {
+	var s string
+	switch v := x.(type) {
+	case string:
+		s = v
+	case json.Number:
+		s = string(v)
+	default:
+		return time.Time{}, `want time ("YYYY-MM-DD HH:MM:SS+HH" or Unix seconds), got ` + describe(x)
+	}
+	if t, ok := parseUnix(s); ok {
+		return t, ""
+	}
+	for _, layout := range timeLayouts {
+		t, err := time.Parse(layout, s)
+		if err != nil {
+			continue
+		}
+		if _, off := t.Zone(); off <= -24*3600 || off >= 24*3600 {
+			break
+		}
+		return t, ""
+	}
+	return time.Time{}, `want time ("YYYY-MM-DD HH:MM:SS+HH" or Unix seconds), got ` + describe(x)
+}
+
+// parseUnix reads decimal Unix seconds or milliseconds, in UTC.
+func parseUnix(s string) (time.Time, bool) {
+	intPart, frac, hasFrac := strings.Cut(s, ".")
+	if intPart == "" || (hasFrac && (frac == "" || len(frac) > 9)) {
+		return time.Time{}, false
+	}
+	for _, c := range intPart + frac {
+		if c < '0' || c > '9' {
+			return time.Time{}, false
+		}
+	}
+	n, err := strconv.ParseInt(intPart, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	var nanos int64
+	if hasFrac {
+		f, _ := strconv.ParseInt((frac + "000000000")[:9], 10, 64)
+		nanos = f
+	}
+	if n >= unixMillisAbove {
+		// milliseconds: the fraction is of a millisecond
+		sec, ms := n/1000, n%1000
+		if sec > maxUnixSeconds {
+			return time.Time{}, false
+		}
+		return time.Unix(sec, ms*1e6+nanos/1000).UTC(), true
+	}
+	return time.Unix(n, nanos).UTC(), true
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
