@@ -137,7 +137,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.PerRequestTx {
 		batch = 1
 	}
-	s.w = newWriter(db, batch)
+	if s.w, err = newWriter(ctx, db, batch); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	h, err := s.routes()
 	if err != nil {
 		s.Close()

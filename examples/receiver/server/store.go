@@ -151,6 +151,8 @@ var errClosed = errors.New("server: closed")
 // maxBatch 1 each request has its own transaction.
 type writer struct {
 	db       *sql.DB
+	conn     *sql.Conn // the writer's own connection: its statements stay prepared
+	stmts    [3]*sql.Stmt
 	queue    chan *write
 	stop     chan struct{}
 	wg       sync.WaitGroup
@@ -158,11 +160,36 @@ type writer struct {
 	once     sync.Once
 }
 
-func newWriter(db *sql.DB, maxBatch int) *writer {
-	w := &writer{db: db, queue: make(chan *write), stop: make(chan struct{}), maxBatch: maxBatch}
+// The writer's statements, prepared once.
+const (
+	insertEvent = iota
+	insertUpload
+	findDuplicate
+)
+
+var writerSQL = [...]string{
+	insertEvent: `INSERT INTO events (vendor, kind, session, received_at, event, raw, verdict, dedup_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`,
+	insertUpload: `INSERT INTO uploads (guid, session, stored_name, original_name, size, sha256, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	findDuplicate: "SELECT id FROM events WHERE dedup_key = ?",
+}
+
+func newWriter(ctx context.Context, db *sql.DB, maxBatch int) (*writer, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{db: db, conn: conn, queue: make(chan *write), stop: make(chan struct{}), maxBatch: maxBatch}
+	for i, q := range writerSQL {
+		if w.stmts[i], err = db.PrepareContext(ctx, q); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
 	w.wg.Add(1)
 	go w.run()
-	return w
+	return w, nil
 }
 
 // submit hands wr to the writer and waits until its transaction committed.
@@ -182,8 +209,14 @@ func (w *writer) submit(ctx context.Context, wr *write) writeResult {
 
 // close stops the writer after the batch in progress and waits for it.
 func (w *writer) close() {
-	w.once.Do(func() { close(w.stop) })
-	w.wg.Wait()
+	w.once.Do(func() {
+		close(w.stop)
+		w.wg.Wait()
+		for _, st := range w.stmts {
+			st.Close()
+		}
+		w.conn.Close()
+	})
 }
 
 func (w *writer) run() {
@@ -215,13 +248,18 @@ func (w *writer) run() {
 func (w *writer) commit(batch []*write) {
 	results := make([]writeResult, len(batch))
 	err := func() error {
-		tx, err := w.db.Begin()
+		ctx := context.Background()
+		tx, err := w.conn.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
 		defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+		var stmts [len(writerSQL)]*sql.Stmt
+		for i, st := range w.stmts {
+			stmts[i] = tx.StmtContext(ctx, st)
+		}
 		for i, wr := range batch {
-			results[i] = insert(tx, wr)
+			results[i] = insert(&stmts, wr)
 		}
 		return tx.Commit()
 	}()
@@ -233,10 +271,9 @@ func (w *writer) commit(batch []*write) {
 	}
 }
 
-func insert(tx *sql.Tx, wr *write) writeResult {
+func insert(stmts *[len(writerSQL)]*sql.Stmt, wr *write) writeResult {
 	if u := wr.upload; u != nil {
-		_, err := tx.Exec(`INSERT INTO uploads (guid, session, stored_name, original_name, size, sha256, received_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		_, err := stmts[insertUpload].Exec(
 			u.GUID, u.Session, u.StoredName, u.OriginalName, u.Size, u.SHA256, u.Received.UTC().Format(timeFormat))
 		if err != nil {
 			return writeResult{Err: fmt.Errorf("server: storing upload: %w", err)}
@@ -250,15 +287,14 @@ func insert(tx *sql.Tx, wr *write) writeResult {
 	if e.DedupKey != "" {
 		dedup = e.DedupKey
 	}
-	res, err := tx.Exec(`INSERT INTO events (vendor, kind, session, received_at, event, raw, verdict, dedup_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`,
+	res, err := stmts[insertEvent].Exec(
 		e.Vendor, e.Kind, e.Session, e.Received.UTC().Format(timeFormat), string(e.Event), e.Raw, e.Verdict, dedup)
 	if err != nil {
 		return writeResult{Err: fmt.Errorf("server: storing event: %w", err)}
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		var id int64
-		if err := tx.QueryRow("SELECT id FROM events WHERE dedup_key = ?", e.DedupKey).Scan(&id); err != nil {
+		if err := stmts[findDuplicate].QueryRow(e.DedupKey).Scan(&id); err != nil {
 			return writeResult{Err: fmt.Errorf("server: finding duplicate: %w", err)}
 		}
 		return writeResult{ID: id, Duplicate: true}
