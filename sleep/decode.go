@@ -191,30 +191,30 @@ type wireReport struct {
 	Report
 	Session        *wireSession `json:"session"`
 	Stat           *wireStat    `json:"stat"`
-	SessionEndTime *string      `json:"session_end_time"`
+	SessionEndTime wireTime     `json:"session_end_time"`
 }
 
 type wireSession struct {
 	Session
-	Start         *string `json:"start_time"`
-	End           *string `json:"end_time"`
-	UnexpectedEnd *string `json:"unexpected_end_time"`
+	Start         wireTime `json:"start_time"`
+	End           wireTime `json:"end_time"`
+	UnexpectedEnd wireTime `json:"unexpected_end_time"`
 }
 
 // wireStat decodes second counts straight into Stat's time.Duration fields
 // (as a count of seconds, scaled afterwards) and instants as strings.
 type wireStat struct {
 	Stat
-	SleepTime       *string     `json:"sleep_time"`
-	WakeTime        *string     `json:"wake_time"`
+	SleepTime       wireTime    `json:"sleep_time"`
+	WakeTime        wireTime    `json:"wake_time"`
 	SleepCycles     []wireCycle `json:"sleep_cycle"`
-	SleepCycleTimes []*string   `json:"sleep_cycle_time"`
+	SleepCycleTimes []wireTime  `json:"sleep_cycle_time"`
 }
 
 type wireCycle struct {
-	Order int     `json:"order"`
-	Start *string `json:"start_time"`
-	End   *string `json:"end_time"`
+	Order int      `json:"order"`
+	Start wireTime `json:"start_time"`
+	End   wireTime `json:"end_time"`
 }
 
 func (d *wireData) inference(env Envelope) *InferenceComplete {
@@ -257,7 +257,7 @@ func (d *wireData) session(env Envelope, path string) (*SessionComplete, error) 
 func (w *wireReport) report(path string) (Report, error) {
 	r := w.Report
 	var err error
-	if r.SessionEndTime, err = optTime(w.SessionEndTime, path, "session_end_time"); err != nil {
+	if r.SessionEndTime, err = w.SessionEndTime.opt(path, "session_end_time"); err != nil {
 		return r, err
 	}
 	if w.Session != nil {
@@ -276,15 +276,15 @@ func (w *wireReport) report(path string) (Report, error) {
 func (w *wireSession) session(path string) (Session, error) {
 	s := w.Session
 	var err error
-	if w.Start != nil {
-		if s.Start, err = parseTime(*w.Start, path, "start_time"); err != nil {
+	if w.Start.set {
+		if s.Start, err = w.Start.req(path, "start_time"); err != nil {
 			return s, err
 		}
 	}
-	if s.End, err = optTime(w.End, path, "end_time"); err != nil {
+	if s.End, err = w.End.opt(path, "end_time"); err != nil {
 		return s, err
 	}
-	if s.UnexpectedEnd, err = optTime(w.UnexpectedEnd, path, "unexpected_end_time"); err != nil {
+	if s.UnexpectedEnd, err = w.UnexpectedEnd.opt(path, "unexpected_end_time"); err != nil {
 		return s, err
 	}
 	return s, nil
@@ -293,13 +293,14 @@ func (w *wireSession) session(path string) (Session, error) {
 // maxSeconds is the largest second count a time.Duration holds.
 const maxSeconds = math.MaxInt64 / int64(time.Second)
 
+// stat returns w's Stat completed in place, so no copy is made.
 func (w *wireStat) stat(path string) (*Stat, error) {
-	s := w.Stat
+	s := &w.Stat
 	var err error
-	if s.SleepTime, err = optTime(w.SleepTime, path, "sleep_time"); err != nil {
+	if s.SleepTime, err = w.SleepTime.opt(path, "sleep_time"); err != nil {
 		return nil, err
 	}
-	if s.WakeTime, err = optTime(w.WakeTime, path, "wake_time"); err != nil {
+	if s.WakeTime, err = w.WakeTime.opt(path, "wake_time"); err != nil {
 		return nil, err
 	}
 	seconds := [...]struct {
@@ -341,10 +342,10 @@ func (w *wireStat) stat(path string) (*Stat, error) {
 		for i, c := range w.SleepCycles {
 			p := fmt.Sprintf("%s.sleep_cycle[%d]", path, i)
 			s.SleepCycles[i].Order = c.Order
-			if s.SleepCycles[i].Start, err = reqTime(c.Start, p, "start_time"); err != nil {
+			if s.SleepCycles[i].Start, err = c.Start.req(p, "start_time"); err != nil {
 				return nil, err
 			}
-			if s.SleepCycles[i].End, err = reqTime(c.End, p, "end_time"); err != nil {
+			if s.SleepCycles[i].End, err = c.End.req(p, "end_time"); err != nil {
 				return nil, err
 			}
 		}
@@ -352,41 +353,69 @@ func (w *wireStat) stat(path string) (*Stat, error) {
 	if w.SleepCycleTimes != nil {
 		s.SleepCycleTimes = make([]time.Time, len(w.SleepCycleTimes))
 		for i, t := range w.SleepCycleTimes {
-			if s.SleepCycleTimes[i], err = reqTime(t, path, fmt.Sprintf("sleep_cycle_time[%d]", i)); err != nil {
+			if s.SleepCycleTimes[i], err = t.req(path, fmt.Sprintf("sleep_cycle_time[%d]", i)); err != nil {
 				return nil, err
 			}
 		}
 	}
-	return &s, nil
+	return s, nil
 }
 
-// parseTime parses an RFC 3339 instant with a UTC offset ("Z" or ±hh:mm).
-func parseTime(s, path, name string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return t, &DecodeError{Path: path + "." + name, Msg: fmt.Sprintf("want RFC 3339 time with offset, got %q", s), Err: err}
+// wireTime is an instant as sent. It is parsed while encoding/json
+// decodes (as fast as a time.Time field would be); a failure is kept for
+// the pass that knows the field's path.
+type wireTime struct {
+	t   time.Time
+	set bool   // present and not null
+	bad string // the JSON text that is not an RFC 3339 time
+	err error  // why, when known
+}
+
+// UnmarshalJSON never fails, so that decoding goes on; see wireTime.opt.
+func (w *wireTime) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*w = wireTime{}
+		return nil
 	}
-	return t, nil
+	w.set = true
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
+		if w.err = w.t.UnmarshalText(b[1 : n-1]); w.err == nil {
+			return nil
+		}
+	} else {
+		var s string
+		if json.Unmarshal(b, &s) == nil {
+			if w.err = w.t.UnmarshalText([]byte(s)); w.err == nil {
+				return nil
+			}
+		}
+	}
+	w.bad = string(b)
+	return nil
 }
 
-// optTime parses a time the vendor may send as null.
-func optTime(s *string, path, name string) (*time.Time, error) {
-	if s == nil {
+// opt returns the time, or nil when it was null or absent. The pointer is
+// into w, which saves an allocation.
+func (w *wireTime) opt(path, name string) (*time.Time, error) {
+	if w.bad != "" {
+		return nil, &DecodeError{Path: path + "." + name, Msg: "want RFC 3339 time with offset, got " + w.bad, Err: w.err}
+	}
+	if !w.set {
 		return nil, nil
 	}
-	t, err := parseTime(*s, path, name)
-	if err != nil {
-		return nil, err
-	}
-	return &t, nil
+	return &w.t, nil
 }
 
-// reqTime parses a time that must not be null.
-func reqTime(s *string, path, name string) (time.Time, error) {
-	if s == nil {
+// req returns the time, which must not be null.
+func (w *wireTime) req(path, name string) (time.Time, error) {
+	t, err := w.opt(path, name)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if t == nil {
 		return time.Time{}, &DecodeError{Path: path + "." + name, Msg: "want RFC 3339 time with offset, got null"}
 	}
-	return parseTime(*s, path, name)
+	return *t, nil
 }
 
 // jsonError turns a syntax error into a DecodeError with a line and column.

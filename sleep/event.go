@@ -277,19 +277,7 @@ const (
 // String returns "no data", "wake", "light", "deep", "REM", or
 // "SleepStage(n)" for an unknown value.
 func (s SleepStage) String() string {
-	switch s {
-	case StageNoData:
-		return "no data"
-	case StageWake:
-		return "wake"
-	case StageLight:
-		return "light"
-	case StageDeep:
-		return "deep"
-	case StageREM:
-		return "REM"
-	}
-	return "SleepStage(" + strconv.Itoa(int(s)) + ")"
+	return enumName("SleepStage", int(s), -1, "no data", "wake", "light", "deep", "REM")
 }
 
 // SnoringStage tells whether the user snored during one epoch.
@@ -303,13 +291,7 @@ const (
 
 // String returns "no snoring", "snoring" or "SnoringStage(n)".
 func (s SnoringStage) String() string {
-	switch s {
-	case NoSnoring:
-		return "no snoring"
-	case Snoring:
-		return "snoring"
-	}
-	return "SnoringStage(" + strconv.Itoa(int(s)) + ")"
+	return enumName("SnoringStage", int(s), 0, "no snoring", "snoring")
 }
 
 // OSAStage is the obstructive-sleep-apnea finding of one epoch.
@@ -324,15 +306,7 @@ const (
 
 // String returns "none", "apnea", "hypopnea" or "OSAStage(n)".
 func (s OSAStage) String() string {
-	switch s {
-	case OSANone:
-		return "none"
-	case OSAApnea:
-		return "apnea"
-	case OSAHypopnea:
-		return "hypopnea"
-	}
-	return "OSAStage(" + strconv.Itoa(int(s)) + ")"
+	return enumName("OSAStage", int(s), 0, "none", "apnea", "hypopnea")
 }
 
 // BreathStage is the breathing stability of one epoch. The vendor has not
@@ -347,11 +321,13 @@ const (
 
 // String returns "stable", "unstable" or "BreathStage(n)".
 func (s BreathStage) String() string {
-	switch s {
-	case BreathStable:
-		return "stable"
-	case BreathUnstable:
-		return "unstable"
+	return enumName("BreathStage", int(s), 0, "stable", "unstable")
+}
+
+// enumName returns names[v-first], or "typ(v)" for a value out of range.
+func enumName(typ string, v, first int, names ...string) string {
+	if i := v - first; i >= 0 && i < len(names) {
+		return names[i]
 	}
-	return "BreathStage(" + strconv.Itoa(int(s)) + ")"
+	return typ + "(" + strconv.Itoa(v) + ")"
 }
