@@ -10,10 +10,7 @@ import "unicode/utf8"
 // low bytes of its two surrogates, and an invalid byte gives 0xFD. For an
 // ASCII body the result equals body (and NodeASCII returns body itself).
 func NodeASCII(body []byte) []byte {
-	i := 0
-	for i < len(body) && body[i] < utf8.RuneSelf {
-		i++
-	}
+	i := asciiLen(body)
 	if i == len(body) {
 		return body
 	}
@@ -74,3 +71,15 @@ func invalidLen(b []byte) int {
 	}
 	return n
 }
+
+// asciiLen returns the length of the ASCII prefix of b.
+func asciiLen(b []byte) int {
+	i := 0
+	for i < len(b) && b[i] < utf8.RuneSelf {
+		i++
+	}
+	return i
+}
+
+// isASCII reports whether b is all ASCII, so that NodeASCII(b) equals b.
+func isASCII(b []byte) bool { return asciiLen(b) == len(b) }

@@ -1,0 +1,197 @@
+package wms_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/wms"
+	"github.com/vendorhooks/vendorhooks/wms/wmstest"
+)
+
+// recorder collects the events a handler's function receives.
+type recorder struct {
+	events   []wms.Event
+	verdicts []wms.Verdict
+	fail     error
+}
+
+func (rec *recorder) fn(ctx context.Context, ev wms.Event) error {
+	rec.events = append(rec.events, ev)
+	if v, ok := wms.VerdictFromContext(ctx); ok {
+		rec.verdicts = append(rec.verdicts, v)
+	}
+	return rec.fail
+}
+
+func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+// errorText returns the "error" field of a JSON error answer.
+func errorText(t *testing.T, w *httptest.ResponseRecorder) string {
+	t.Helper()
+	var body struct{ Error string }
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &body), w.Body.String())
+	return body.Error
+}
+
+func TestHandlerAccepts(t *testing.T) {
+	rec := &recorder{}
+	h := wms.NewHandler(rec.fn, wms.WithSecrets(wmstest.Secret))
+	// Mounted under a prefix.
+	mux := http.NewServeMux()
+	mux.Handle("/hooks/wms/", http.StripPrefix("/hooks/wms", h))
+
+	w := serve(mux, wmstest.NewRequest("/hooks/wms/", specBody(t), wmstest.Secret))
+	assert.Equal(t, http.StatusOK, w.Code)
+	w = serve(mux, wmstest.NewNodeRequest("/hooks/wms/", nonASCIIBody, wmstest.Secret))
+	assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	w = serve(mux, wmstest.NewRequest("/hooks/wms/", nonASCIIBody, wmstest.Secret))
+	assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
+
+	require.Len(t, rec.events, 3)
+	assert.Equal(t, "MEASUREMENT_CREATED", rec.events[0].Kind())
+	assert.Equal(t, &wms.Measurement{MeasurementID: "f0c8ca8d-111d-4dcf-a69d-46ed39a2db06"}, rec.events[0].Payload)
+	assert.Equal(t, &wms.Details{Details: "caméra 😀 €"}, rec.events[1].Payload)
+	assert.Empty(t, rec.verdicts, "no tracker, no verdict")
+}
+
+func TestHandlerRefuses(t *testing.T) {
+	spec := specBody(t)
+	trailing, err := os.ReadFile(goldenDir + "/spec-body-trailing-comma.in")
+	require.NoError(t, err)
+	for _, c := range []struct {
+		name   string
+		req    *http.Request
+		opts   []wms.Option
+		status int
+		msg    string
+	}{
+		{"get", httptest.NewRequest(http.MethodGet, "/", nil), nil, http.StatusMethodNotAllowed, "method GET not allowed"},
+		{"missing MAC", httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(spec)), nil, http.StatusUnauthorized, "missing X-WMS-Content-MAC header"},
+		{"wrong secret", wmstest.NewRequest("/", spec, "other"), nil, http.StatusUnauthorized, "invalid X-WMS-Content-MAC"},
+		// Verification comes first: bad JSON with a bad MAC is a 401.
+		{"bad JSON, wrong secret", wmstest.NewRequest("/", trailing, "other"), nil, http.StatusUnauthorized, "invalid X-WMS-Content-MAC"},
+		{"bad JSON", wmstest.NewRequest("/", trailing, wmstest.Secret), nil, http.StatusBadRequest,
+			"wms: invalid JSON at line 10, column 1: trailing comma before '}'"},
+		{"wrong type", wmstest.NewRequest("/", []byte(`{"timestamp":"x"}`), wmstest.Secret), nil, http.StatusBadRequest,
+			"wms: timestamp: want integer Unix seconds, got string"},
+		{"too large", wmstest.NewRequest("/", spec, wmstest.Secret), []wms.Option{wms.WithMaxBodyBytes(64)}, http.StatusRequestEntityTooLarge, "request body too large"},
+		{"rotated out", wmstest.NewRequest("/", spec, "old"), []wms.Option{wms.WithSecrets("new")}, http.StatusUnauthorized, "invalid X-WMS-Content-MAC"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := &recorder{}
+			opts := append([]wms.Option{wms.WithSecrets(wmstest.Secret)}, c.opts...)
+			if c.name == "rotated out" {
+				opts = c.opts
+			}
+			w := serve(wms.NewHandler(rec.fn, opts...), c.req)
+			assert.Equal(t, c.status, w.Code)
+			assert.Equal(t, c.msg, errorText(t, w))
+			assert.Empty(t, rec.events, "fn must not run")
+			if c.status == http.StatusMethodNotAllowed {
+				assert.Equal(t, "POST", w.Header().Get("Allow"))
+			}
+		})
+	}
+}
+
+func TestHandlerRotation(t *testing.T) {
+	rec := &recorder{}
+	h := wms.NewHandler(rec.fn, wms.WithSecrets("new"), wms.WithSecrets("old"))
+	spec := specBody(t)
+	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewRequest("/", spec, "old")).Code)
+	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewNodeRequest("/", nonASCIIBody, "new")).Code)
+	assert.Equal(t, http.StatusUnauthorized, serve(h, wmstest.NewRequest("/", spec, "older")).Code)
+	assert.Len(t, rec.events, 2)
+}
+
+func TestHandlerWithoutSecretRefusesToServe(t *testing.T) {
+	for name, opts := range map[string][]wms.Option{
+		"none":  nil,
+		"empty": {wms.WithSecrets("")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := &recorder{}
+			h := wms.NewHandler(rec.fn, opts...)
+			// Whatever the request, even one signed with the empty key.
+			w := serve(h, wmstest.NewRequest("/", specBody(t), ""))
+			assert.Equal(t, http.StatusInternalServerError, w.Code)
+			assert.Equal(t, "wms: handler has no usable MAC secret", errorText(t, w))
+			assert.Empty(t, rec.events)
+		})
+	}
+}
+
+func TestHandlerFunctionFails(t *testing.T) {
+	rec := &recorder{fail: errors.New("database password is hunter2")}
+	h := wms.NewHandler(rec.fn, wms.WithSecrets(wmstest.Secret))
+	w := serve(h, wmstest.NewRequest("/", specBody(t), wmstest.Secret))
+	assert.Equal(t, http.StatusInternalServerError, w.Code)
+	assert.Equal(t, "handler failed", errorText(t, w), "the function's error is not shown")
+}
+
+func TestHandlerTracker(t *testing.T) {
+	rec := &recorder{}
+	h := wms.NewHandler(rec.fn, wms.WithSecrets(wmstest.Secret), wms.WithTracker(wms.NewTracker()))
+	evs := wmstest.Events()
+	for _, i := range []int{0, 1, 1, 3, 2} {
+		w := serve(h, wmstest.NewRequest("/", wmstest.Body(evs[i]), wmstest.Secret))
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	}
+	require.Len(t, rec.verdicts, 5, "without dropping, duplicates reach fn")
+	var got []wms.Order
+	for _, v := range rec.verdicts {
+		got = append(got, v.Order)
+	}
+	assert.Equal(t, []wms.Order{wms.InOrder, wms.InOrder, wms.Duplicate, wms.Gap, wms.Late}, got)
+	assert.Equal(t, []int64{2}, rec.verdicts[3].Missing.Numbers(10))
+}
+
+func TestHandlerDropDuplicates(t *testing.T) {
+	rec := &recorder{}
+	h := wms.NewHandler(rec.fn, wms.WithSecrets(wmstest.Secret), wms.WithDropDuplicates())
+	body := wmstest.Body(wmstest.Event(wms.CodeWMSLoaded, 0))
+	for range 3 {
+		assert.Equal(t, http.StatusOK, serve(h, wmstest.NewRequest("/", body, wmstest.Secret)).Code)
+	}
+	assert.Len(t, rec.events, 1, "a retried delivery is processed once")
+
+	// A delivery whose function failed is processed again on retry.
+	body = wmstest.Body(wmstest.Event(wms.CodeConfigurationLoaded, 1))
+	rec.fail = errors.New("busy")
+	assert.Equal(t, http.StatusInternalServerError, serve(h, wmstest.NewRequest("/", body, wmstest.Secret)).Code)
+	rec.fail = nil
+	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewRequest("/", body, wmstest.Secret)).Code)
+	require.Len(t, rec.events, 3)
+	assert.Equal(t, wms.InOrder, rec.verdicts[2].Order)
+	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewRequest("/", body, wmstest.Secret)).Code)
+	assert.Len(t, rec.events, 3)
+}
+
+func TestHandlerLogs(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	h := wms.NewHandler((&recorder{}).fn, wms.WithSecrets(wmstest.Secret), wms.WithLogger(log))
+	serve(h, wmstest.NewRequest("/x", specBody(t), wmstest.Secret))
+	serve(h, wmstest.NewRequest("/x", specBody(t), "wrong"))
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 2)
+	assert.Contains(t, lines[0], "status=200")
+	assert.Contains(t, lines[0], "kind=MEASUREMENT_CREATED")
+	assert.Contains(t, lines[1], "status=401")
+	assert.NotContains(t, buf.String(), wmstest.Secret)
+}
