@@ -1,0 +1,99 @@
+package eeg
+
+import (
+	"errors"
+	"strconv"
+)
+
+// ErrSyntax is the error class of every *SyntaxError: errors.Is(err,
+// ErrSyntax) holds for a payload that is not a tolerant literal at all.
+var ErrSyntax = errors.New("eeg: syntax error")
+
+// ErrType is the error class of every *TypeError: errors.Is(err, ErrType)
+// holds for a well-formed payload whose fields have the wrong shape.
+var ErrType = errors.New("eeg: wrong field type")
+
+// SyntaxError reports where a payload stops being JSON or Python-literal
+// text. Offset is the 0-based byte offset; Line and Column are 1-based
+// (Column counts bytes).
+type SyntaxError struct {
+	Offset int
+	Line   int
+	Column int
+	Reason string
+}
+
+// Error returns "eeg: line L, column C (offset O): reason".
+func (e *SyntaxError) Error() string {
+	return "eeg: line " + strconv.Itoa(e.Line) + ", column " + strconv.Itoa(e.Column) +
+		" (offset " + strconv.Itoa(e.Offset) + "): " + e.Reason
+}
+
+// Unwrap returns ErrSyntax.
+func (e *SyntaxError) Unwrap() error { return ErrSyntax }
+
+// TypeError reports a field of a known message type that holds the wrong
+// kind of value, or is missing. Path names the field as the vendor spells
+// it ("data.bandpower.ch2.alpha", "action.value[3]"); Got is empty for a
+// missing field.
+type TypeError struct {
+	Path   string
+	Want   string
+	Got    string
+	Offset int // byte offset of the value, or -1 for a missing field
+}
+
+// Error returns `eeg: PATH: want WANT, got GOT` or `eeg: PATH: missing,
+// want WANT`.
+func (e *TypeError) Error() string {
+	if e.Got == "" {
+		return "eeg: " + e.Path + ": missing, want " + e.Want
+	}
+	return "eeg: " + e.Path + ": want " + e.Want + ", got " + e.Got
+}
+
+// Unwrap returns ErrType.
+func (e *TypeError) Unwrap() error { return ErrType }
+
+// fieldPath names a field without building a string until an error needs
+// it: up to four dotted parts and an optional array index.
+type fieldPath struct {
+	parts [4]string
+	n     int
+	index int // -1: none
+}
+
+func pathOf(parts ...string) fieldPath {
+	p := fieldPath{index: -1}
+	for _, s := range parts {
+		p = p.dot(s)
+	}
+	return p
+}
+
+func (p fieldPath) dot(s string) fieldPath {
+	if p.n < len(p.parts) {
+		p.parts[p.n] = s
+		p.n++
+	}
+	return p
+}
+
+func (p fieldPath) at(i int) fieldPath {
+	p.index = i
+	return p
+}
+
+func (p fieldPath) String() string {
+	s := ""
+	for i := 0; i < p.n; i++ {
+		if i > 0 {
+			s += "."
+		}
+		s += p.parts[i]
+	}
+	if p.index >= 0 {
+		s += "[" + strconv.Itoa(p.index) + "]"
+	}
+	return s
+}

@@ -1,0 +1,195 @@
+package eeg
+
+import (
+	"strconv"
+
+	"github.com/vendorhooks/vendorhooks/internal/lit"
+)
+
+// finish builds the event once the whole message is read.
+func (d *decoder) finish(data []byte) (Event, error) {
+	if d.kind == "" {
+		if !d.hasType {
+			if d.typeErr != nil && d.typeErr.Path == "type" {
+				return nil, d.typeErr
+			}
+			return nil, &TypeError{Path: "type", Want: "string", Offset: -1}
+		}
+		raw, err := lit.AppendJSON(make([]byte, 0, len(data)), data)
+		if err != nil {
+			return nil, d.fail(err)
+		}
+		return &Unknown{Type: d.typeName, Raw: raw}, nil
+	}
+	var ev Event
+	switch d.kind {
+	case KindBlink:
+		e := &Blink{Meta: d.meta, Blink: d.blink}
+		d.require(d.hasBlink, pathOf("data", "blink"), "object")
+		e.Action = d.scalarAction()
+		ev = e
+	case KindEye:
+		e := &Eye{Meta: d.meta, Eye: d.eye}
+		d.require(d.hasEye, pathOf("data", "eye"), "object")
+		e.Action = d.scalarAction()
+		ev = e
+	case KindBandpower:
+		e := &Bandpower{Meta: d.meta}
+		d.channels(pathOf("data", "bandpower"), false, d.bp.present, d.bp.seen, "object")
+		fill(&e.Power, &d.bp.v, d.bp.seen)
+		if arr := d.arrayAction("array of 16 or 20 values"); arr != nil {
+			d.powerArray(pathOf("action", "value"), arr.v[:arr.n], &e.Action)
+		}
+		ev = e
+	case KindArtifact:
+		e := &Artifact{Meta: d.meta}
+		d.channels(pathOf("data", "artifact_detect"), false, d.art.present, d.art.seen, wantQuality)
+		fill(&e.Quality, &d.art.v, d.art.seen)
+		if arr := d.arrayAction("array of 4 or 5 values"); arr != nil {
+			d.qualityArray(pathOf("action", "value"), arr.v[:arr.n], 0, arr.n, &e.Action)
+		}
+		ev = e
+	case KindMetrics:
+		e := &Metrics{Meta: d.meta}
+		p := pathOf("data", "metrics")
+		if !d.metArr.present {
+			d.missing(p, "array of 22 or 27 values")
+		} else {
+			d.metricsArray(p, &d.metArr, &e.Metrics)
+		}
+		if arr := d.arrayAction("array of 22 or 27 values"); arr != nil {
+			d.metricsArray(pathOf("action", "value"), arr, &e.Action)
+		}
+		ev = e
+	case KindMetricsJSON:
+		e := &MetricsJSON{Meta: d.meta}
+		d.object(pathOf("data", "metrics"), &d.metObj, &e.Metrics)
+		switch d.actKind {
+		case lit.Invalid:
+		case lit.Object:
+			d.object(pathOf("action", "value"), &d.actObj, &e.Action)
+		default:
+			d.mismatch(pathOf("action", "value"), "object", d.actKind.String(), -1)
+		}
+		ev = e
+	}
+	if d.typeErr != nil {
+		return nil, d.typeErr
+	}
+	return ev, nil
+}
+
+func (d *decoder) require(ok bool, p fieldPath, want string) {
+	if !ok {
+		d.missing(p, want)
+	}
+}
+
+// scalarAction returns action.value for blink and eye.
+func (d *decoder) scalarAction() Value {
+	switch d.actKind {
+	case lit.Invalid, lit.Number, lit.String:
+	default:
+		d.mismatch(pathOf("action", "value"), wantValue, d.actKind.String(), -1)
+	}
+	return d.actVal
+}
+
+// arrayAction returns action.value when it is an array, nil when absent.
+func (d *decoder) arrayAction(want string) *valArray {
+	switch d.actKind {
+	case lit.Invalid:
+		return nil
+	case lit.Array:
+		return &d.actArr
+	}
+	d.mismatch(pathOf("action", "value"), want, d.actKind.String(), -1)
+	return nil
+}
+
+// channels checks that a channel object is present with ch1 to ch4.
+func (d *decoder) channels(p fieldPath, long bool, present bool, seen uint8, want string) {
+	if !present {
+		d.missing(p, "object")
+		return
+	}
+	for i := 0; i < 4; i++ {
+		if seen&(1<<i) == 0 {
+			d.missing(p.dot(channelName(i, long)), want)
+			return
+		}
+	}
+}
+
+// fill copies collected channels into cs, allocating Aux for a fifth.
+func fill[T any](cs *Channels[T], v *[5]T, seen uint8) {
+	cs.TP9, cs.AF7, cs.AF8, cs.TP10 = v[0], v[1], v[2], v[3]
+	if seen&(1<<4) != 0 {
+		aux := v[4]
+		cs.Aux = &aux
+	}
+}
+
+// powerArray maps 16 or 20 band powers (channel by channel: alpha, beta,
+// theta, delta).
+func (d *decoder) powerArray(p fieldPath, v []Value, dst *Channels[Bands]) {
+	if len(v) != 16 && len(v) != 20 {
+		d.mismatch(p, "array of 16 or 20 values", "array of "+strconv.Itoa(len(v))+" values", -1)
+		return
+	}
+	if len(v) == 20 {
+		dst.Aux = new(Bands)
+	}
+	for i := range v {
+		*dst.ptr(i/4, dst.Aux).band(i % 4) = v[i]
+	}
+}
+
+// qualityArray maps n artifact values to channels.
+func (d *decoder) qualityArray(p fieldPath, v []Value, base, n int, dst *Channels[Quality]) {
+	if n != 4 && n != 5 {
+		d.mismatch(p, "array of 4 or 5 values", "array of "+strconv.Itoa(n)+" values", -1)
+		return
+	}
+	if n == 5 {
+		dst.Aux = new(Quality)
+	}
+	for i := 0; i < n; i++ {
+		q, ok := quality(v[i])
+		if !ok {
+			d.mismatch(p.at(base+i), wantQuality, "number "+v[i].String(), -1)
+		}
+		*dst.ptr(i, dst.Aux) = q
+	}
+}
+
+// metricsArray maps the 22 (or, with a fifth channel, 27) metrics.
+func (d *decoder) metricsArray(p fieldPath, arr *valArray, dst *MetricsArray) {
+	nch := 4
+	switch arr.n {
+	case 22:
+	case 27:
+		nch = 5
+	default:
+		d.mismatch(p, "array of 22 or 27 values", "array of "+strconv.Itoa(arr.n)+" values", -1)
+		return
+	}
+	dst.Blink, dst.Eye = arr.v[0], arr.v[1]
+	d.qualityArray(p, arr.v[2:2+nch], 2, nch, &dst.Artifact)
+	d.powerArray(p, arr.v[2+nch:arr.n], &dst.Power)
+}
+
+// object checks and copies a metricsJson object.
+func (d *decoder) object(p fieldPath, o *objForm, dst *MetricsObject) {
+	if !o.present {
+		d.missing(p, "object")
+		return
+	}
+	d.channels(p.dot("artifact_detect"), true, o.hasArt, o.art.seen, "string")
+	d.channels(p.dot("bandpower"), true, o.hasBP, o.bp.seen, "object")
+	d.require(o.hasBlink, p.dot("blink"), "object")
+	d.require(o.hasEye, p.dot("eye"), "object")
+	fill(&dst.Artifact, &o.art.v, o.art.seen)
+	fill(&dst.Power, &o.bp.v, o.bp.seen)
+	dst.Blink, dst.Eye = o.blink, o.eye
+}
