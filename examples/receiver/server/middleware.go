@@ -31,17 +31,20 @@ func requestFrom(ctx context.Context) *request {
 	return r
 }
 
-// vendorRoute wraps a vendor's handler. When capture is set it reads the
+// always captures every request's body.
+func always(*http.Request) bool { return true }
+
+// vendorRoute wraps a vendor's handler. When capture(r) holds it reads the
 // body (at most limit bytes) before the handler, keeps it as the raw body to
 // store, and gives the handler a fresh reader of the same bytes; a body over
 // the limit is handed on whole, so that the vendor's handler answers 413 in
 // its own format. It logs one line per request.
-func (s *Server) vendorRoute(vendor string, limit int64, capture bool, h http.Handler) http.Handler {
+func (s *Server) vendorRoute(vendor string, limit int64, capture func(*http.Request) bool, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &request{vendor: vendor}
 		rec := &recorder{ResponseWriter: w}
-		if capture && r.Body != nil && r.Body != http.NoBody {
+		if capture(r) && r.Body != nil && r.Body != http.NoBody {
 			body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 			switch {
 			case err != nil:
@@ -143,6 +146,11 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 // stored again. The returned error makes the vendor's handler answer 500, so
 // the sender retries.
 func (s *Server) store(ctx context.Context, kind, session string, ev any, verdict, dedupKey string) (writeResult, error) {
+	return s.storeWith(ctx, kind, session, ev, verdict, dedupKey, nil)
+}
+
+// storeWith is store with an upload row committed in the same transaction.
+func (s *Server) storeWith(ctx context.Context, kind, session string, ev any, verdict, dedupKey string, upload *uploadRow) (writeResult, error) {
 	info := requestFrom(ctx)
 	if info == nil {
 		return writeResult{}, fmt.Errorf("server: request not routed through vendorRoute")
@@ -156,7 +164,7 @@ func (s *Server) store(ctx context.Context, kind, session string, ev any, verdic
 	if raw == nil {
 		raw = []byte{}
 	}
-	res := s.w.submit(ctx, &write{event: &eventRow{
+	res := s.w.submit(ctx, &write{upload: upload, event: &eventRow{
 		Vendor:   info.vendor,
 		Kind:     kind,
 		Session:  session,

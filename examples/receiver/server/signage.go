@@ -20,7 +20,7 @@ func (s *Server) mountSignage(mux *http.ServeMux) {
 		_, err := s.store(ctx, t.Kind(), "", t, "", "")
 		return err
 	}, signage.WithKeys(s.keys.Signage...), signage.WithMaxBodyBytes(vendorBodyLimit))
-	mux.Handle(signagePath, s.vendorRoute("signage", vendorBodyLimit, true, h))
+	mux.Handle(signagePath, s.vendorRoute("signage", vendorBodyLimit, always, h))
 	s.mounted = append(s.mounted, "signage")
 }
 

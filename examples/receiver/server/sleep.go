@@ -18,7 +18,7 @@ func (s *Server) mountSleep(mux *http.ServeMux) error {
 	if err != nil {
 		return fmt.Errorf("server: sleep: %w", err)
 	}
-	s.mountPrefix(mux, "/sleep", s.vendorRoute("sleep", vendorBodyLimit, true, h))
+	s.mountPrefix(mux, "/sleep", s.vendorRoute("sleep", vendorBodyLimit, always, h))
 	s.mounted = append(s.mounted, "sleep")
 	return nil
 }

@@ -27,7 +27,7 @@ type fakeEvent struct {
 // fakeVendor mounts a handler that stores its body's fakeEvent, deduplicated
 // on session and seq when dedup is set.
 func fakeVendor(s *Server, dedup bool) http.Handler {
-	return s.vendorRoute("fake", 1<<20, true, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.vendorRoute("fake", 1<<20, always, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var ev fakeEvent
 		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
 			http.Error(w, "bad", http.StatusBadRequest)

@@ -12,6 +12,7 @@ const vendorBodyLimit int64 = 1 << 20
 // has not is left unmounted rather than faked.
 func (s *Server) mountVendors(mux *http.ServeMux) error {
 	s.mountSignage(mux)
+	s.mountLabvanced(mux)
 	return s.mountSleep(mux)
 }
 
@@ -19,10 +20,11 @@ func (s *Server) mountVendors(mux *http.ServeMux) error {
 // repository root (some post files from testdata/).
 func (s *Server) curlLines(base string, generated map[string]bool) []string {
 	_ = generated
-	return []string{
+	lines := []string{
 		sleepCurl(base, first(s.keys.Sleep)),
 		signageCurl(base, first(s.keys.Signage)),
 	}
+	return append(lines, labvancedCurls(base)...)
 }
 
 // mountPrefix mounts h at prefix and every path below it, with the prefix
