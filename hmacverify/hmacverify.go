@@ -191,7 +191,9 @@ func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.maxBody = n }
 // Unix time in seconds in header, the signed message includes it (see
 // WithTemplate), and a timestamp more than tolerance before the clock fails
 // with ErrTimestampTooOld, more than tolerance after it with
-// ErrTimestampTooNew. A tolerance of zero or less means DefaultTolerance.
+// ErrTimestampTooNew. The check is in whole seconds (a fraction of a second
+// of tolerance counts as one). A tolerance of zero or less means
+// DefaultTolerance.
 func WithTimestamp(header string, tolerance time.Duration) Option {
 	return func(c *config) {
 		if header == "" {
@@ -293,20 +295,10 @@ const (
 
 // Verifier signs and verifies HMAC signatures. It is safe for concurrent use.
 type Verifier struct {
-	secrets   [][]byte
-	pool      sync.Pool // of *macSet
-	newHash   func() hash.Hash
-	size      int // of the MAC in bytes
-	hash      Hash
-	encoding  Encoding
-	header    string
-	prefix    string
-	maxBody   int64
-	idHeader  string
-	tsHeader  string
-	tolerance time.Duration
-	segments  []segment // nil: the message is the body alone
-	now       func() time.Time
+	config             // as the options left it, with defaults filled in
+	pool     sync.Pool // of *macSet
+	size     int       // of the MAC in bytes
+	segments []segment // the template; nil: the message is the body alone
 }
 
 // macSet holds a keyed hash per secret and room for their sums. Sets are
@@ -356,20 +348,7 @@ func New(opts ...Option) (*Verifier, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
-	v := &Verifier{
-		secrets:   c.secrets,
-		newHash:   newHash,
-		size:      size,
-		hash:      c.hash,
-		encoding:  c.encoding,
-		header:    c.header,
-		prefix:    c.prefix,
-		maxBody:   c.maxBody,
-		idHeader:  c.idHeader,
-		tsHeader:  c.tsHeader,
-		tolerance: c.tolerance,
-		now:       c.now,
-	}
+	v := &Verifier{config: c, size: size}
 	if c.tsHeader != "" {
 		if c.template == "" {
 			c.template = TemplateTimestamp + "." + TemplateBody

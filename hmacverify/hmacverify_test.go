@@ -355,6 +355,10 @@ func TestTemplate(t *testing.T) {
 	tsID := newVerifier(t, hmacverify.WithSecrets(key), hmacverify.WithTimestamp("T", 0), hmacverify.WithIDHeader("I"))
 	assert.Equal(t, plain.Sign([]byte("x."+formatUnix(epoch)+"."+string(body))), tsID.SignTimestamped(body, "x", epoch))
 
+	// Braces that are no placeholder are literal text.
+	braces := newVerifier(t, hmacverify.WithSecrets(key), hmacverify.WithTimestamp("T", 0), hmacverify.WithTemplate("{x}{timestamp}{{body}"))
+	assert.Equal(t, plain.Sign([]byte("{x}"+formatUnix(epoch)+"{"+string(body))), braces.SignTimestamped(body, "", epoch))
+
 	// A long id crosses the copy buffer.
 	long := strings.Repeat("i", 200)
 	assert.Equal(t, plain.Sign([]byte(long+"."+formatUnix(epoch)+"."+string(body))), tsID.SignTimestamped(body, long, epoch))
