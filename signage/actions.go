@@ -49,42 +49,18 @@ var actionNames = [...]string{
 
 // String returns the action's name ("load-url"), or "Action(N)" for a value
 // that is not an action.
-func (a Action) String() string {
-	if a.valid() {
-		return actionNames[a]
-	}
-	return "Action(" + strconv.Itoa(int(a)) + ")"
-}
+func (a Action) String() string { return enumString(actionNames[:], a, "Action") }
 
-func (a Action) valid() bool { return a > 0 && int(a) < len(actionNames) }
+func (a Action) valid() bool { return enumValid(actionNames[:], a) }
 
 // ParseAction returns the action named s, as String writes it.
-func ParseAction(s string) (Action, error) {
-	for a := ActionLoadURL; a.valid(); a++ {
-		if actionNames[a] == s {
-			return a, nil
-		}
-	}
-	return 0, fmt.Errorf("signage: unknown action %q", s)
-}
+func ParseAction(s string) (Action, error) { return enumParse[Action](actionNames[:], s, "action") }
 
 // MarshalText writes the action's name, so actions read well in JSON.
-func (a Action) MarshalText() ([]byte, error) {
-	if !a.valid() {
-		return nil, fmt.Errorf("signage: invalid action %d", int(a))
-	}
-	return []byte(actionNames[a]), nil
-}
+func (a Action) MarshalText() ([]byte, error) { return enumMarshal(actionNames[:], a, "action") }
 
 // UnmarshalText reads an action's name.
-func (a *Action) UnmarshalText(b []byte) error {
-	v, err := ParseAction(string(b))
-	if err != nil {
-		return err
-	}
-	*a = v
-	return nil
-}
+func (a *Action) UnmarshalText(b []byte) error { return enumUnmarshal(actionNames[:], a, b, "action") }
 
 // TargetKind says which devices an action reaches.
 type TargetKind int
@@ -106,41 +82,23 @@ var targetNames = [...]string{
 
 // String returns the kind's name ("device"), or "TargetKind(N)" for a value
 // that is not a kind.
-func (k TargetKind) String() string {
-	if k.valid() {
-		return targetNames[k]
-	}
-	return "TargetKind(" + strconv.Itoa(int(k)) + ")"
-}
+func (k TargetKind) String() string { return enumString(targetNames[:], k, "TargetKind") }
 
-func (k TargetKind) valid() bool { return k > 0 && int(k) < len(targetNames) }
+func (k TargetKind) valid() bool { return enumValid(targetNames[:], k) }
 
 // ParseTargetKind returns the kind named s, as String writes it.
 func ParseTargetKind(s string) (TargetKind, error) {
-	for k := TargetAll; k.valid(); k++ {
-		if targetNames[k] == s {
-			return k, nil
-		}
-	}
-	return 0, fmt.Errorf("signage: unknown target kind %q", s)
+	return enumParse[TargetKind](targetNames[:], s, "target kind")
 }
 
 // MarshalText writes the kind's name.
 func (k TargetKind) MarshalText() ([]byte, error) {
-	if !k.valid() {
-		return nil, fmt.Errorf("signage: invalid target kind %d", int(k))
-	}
-	return []byte(targetNames[k]), nil
+	return enumMarshal(targetNames[:], k, "target kind")
 }
 
 // UnmarshalText reads a kind's name.
 func (k *TargetKind) UnmarshalText(b []byte) error {
-	v, err := ParseTargetKind(string(b))
-	if err != nil {
-		return err
-	}
-	*k = v
-	return nil
+	return enumUnmarshal(targetNames[:], k, b, "target kind")
 }
 
 // Target is the devices an action reaches.
@@ -268,4 +226,41 @@ func (a Actions) Resolve(t Trigger) (Command, error) {
 		return Command{}, ErrNoSensorData
 	}
 	return Command{EventID: t.EventID, Rule: r, Sensor: t.Sensor}, nil
+}
+
+// The enums below share these helpers: names[v] is the name of value v, and
+// names[0] is "" (zero is never a valid value).
+
+func enumValid[T ~int](names []string, v T) bool { return v > 0 && int(v) < len(names) }
+
+func enumString[T ~int](names []string, v T, typ string) string {
+	if enumValid(names, v) {
+		return names[v]
+	}
+	return typ + "(" + strconv.Itoa(int(v)) + ")"
+}
+
+func enumParse[T ~int](names []string, s, what string) (T, error) {
+	for i := 1; i < len(names); i++ {
+		if names[i] == s {
+			return T(i), nil
+		}
+	}
+	return 0, fmt.Errorf("signage: unknown %s %q", what, s)
+}
+
+func enumMarshal[T ~int](names []string, v T, what string) ([]byte, error) {
+	if !enumValid(names, v) {
+		return nil, fmt.Errorf("signage: invalid %s %d", what, int(v))
+	}
+	return []byte(names[v]), nil
+}
+
+func enumUnmarshal[T ~int](names []string, v *T, b []byte, what string) error {
+	p, err := enumParse[T](names, string(b), what)
+	if err != nil {
+		return err
+	}
+	*v = p
+	return nil
 }

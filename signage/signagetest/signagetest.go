@@ -168,7 +168,7 @@ func NewLegacyGetRequest(key, eventID string) *http.Request {
 //	(empty line)
 //	body, verbatim to the end of the data
 //
-// TARGET is the path and query; it defaults to /public-api/integration/webhooks,
+// TARGET is the path and query (starting with '/' or '?'); it defaults to /public-api/integration/webhooks,
 // and a TARGET starting with '?' is that path with this query. Header lines
 // and the body are optional; without an empty line there is no body. The
 // testdata/signage/*.in files of this module are in this format.
@@ -182,8 +182,12 @@ func ParseRequest(data []byte) (*http.Request, error) {
 	switch {
 	case target == "":
 		target = signage.Path
+	case strings.ContainsAny(target, " \t"):
+		return nil, errors.New("signagetest: request line has more than a method and a target")
 	case strings.HasPrefix(target, "?"):
 		target = signage.Path + target
+	case !strings.HasPrefix(target, "/"):
+		return nil, errors.New("signagetest: target must start with / or ?")
 	}
 	r, err := http.NewRequest(method, "http://example.com"+target, bytes.NewReader(body))
 	if err != nil {
