@@ -1,6 +1,7 @@
 package sleep_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -105,6 +106,22 @@ func TestDecodeTypes(t *testing.T) {
 	assert.Nil(t, st.Stat)
 	assert.False(t, st.Peculiarities[1].Known())
 	assert.True(t, st.Peculiarities[0].Known())
+}
+
+// A time written with JSON escapes decodes like the plain one.
+func TestDecodeEscapedTime(t *testing.T) {
+	plain := read(t, "spec_session_complete")
+	escaped := bytes.Replace(plain, []byte(`"2025-01-15T02:50:29+00:00"`), []byte(`"2025-01-15T02:50:29\u002B00:00"`), 1)
+	require.NotEqual(t, plain, escaped)
+	want, err := sleep.Decode(plain)
+	require.NoError(t, err)
+	got, err := sleep.Decode(escaped)
+	require.NoError(t, err)
+	assert.Empty(t, cmp.Diff(want, got))
+
+	bad := bytes.Replace(plain, []byte(`"2025-01-15T02:50:29+00:00"`), []byte(`"2025-01-15T02:50:29\u002B0000"`), 1)
+	_, err = sleep.Decode(bad)
+	assert.EqualError(t, err, `sleep: data.session.start_time: want RFC 3339 time with offset, got "2025-01-15T02:50:29\u002B0000"`)
 }
 
 func TestDecodeErrorPath(t *testing.T) {

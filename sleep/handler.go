@@ -123,11 +123,8 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (int, string, er
 	if !httpx.Method(w, r, http.MethodPost) {
 		return http.StatusMethodNotAllowed, "", nil
 	}
-	switch key := r.Header.Get(HeaderAPIKey); {
-	case key == "":
-		return httpx.Fail(w, httpx.Unauthorized("missing "+HeaderAPIKey)), "", nil
-	case !h.keys.Match(key):
-		return httpx.Fail(w, httpx.Unauthorized("invalid "+HeaderAPIKey)), "", nil
+	if err := h.authorize(r); err != nil {
+		return httpx.Fail(w, err), "", err
 	}
 	body, err := httpx.ReadBody(w, r, h.cfg.MaxBodyBytes)
 	if err != nil {
@@ -145,6 +142,18 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (int, string, er
 	}
 	httpx.WriteJSON(w, http.StatusOK, okBody{OK: true})
 	return http.StatusOK, ev.Kind(), nil
+}
+
+// authorize checks the x-api-key header. Its errors name what is wrong,
+// never the key presented.
+func (h *handler) authorize(r *http.Request) error {
+	switch key := r.Header.Get(HeaderAPIKey); {
+	case key == "":
+		return httpx.Unauthorized("missing " + HeaderAPIKey)
+	case !h.keys.Match(key):
+		return httpx.Unauthorized("invalid " + HeaderAPIKey)
+	}
+	return nil
 }
 
 type okBody struct {
