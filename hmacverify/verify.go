@@ -87,10 +87,7 @@ func (set *macSet) writeString(h hash.Hash, s string) {
 // timestamped verifier Verify fails with ErrMissingTimestamp: use
 // VerifyTimestamped.
 func (v *Verifier) Verify(body []byte, header string) error {
-	if v.segments != nil {
-		return v.verify(body, "", "", header, true)
-	}
-	return v.verify(body, "", "", header, false)
+	return v.verify(body, "", "", header, true)
 }
 
 // VerifyTimestamped checks a request of the timestamped scheme: id and
