@@ -1,6 +1,7 @@
 package signage
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -142,8 +143,55 @@ type Rule struct {
 	Message string `json:"message,omitempty"`
 	// Duration is how long ActionShowToast shows its message or
 	// ActionSnooze sleeps; zero leaves it to the device (for a snooze: until
-	// ActionWakeUp).
-	Duration time.Duration `json:"duration,omitempty"`
+	// ActionWakeUp). In JSON it is a Go duration string ("30s").
+	Duration time.Duration `json:"-"`
+}
+
+// ruleJSON is Rule's JSON form.
+type ruleJSON struct {
+	ruleFields
+	Duration string `json:"duration,omitempty"`
+}
+
+// ruleFields is Rule without its methods, so that encoding it does not
+// recurse.
+type ruleFields Rule
+
+func (r Rule) toJSON() ruleJSON {
+	j := ruleJSON{ruleFields: ruleFields(r)}
+	if r.Duration != 0 {
+		j.Duration = r.Duration.String()
+	}
+	return j
+}
+
+func (j ruleJSON) rule() (Rule, error) {
+	r := Rule(j.ruleFields)
+	if j.Duration != "" {
+		d, err := time.ParseDuration(j.Duration)
+		if err != nil {
+			return Rule{}, fmt.Errorf("signage: rule duration: %w", err)
+		}
+		r.Duration = d
+	}
+	return r, nil
+}
+
+// MarshalJSON writes the rule with its duration as a string ("30s").
+func (r Rule) MarshalJSON() ([]byte, error) { return json.Marshal(r.toJSON()) }
+
+// UnmarshalJSON reads a rule whose duration is a Go duration string.
+func (r *Rule) UnmarshalJSON(b []byte) error {
+	var j ruleJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	v, err := j.rule()
+	if err != nil {
+		return err
+	}
+	*r = v
+	return nil
 }
 
 // Validate reports whether the rule can be carried out: a known action and
@@ -189,6 +237,34 @@ type Command struct {
 	// Sensor is the trigger's sensor data; never nil for
 	// ActionSendSensorData.
 	Sensor *SensorData `json:"sensor_data,omitempty"`
+}
+
+// commandJSON is Command's JSON form: the event id, the rule's fields and the
+// sensor data side by side.
+type commandJSON struct {
+	EventID string `json:"event_id"`
+	ruleJSON
+	Sensor *SensorData `json:"sensor_data,omitempty"`
+}
+
+// MarshalJSON writes the command as its event id, its rule's fields and its
+// sensor data in one object.
+func (c Command) MarshalJSON() ([]byte, error) {
+	return json.Marshal(commandJSON{EventID: c.EventID, ruleJSON: c.Rule.toJSON(), Sensor: c.Sensor})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (c *Command) UnmarshalJSON(b []byte) error {
+	var j commandJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	r, err := j.rule()
+	if err != nil {
+		return err
+	}
+	*c = Command{EventID: j.EventID, Rule: r, Sensor: j.Sensor}
+	return nil
 }
 
 // ErrNoSensorData reports a trigger for an ActionSendSensorData rule that

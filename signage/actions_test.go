@@ -3,6 +3,7 @@ package signage_test
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -72,6 +73,26 @@ func TestActionsFromJSON(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"action":"enable-emergency","target":{"kind":"all"}}`, string(b))
 	assert.Error(t, json.Unmarshal([]byte(`{"x": {"action": "explode"}}`), &table))
+	assert.Error(t, json.Unmarshal([]byte(`{"x": {"action": "snooze", "target": {"kind": "all"}, "duration": "soon"}}`), &table))
+}
+
+func TestRuleAndCommandJSON(t *testing.T) {
+	r := signage.Rule{Action: signage.ActionSnooze, Target: signage.Tag("night"), Duration: 90 * time.Minute}
+	b, err := json.Marshal(r)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"action":"snooze","target":{"kind":"tag","id":"night"},"duration":"1h30m0s"}`, string(b))
+	var back signage.Rule
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, r, back)
+
+	c := signage.Command{EventID: "e", Rule: r, Sensor: &signage.SensorData{ID: "s"}}
+	b, err = json.Marshal(c)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"event_id":"e","action":"snooze","target":{"kind":"tag","id":"night"},"duration":"1h30m0s","sensor_data":{"id":"s"}}`, string(b))
+	var cback signage.Command
+	require.NoError(t, json.Unmarshal(b, &cback))
+	assert.Equal(t, c, cback)
+	assert.Error(t, json.Unmarshal([]byte(`{"event_id":"e","duration":"x"}`), &cback))
 }
 
 func TestRuleValidate(t *testing.T) {
