@@ -231,6 +231,7 @@ func object(data []byte, path string) ([]member, error) {
 		return nil, &FieldError{Path: path, Msg: "want object, got " + k}
 	}
 	var ms []member
+	var seen map[string]bool // past a few members, to find a repeat in O(1)
 	i := skipSpace(data, 1)
 	for data[i] != '}' {
 		end := scanValue(data, i)
@@ -238,10 +239,8 @@ func object(data []byte, path string) ([]member, error) {
 		if err != nil {
 			return nil, &FieldError{Path: path, Msg: err.Error()}
 		}
-		for _, m := range ms {
-			if m.key == key {
-				return nil, &FieldError{Path: join(path, key), Msg: "repeated field"}
-			}
+		if repeated(ms, &seen, key) {
+			return nil, &FieldError{Path: join(path, key), Msg: "repeated field"}
 		}
 		i = skipSpace(data, end)
 		i = skipSpace(data, i+1) // the colon
@@ -253,6 +252,31 @@ func object(data []byte, path string) ([]member, error) {
 		}
 	}
 	return ms, nil
+}
+
+// repeated reports whether key is among the names of ms, using and filling
+// *seen once ms is longer than a linear search should go.
+func repeated(ms []member, seen *map[string]bool, key string) bool {
+	const linear = 16
+	if len(ms) < linear {
+		for _, m := range ms {
+			if m.key == key {
+				return true
+			}
+		}
+		return false
+	}
+	if *seen == nil {
+		*seen = make(map[string]bool, 2*len(ms))
+		for _, m := range ms {
+			(*seen)[m.key] = true
+		}
+	}
+	if (*seen)[key] {
+		return true
+	}
+	(*seen)[key] = true
+	return false
 }
 
 // join names the member key of the object at path.
@@ -301,11 +325,20 @@ func scanValue(data []byte, i int) int {
 		return len(data)
 	default:
 		j := i
-		for j < len(data) && !bytes.ContainsRune([]byte(",}] \t\r\n"), rune(data[j])) {
+		for j < len(data) && !endsLiteral(data[j]) {
 			j++
 		}
 		return j
 	}
+}
+
+// endsLiteral reports whether c ends a number, true, false or null.
+func endsLiteral(c byte) bool {
+	switch c {
+	case ',', '}', ']', ' ', '\t', '\r', '\n':
+		return true
+	}
+	return false
 }
 
 // kind names the JSON type of the valid value raw.

@@ -3,6 +3,8 @@ package wms_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,4 +116,19 @@ func FuzzDecode(f *testing.F) {
 		}
 		roundTrip(t, ev)
 	})
+}
+
+func TestDecodeManyFields(t *testing.T) {
+	// Many unknown fields are kept; a repeat among them is found quickly.
+	var b strings.Builder
+	b.WriteString(`{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "WMS_LOADED"`)
+	for i := range 20000 {
+		fmt.Fprintf(&b, `, "f%d": %d`, i, i)
+	}
+	ev, err := wms.Decode([]byte(b.String() + "}"))
+	require.NoError(t, err)
+	assert.Len(t, ev.Extra, 20000)
+	assert.Equal(t, json.RawMessage("19999"), ev.Extra["f19999"])
+	_, err = wms.Decode([]byte(b.String() + `, "f7": 0}`))
+	assert.EqualError(t, err, "wms: f7: repeated field")
 }

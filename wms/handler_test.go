@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -194,4 +195,33 @@ func TestHandlerLogs(t *testing.T) {
 	assert.Contains(t, lines[0], "kind=MEASUREMENT_CREATED")
 	assert.Contains(t, lines[1], "status=401")
 	assert.NotContains(t, buf.String(), wmstest.Secret)
+}
+
+// TestHandlerConcurrent delivers every sample event twice from several
+// goroutines at once; with duplicates dropped, each is processed once.
+func TestHandlerConcurrent(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	h := wms.NewHandler(func(_ context.Context, ev wms.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[ev.Sequence]++
+		return nil
+	}, wms.WithSecrets(wmstest.Secret), wms.WithDropDuplicates())
+	evs := wmstest.Events()
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range evs {
+				ev := evs[(i+g*5)%len(evs)]
+				w := serve(h, wmstest.NewRequest("/", wmstest.Body(ev), wmstest.Secret))
+				assert.Equal(t, http.StatusOK, w.Code)
+			}
+		})
+	}
+	wg.Wait()
+	assert.Len(t, seen, len(evs))
+	for seq, n := range seen {
+		assert.Equal(t, 1, n, "event %d", seq)
+	}
 }

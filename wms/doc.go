@@ -1,0 +1,33 @@
+// Package wms receives the webhook calls of NuraLogix WMS (the Web
+// Measurement Service), which POSTs one JSON event per call as a measurement
+// session progresses.
+//
+// It works at three layers, each usable alone:
+//
+//   - Types: Event, with its Code (every code of the vendor's table as a
+//     constant, unknown codes kept), Severity and a typed Payload per code
+//     (*Measurement, *IntermediateResults, *PageVisibility, *Details, ...).
+//     Event.Kind returns the code as the vendor spells it.
+//   - Decode reads a body strictly and names the field of a type error
+//     ("payload.snr: want number, got string"); Verifier checks the
+//     X-WMS-Content-MAC header; Tracker classifies each event's sequence
+//     number as in order, duplicate, gap or late.
+//   - NewHandler puts them together behind an http.Handler.
+//
+// The vendor's sample computes the MAC over the body decoded as UTF-8 and
+// fed to Node's HMAC as 'ascii', which keeps the low byte of each UTF-16
+// code unit (NodeASCII). For an ASCII body this is the MAC of the raw bytes;
+// for any other body it is not, so the Verifier accepts either.
+//
+// Mount the handler under any path:
+//
+//	h := wms.NewHandler(func(ctx context.Context, ev wms.Event) error {
+//		if v, ok := wms.VerdictFromContext(ctx); ok && v.Order == wms.Gap {
+//			log.Printf("session %s: missing events %v", ev.SessionID, v.Missing.Numbers(10))
+//		}
+//		return store(ctx, ev) // an error answers 500, so WMS retries
+//	}, wms.WithSecrets(os.Getenv("WMS_MAC_SECRET")), wms.WithDropDuplicates())
+//	mux.Handle("/hooks/wms/", http.StripPrefix("/hooks/wms", h))
+//
+// Package wmstest builds signed requests and sample events for tests.
+package wms
