@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -142,3 +143,6 @@ func compact(t testing.TB, b []byte) string {
 }
 
 var _ = strings.TrimSpace
+
+// readCloser returns b as a request body.
+func readCloser(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }

@@ -13,6 +13,7 @@ const vendorBodyLimit int64 = 1 << 20
 func (s *Server) mountVendors(mux *http.ServeMux) error {
 	s.mountSignage(mux)
 	s.mountLabvanced(mux)
+	s.mountWMS(mux)
 	return s.mountSleep(mux)
 }
 
@@ -23,6 +24,7 @@ func (s *Server) curlLines(base string, generated map[string]bool) []string {
 	lines := []string{
 		sleepCurl(base, first(s.keys.Sleep)),
 		signageCurl(base, first(s.keys.Signage)),
+		wmsCurl(base, first(s.keys.WMS)),
 	}
 	return append(lines, labvancedCurls(base)...)
 }
