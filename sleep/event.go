@@ -309,8 +309,8 @@ func (s OSAStage) String() string {
 	return enumName("OSAStage", int(s), 0, "none", "apnea", "hypopnea")
 }
 
-// BreathStage is the breathing stability of one epoch. The vendor has not
-// confirmed the meaning of the values; this follows its client code.
+// BreathStage is the breathing stability of one epoch. The meaning of the
+// values is not confirmed by the vendor's documentation.
 type BreathStage int
 
 // Breath stages.

@@ -82,9 +82,11 @@ func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, e
 // *Unknown.
 //
 // A handler built without a key (or with an empty one) never calls fn: it
-// answers every request 500 {"error":"sleep: no api key configured"} and
-// logs the reason, so that the vendor keeps the callbacks for retry while
-// the configuration is fixed. Use New to catch this at start-up instead.
+// answers every request 500 with the reason as the error
+// ({"error":"sleep: no api key configured"}) and logs it, so that the
+// sender retries later instead of losing callbacks while the configuration
+// is fixed.
+// Use New to catch this at start-up instead.
 func NewHandler(fn func(context.Context, Event) error, opts ...Option) http.Handler {
 	return newHandler(fn, opts)
 }
