@@ -11,6 +11,7 @@ const vendorBodyLimit int64 = 1 << 20
 // mountVendors mounts every vendor package that has landed. A vendor that
 // has not is left unmounted rather than faked.
 func (s *Server) mountVendors(mux *http.ServeMux) error {
+	s.mountEEG(mux)
 	s.mountSignage(mux)
 	s.mountLabvanced(mux)
 	s.mountWMS(mux)
@@ -22,6 +23,7 @@ func (s *Server) mountVendors(mux *http.ServeMux) error {
 func (s *Server) curlLines(base string, generated map[string]bool) []string {
 	_ = generated
 	lines := []string{
+		eegCurl(base),
 		sleepCurl(base, first(s.keys.Sleep)),
 		signageCurl(base, first(s.keys.Signage)),
 		wmsCurl(base, first(s.keys.WMS)),

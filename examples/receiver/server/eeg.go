@@ -1,0 +1,26 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/vendorhooks/vendorhooks/eeg"
+)
+
+// mountEEG accepts Petal Metrics messages posted to /eeg/ (Petal posts to
+// the root of the URL it is given). Petal sends no key or signature, so this
+// route is as open as the address the receiver listens on (127.0.0.1 by
+// default). Petal events have no session key.
+func (s *Server) mountEEG(mux *http.ServeMux) {
+	h := eeg.NewHandler(func(ctx context.Context, ev eeg.Event) error {
+		_, err := s.store(ctx, ev.Kind(), "", ev, "", "")
+		return err
+	}, eeg.WithMaxBodyBytes(vendorBodyLimit))
+	s.mountPrefix(mux, "/eeg", s.vendorRoute("eeg", vendorBodyLimit, always, h))
+	s.mounted = append(s.mounted, "eeg")
+}
+
+func eegCurl(base string) string {
+	return fmt.Sprintf("curl -sS %s/eeg/ -H 'Content-Type: application/json' --data-binary @testdata/eeg/real-bandpower.in", base)
+}

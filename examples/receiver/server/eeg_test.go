@@ -1,0 +1,66 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/eeg"
+)
+
+// benchEEGCase is the Petal bandpower message BenchmarkIngest sends.
+const benchEEGCase = "real-bandpower"
+
+// TestEEGGolden sends every Petal golden body to /eeg/. The eeg goldens show
+// a test view of the decoded value, so the stored event (eeg's wire-form
+// JSON) is checked by decoding it again: it must give the event the input
+// gives.
+func TestEEGGolden(t *testing.T) {
+	e := newEnv(t)
+	stored, accepted := 0, 0
+	for _, c := range goldenCases(t, "eeg") {
+		t.Run(c.Name, func(t *testing.T) {
+			status, answer := e.do(t, mustRequest(t, "/eeg/", c.Data))
+			if c.Want == nil {
+				assert.Equal(t, http.StatusBadRequest, status, answer)
+				assert.Len(t, e.events(t, "vendor=eeg"), stored, "a refused message is not stored")
+				return
+			}
+			require.Equal(t, http.StatusOK, status, answer)
+			stored++
+			accepted++
+			var want struct{ Kind string }
+			require.NoError(t, json.Unmarshal(c.Want, &want))
+			evs := e.events(t, "vendor=eeg")
+			require.Len(t, evs, stored)
+			got := e.event(t, evs[len(evs)-1].ID)
+			assert.Equal(t, want.Kind, got.Kind)
+			assert.Empty(t, got.Session, "Petal has no session")
+			require.NotNil(t, got.Raw)
+			assert.Equal(t, string(c.Data), *got.Raw)
+
+			in, err := eeg.Decode(c.Data)
+			require.NoError(t, err)
+			again, err := eeg.Decode(got.Event)
+			require.NoError(t, err, "stored event %s", got.Event)
+			assert.Empty(t, cmp.Diff(in, again, cmp.Comparer(sameFloat)), "stored event decodes to the input's event")
+		})
+	}
+	require.Positive(t, accepted)
+}
+
+// sameFloat compares floats with NaN equal to NaN (Petal sends NaN).
+func sameFloat(a, b float64) bool { return a == b || (a != a && b != b) }
+
+func mustRequest(t testing.TB, path string, body []byte) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, path, readCloser(body))
+	require.NoError(t, err)
+	req.ContentLength = int64(len(body))
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
