@@ -191,16 +191,22 @@ func (o *object) field(key string) string {
 	return o.path + "." + key
 }
 
-// lookup returns the value of the first of keys present (aliases for one
-// field) and marks that key used; a later alias also present stays in Rest.
+// lookup returns the value of a field whose name has aliases (trialNr and
+// the spec's trailNr): the first alias present with a non-empty value, else
+// the first present. Every alias is marked used, so none lands in Rest.
 func (o *object) lookup(keys ...string) (v any, key string, found bool) {
+	key = keys[0]
 	for _, k := range keys {
-		if x, ok := o.m[k]; ok {
-			o.used = append(o.used, k)
-			return x, k, true
+		x, ok := o.m[k]
+		if !ok {
+			continue
+		}
+		o.used = append(o.used, k)
+		if !found || (isEmpty(v) && !isEmpty(x)) {
+			v, key, found = x, k, true
 		}
 	}
-	return nil, keys[0], false
+	return v, key, found
 }
 
 // isEmpty reports whether a value is null or the empty string, which is

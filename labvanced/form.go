@@ -41,6 +41,7 @@ func parseForm(body []byte) (map[string]any, error) {
 			continue
 		}
 		rawKey, rawVal, _ := bytes.Cut(pair, []byte{'='})
+		// Invalid UTF-8 becomes U+FFFD, as in a JSON body.
 		key, err := url.QueryUnescape(string(rawKey))
 		if err != nil {
 			return nil, fmt.Errorf("key %s: bad escape", quoteShort(string(rawKey)))
@@ -49,6 +50,7 @@ func parseForm(body []byte) (map[string]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("value of %s: bad escape", quoteShort(key))
 		}
+		key, val = strings.ToValidUTF8(key, "\uFFFD"), strings.ToValidUTF8(val, "\uFFFD")
 		segs, err := splitFormKey(key)
 		if err != nil {
 			return nil, fmt.Errorf("key %s: %w", quoteShort(key), err)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"strings"
 
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
 )
@@ -115,7 +116,7 @@ func readUpload(mr *multipart.Reader, put putFunc, remove removeFunc) (ev *FileU
 		if perr != nil {
 			return nil, requestError("multipart body", perr)
 		}
-		name := p.FormName()
+		name := validUTF8(p.FormName())
 		switch {
 		case name == fieldFile:
 			if src != nil {
@@ -125,7 +126,7 @@ func readUpload(mr *multipart.Reader, put putFunc, remove removeFunc) (ev *FileU
 			if suggested == "" {
 				suggested = p.FileName()
 			}
-			partName, partType = p.FileName(), p.Header.Get("Content-Type")
+			partName, partType = validUTF8(p.FileName()), validUTF8(p.Header.Get("Content-Type"))
 			src = &sourceReader{r: p, hash: sha256.New()}
 			stored, err = put(suggested, src)
 			if err != nil {
@@ -161,7 +162,7 @@ func readUpload(mr *multipart.Reader, put putFunc, remove removeFunc) (ev *FileU
 			if _, dup := fields[name]; dup {
 				return nil, malformed(name, "given twice")
 			}
-			fields[name] = string(b)
+			fields[name] = validUTF8(string(b))
 		}
 	}
 	if src == nil {
@@ -219,3 +220,6 @@ func decodeMultipart(boundary string, body []byte) (Event, error) {
 	}
 	return ev, nil
 }
+
+// validUTF8 replaces invalid UTF-8 by U+FFFD, as a JSON body would.
+func validUTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }

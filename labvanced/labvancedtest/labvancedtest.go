@@ -92,7 +92,10 @@ func encodeURIComponent(s string) string {
 		case c == ' ':
 			b.WriteByte('+')
 		default:
-			fmt.Fprintf(&b, "%%%02X", c)
+			const hex = "0123456789ABCDEF"
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
 		}
 	}
 	return b.String()
@@ -160,7 +163,8 @@ func NewPreflight(target, origin string) *http.Request {
 
 // NewUploadRequest returns a /file_upload POST to target as the player
 // sends it: multipart/form-data with the fields expSessionNr and
-// newFileName, then the file as myFile (named newFileName). The body is
+// newFileName, then the file as myFile (a Blob, which browsers name
+// "blob"). The body is
 // streamed from file as the handler reads it, never held in memory, so
 // file may be as large as a test needs; the request's ContentLength is
 // unknown (-1).
@@ -195,7 +199,7 @@ func writeUpload(mw *multipart.Writer, expSessionNr, newFileName string, file io
 	if err := mw.WriteField("newFileName", newFileName); err != nil {
 		return err
 	}
-	fw, err := mw.CreateFormFile("myFile", newFileName)
+	fw, err := mw.CreateFormFile("myFile", "blob")
 	if err != nil {
 		return err
 	}

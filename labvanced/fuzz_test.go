@@ -1,0 +1,55 @@
+package labvanced_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/internal/golden"
+	"github.com/vendorhooks/vendorhooks/labvanced"
+	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
+)
+
+var fuzzRoutes = []string{
+	labvanced.RouteStartExpPlayer, labvanced.RouteStartFirstPlayerSession,
+	labvanced.RouteSetPlayerSessionStartedTime, labvanced.RouteAddMetaInfo,
+	labvanced.RouteRecordStartTask, labvanced.RouteRecordTrial,
+	labvanced.RouteFinishExpSession, labvanced.RouteErrExpSession,
+	labvanced.RouteFileUpload, "someFutureRoute",
+}
+
+// FuzzDecode feeds every input to every route as JSON, as a form and with no
+// content type (and to file_upload as multipart): Decode must not panic, and
+// what it accepts must marshal to JSON that decodes to an equal event.
+func FuzzDecode(f *testing.F) {
+	golden.Seed(f, goldenDir)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		first, _, _ := bytes.Cut(data, []byte("\r\n"))
+		multipartType := "multipart/form-data; boundary=" + strings.TrimPrefix(string(first), "--")
+		for _, route := range fuzzRoutes {
+			for _, ct := range []string{"application/json", labvancedtest.FormContentType, "", multipartType} {
+				ev, err := labvanced.Decode(route, ct, data)
+				if err != nil {
+					require.ErrorIs(t, err, labvanced.ErrMalformed)
+					continue
+				}
+				require.Equal(t, route, ev.Kind())
+				if u, ok := ev.(*labvanced.Unknown); ok {
+					require.Equal(t, data, u.Raw)
+					continue
+				}
+				b, err := json.Marshal(ev)
+				require.NoError(t, err, "%s %q: marshal %#v", route, ct, ev)
+				again, err := labvanced.Decode(route, "application/json", b)
+				require.NoError(t, err, "%s %q: re-decoding %s", route, ct, b)
+				if diff := cmp.Diff(ev, again); diff != "" {
+					t.Fatalf("%s %q: re-decoded event differs (-first +again):\n%s\njson: %s", route, ct, diff, b)
+				}
+			}
+		}
+	})
+}

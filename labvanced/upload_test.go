@@ -1,0 +1,212 @@
+package labvanced_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/labvanced"
+	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
+)
+
+// uploadSetup returns a handler storing into root/store, the store's path,
+// and root, whose only entry must stay "store".
+func uploadSetup(t *testing.T, rec *recorder, opts ...labvanced.Option) (h http.Handler, dir, root string) {
+	t.Helper()
+	root = t.TempDir()
+	dir = filepath.Join(root, "store")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	opts = append([]labvanced.Option{labvanced.WithFileStore(labvanced.DirStore(dir))}, opts...)
+	return labvanced.NewHandler(rec.fn, opts...), dir, root
+}
+
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	names := []string{}
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestUploadStoresFile(t *testing.T) {
+	rec := &recorder{}
+	h, dir, _ := uploadSetup(t, rec)
+	content := bytes.Repeat([]byte("webm\x00\xff"), 100000)
+	w, a := serve(t, h, labvancedtest.NewUploadRequest("/study/file_upload", "982345", "voice_b1_t1_tr1.webm", bytes.NewReader(content)))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.Nil(t, a.Success, "the player reads file_guid and file_name only")
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, a.FileGUID)
+	assert.Equal(t, a.FileGUID+"_voice_b1_t1_tr1.webm", a.FileName)
+	assert.Equal(t, labvancedtest.Origin, w.Header().Get("Access-Control-Allow-Origin"))
+
+	got, err := os.ReadFile(filepath.Join(dir, a.FileName))
+	require.NoError(t, err)
+	assert.Equal(t, content, got)
+	st, err := os.Stat(filepath.Join(dir, a.FileName))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+
+	sum := sha256.Sum256(content)
+	evs := rec.all()
+	require.Len(t, evs, 1)
+	assert.Equal(t, &labvanced.FileUpload{
+		ExpSessionNr: 982345,
+		NewFileName:  "voice_b1_t1_tr1.webm",
+		GUID:         a.FileGUID,
+		FileName:     a.FileName,
+		Size:         int64(len(content)),
+		SHA256:       hex.EncodeToString(sum[:]),
+		ContentType:  "application/octet-stream",
+		PartFileName: "blob",
+	}, evs[0])
+}
+
+// TestUploadHostileNames: whatever the player suggests, the file lands in
+// the store directory, under one safe name.
+func TestUploadHostileNames(t *testing.T) {
+	for _, name := range []string{
+		"../../etc/passwd", "/abs/path", "a\x00b", "CON", "nul.webm", `..\..\windows\win.ini`,
+		strings.Repeat("n", 300), strings.Repeat("ü", 300), "Aufnahme äöü 日本語 🎤.webm", "", ".", "..",
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := &recorder{}
+			h, dir, root := uploadSetup(t, rec)
+			w, a := serve(t, h, labvancedtest.NewUploadRequest("/s/file_upload", "7", name, strings.NewReader("data")))
+			require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+			assert.Equal(t, []string{"store"}, dirNames(t, root))
+			assert.Equal(t, []string{a.FileName}, dirNames(t, dir))
+			assert.Equal(t, filepath.Base(a.FileName), a.FileName)
+			assert.LessOrEqual(t, len(a.FileName), 255)
+			assert.True(t, strings.HasPrefix(a.FileName, a.FileGUID+"_"))
+			got, err := os.ReadFile(filepath.Join(dir, a.FileName))
+			require.NoError(t, err)
+			assert.Equal(t, "data", string(got))
+			if strings.HasPrefix(name, "Aufnahme") {
+				assert.Equal(t, a.FileGUID+"_Aufnahme_äöü_日本語__.webm", a.FileName)
+			}
+			assert.Equal(t, name, rec.all()[0].(*labvanced.FileUpload).NewFileName)
+		})
+	}
+}
+
+func TestUploadSameNameTwice(t *testing.T) {
+	rec := &recorder{}
+	h, dir, _ := uploadSetup(t, rec)
+	var names []string
+	for _, content := range []string{"first", "second"} {
+		w, a := serve(t, h, labvancedtest.NewUploadRequest("/s/file_upload", "7", "rec.webm", strings.NewReader(content)))
+		require.Equal(t, http.StatusOK, w.Code)
+		names = append(names, a.FileName)
+	}
+	require.NotEqual(t, names[0], names[1])
+	assert.ElementsMatch(t, names, dirNames(t, dir))
+	for i, content := range []string{"first", "second"} {
+		got, err := os.ReadFile(filepath.Join(dir, names[i]))
+		require.NoError(t, err)
+		assert.Equal(t, content, string(got))
+	}
+}
+
+// errReader yields n bytes of data, then fails: a connection cut mid-file.
+type errReader struct{ n int }
+
+func (r *errReader) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, errors.New("connection reset")
+	}
+	k := min(len(p), r.n)
+	for i := range p[:k] {
+		p[i] = 'x'
+	}
+	r.n -= k
+	return k, nil
+}
+
+// TestUploadFailuresLeaveNoFile: an upload that fails at any point, before,
+// during or after storing, leaves the directory empty.
+func TestUploadFailuresLeaveNoFile(t *testing.T) {
+	big := func() io.Reader { return io.LimitReader(zeros{}, 3<<20) }
+	body, ct := labvancedtest.UploadBody("7", "a.webm", []byte("data"))
+	var two bytes.Buffer
+	mw := multipart.NewWriter(&two)
+	require.NoError(t, mw.WriteField("expSessionNr", "7"))
+	for _, name := range []string{"a.webm", "b.webm"} {
+		fw, err := mw.CreateFormFile("myFile", name)
+		require.NoError(t, err)
+		_, _ = fw.Write([]byte("data"))
+	}
+	require.NoError(t, mw.Close())
+	tests := []struct {
+		name   string
+		opts   []labvanced.Option
+		fnErr  error
+		req    func() *http.Request
+		status int
+	}{
+		{"over the limit, streamed", []labvanced.Option{labvanced.WithMaxUploadBytes(1 << 20)}, nil,
+			func() *http.Request { return labvancedtest.NewUploadRequest("/s/file_upload", "7", "a.webm", big()) },
+			http.StatusRequestEntityTooLarge},
+		{"over the limit, declared", []labvanced.Option{labvanced.WithMaxUploadBytes(16)}, nil,
+			func() *http.Request { return rawUpload(body, ct) }, http.StatusRequestEntityTooLarge},
+		{"cut off mid-file", nil, nil,
+			func() *http.Request {
+				return labvancedtest.NewUploadRequest("/s/file_upload", "7", "a.webm", &errReader{n: 2 << 20})
+			}, http.StatusBadRequest},
+		{"fn fails", nil, errors.New("db down"),
+			func() *http.Request {
+				return labvancedtest.NewUploadRequest("/s/file_upload", "7", "a.webm", strings.NewReader("data"))
+			}, http.StatusInternalServerError},
+		{"second file", nil, nil, func() *http.Request { return rawUpload(two.Bytes(), mw.FormDataContentType()) }, http.StatusBadRequest},
+		{"bad expSessionNr", nil, nil,
+			func() *http.Request {
+				return labvancedtest.NewUploadRequest("/s/file_upload", "abc", "a.webm", strings.NewReader("data"))
+			}, http.StatusBadRequest},
+		{"not multipart", nil, nil,
+			func() *http.Request { return labvancedtest.NewFormRequest("/s/file_upload", map[string]any{"a": 1}) },
+			http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{err: tt.fnErr}
+			h, dir, root := uploadSetup(t, rec, tt.opts...)
+			w, a := serve(t, h, tt.req())
+			assert.Equal(t, tt.status, w.Code, w.Body.String())
+			require.NotNil(t, a.Success)
+			assert.False(t, *a.Success)
+			assert.NotEmpty(t, a.Error)
+			assert.Equal(t, labvancedtest.Origin, w.Header().Get("Access-Control-Allow-Origin"))
+			assert.Empty(t, dirNames(t, dir))
+			assert.Equal(t, []string{"store"}, dirNames(t, root))
+		})
+	}
+}
+
+func rawUpload(body []byte, contentType string) *http.Request {
+	r := labvancedtest.NewJSONRequest("/s/file_upload", nil)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	r.Header.Set("Content-Type", contentType)
+	return r
+}
+
+// zeros is an endless reader of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
