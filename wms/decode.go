@@ -59,7 +59,7 @@ func Decode(data []byte) (Event, error) {
 	var have [4]bool // timestamp, sessionId, sequence, event
 	var payload json.RawMessage
 	for _, m := range members {
-		switch m.key {
+		switch string(m.key) {
 		case "timestamp":
 			have[0] = true
 			sec, err := integer(m.val, "timestamp", "integer Unix seconds")
@@ -129,17 +129,17 @@ func decodePayload(c Code, raw json.RawMessage) (Payload, error) {
 	)
 	for _, m := range members {
 		switch {
-		case m.key == "measurementId" && info.payload != payloadDetails:
+		case string(m.key) == "measurementId" && info.payload != payloadDetails:
 			id, err = str(m.val, "payload.measurementId", true)
-		case m.key == "snr" && info.payload == payloadIntermediate:
+		case string(m.key) == "snr" && info.payload == payloadIntermediate:
 			snr, err = number(m.val, "payload.snr")
-		case m.key == "sequence" && info.payload == payloadIntermediate:
+		case string(m.key) == "sequence" && info.payload == payloadIntermediate:
 			if kind(m.val) != "null" {
 				seq, err = integer(m.val, "payload.sequence", "integer")
 			}
-		case m.key == "state" && info.payload == payloadVisibility:
+		case string(m.key) == "state" && info.payload == payloadVisibility:
 			state, err = str(m.val, "payload.state", true)
-		case m.key == "details" && info.payload == payloadDetails:
+		case string(m.key) == "details" && info.payload == payloadDetails:
 			details, err = str(m.val, "payload.details", true)
 		default:
 			extra = addExtra(extra, m)
@@ -169,7 +169,7 @@ func addExtra(extra map[string]json.RawMessage, m member) map[string]json.RawMes
 	if extra == nil {
 		extra = make(map[string]json.RawMessage)
 	}
-	extra[m.key] = canonical(m.val)
+	extra[string(m.key)] = canonical(m.val)
 	return extra
 }
 
@@ -219,7 +219,7 @@ func checkSyntax(data []byte) error {
 
 // member is one name and value of a JSON object.
 type member struct {
-	key string
+	key []byte // unquoted
 	val json.RawMessage
 }
 
@@ -230,17 +230,21 @@ func object(data []byte, path string) ([]member, error) {
 	if k := kind(data); k != "object" {
 		return nil, &FieldError{Path: path, Msg: "want object, got " + k}
 	}
-	var ms []member
+	ms := make([]member, 0, 8)
 	var seen map[string]bool // past a few members, to find a repeat in O(1)
 	i := skipSpace(data, 1)
 	for data[i] != '}' {
 		end := scanValue(data, i)
-		key, err := unquote(data[i:end])
-		if err != nil {
-			return nil, &FieldError{Path: path, Msg: err.Error()}
+		key := data[i+1 : end-1]
+		if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
+			s, err := unquote(data[i:end])
+			if err != nil {
+				return nil, &FieldError{Path: path, Msg: err.Error()}
+			}
+			key = []byte(s)
 		}
 		if repeated(ms, &seen, key) {
-			return nil, &FieldError{Path: join(path, key), Msg: "repeated field"}
+			return nil, &FieldError{Path: join(path, string(key)), Msg: "repeated field"}
 		}
 		i = skipSpace(data, end)
 		i = skipSpace(data, i+1) // the colon
@@ -256,11 +260,11 @@ func object(data []byte, path string) ([]member, error) {
 
 // repeated reports whether key is among the names of ms, using and filling
 // *seen once ms is longer than a linear search should go.
-func repeated(ms []member, seen *map[string]bool, key string) bool {
+func repeated(ms []member, seen *map[string]bool, key []byte) bool {
 	const linear = 16
 	if len(ms) < linear {
 		for _, m := range ms {
-			if m.key == key {
+			if bytes.Equal(m.key, key) {
 				return true
 			}
 		}
@@ -269,13 +273,13 @@ func repeated(ms []member, seen *map[string]bool, key string) bool {
 	if *seen == nil {
 		*seen = make(map[string]bool, 2*len(ms))
 		for _, m := range ms {
-			(*seen)[m.key] = true
+			(*seen)[string(m.key)] = true
 		}
 	}
-	if (*seen)[key] {
+	if (*seen)[string(key)] {
 		return true
 	}
-	(*seen)[key] = true
+	(*seen)[string(key)] = true
 	return false
 }
 

@@ -54,10 +54,7 @@ func (r Range) Last() int64 { return r.First + r.Count - 1 }
 // Numbers returns the numbers of r in order, at most limit of them (a gap
 // can be as wide as the sender's numbers jump).
 func (r Range) Numbers(limit int) []int64 {
-	n := r.Count
-	if n > int64(limit) {
-		n = int64(limit)
-	}
+	n := max(min(r.Count, int64(limit)), 0)
 	out := make([]int64, 0, n)
 	for i := int64(0); i < n; i++ {
 		out = append(out, r.First+i)

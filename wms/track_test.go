@@ -43,6 +43,8 @@ func TestTrackerGap(t *testing.T) {
 	assert.Equal(t, wms.Range{First: 2, Count: 3}, v.Missing)
 	assert.Equal(t, []int64{2, 3, 4}, v.Missing.Numbers(10))
 	assert.Equal(t, []int64{2, 3}, v.Missing.Numbers(2))
+	assert.Empty(t, v.Missing.Numbers(-1))
+	assert.Empty(t, wms.Range{}.Numbers(5), "the zero Range is empty")
 	assert.Equal(t, int64(4), v.Missing.Last())
 	assert.Equal(t, wms.InOrder, tr.Track("a", 6).Order)
 
