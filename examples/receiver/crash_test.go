@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,7 +62,16 @@ func startReceiver(t *testing.T, bin, dir string) *receiverProc {
 	return &receiverProc{cmd: cmd, baseURL: base}
 }
 
-// wmsBody is one signed WMS event; session and sequence identify it.
+// buildReceiver builds the receiver binary into dir.
+func buildReceiver(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "receiver")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
+}
+
+// wmsRequest is one signed WMS event; session and sequence identify it.
 func wmsRequest(ctx context.Context, base, session string, seq int) (*http.Request, error) {
 	body := fmt.Sprintf(`{"timestamp":%d,"sessionId":%q,"sequence":%d,"event":"INTERMEDIATE_RESULTS","severity":"INFO","payload":{"measurementId":"m-%s","snr":%d,"sequence":%d}}`,
 		1689684577+seq, session, seq, session, seq%100, seq)
@@ -87,10 +97,7 @@ func TestCrashDurability(t *testing.T) {
 		t.Skip("builds and kills the receiver binary; skipped with -short")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "receiver")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
+	bin := buildReceiver(t, dir)
 
 	const (
 		rounds  = 4
@@ -227,4 +234,42 @@ func TestCrashDurability(t *testing.T) {
 		}
 	}
 	t.Logf("%d events acknowledged (retries included), %d stored; %d missing, %d stored twice", len(acked), len(stored), missing, twice)
+}
+
+// TestGracefulShutdown sends SIGTERM to a running receiver: it must exit 0,
+// and what it acknowledged must be there after a restart.
+func TestGracefulShutdown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the receiver binary; skipped with -short")
+	}
+	dir := t.TempDir()
+	bin := buildReceiver(t, dir)
+	p := startReceiver(t, bin, dir)
+	for seq := range 5 {
+		req, err := wmsRequest(context.Background(), p.baseURL, "graceful", seq)
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+	}
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err, "exit status after SIGTERM")
+	case <-time.After(15 * time.Second):
+		p.cmd.Process.Kill()
+		t.Fatal("receiver did not exit within 15 s of SIGTERM")
+	}
+
+	p = startReceiver(t, bin, dir)
+	defer func() { p.cmd.Process.Kill(); p.cmd.Wait() }()
+	resp, err := http.Get(p.baseURL + "/events?session=graceful")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var list struct{ Events []json.RawMessage }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+	require.Len(t, list.Events, 5)
 }

@@ -17,8 +17,7 @@ func (s *Server) mountEEG(mux *http.ServeMux) {
 		_, err := s.store(ctx, ev.Kind(), "", ev, "", "")
 		return err
 	}, eeg.WithMaxBodyBytes(vendorBodyLimit))
-	s.mountPrefix(mux, "/eeg", s.vendorRoute("eeg", vendorBodyLimit, always, h))
-	s.mounted = append(s.mounted, "eeg")
+	s.mountPrefix(mux, "/eeg", "eeg", vendorBodyLimit, always, h)
 }
 
 func eegCurl(base string) string {

@@ -33,8 +33,7 @@ func (s *Server) mountLabvanced(mux *http.ServeMux) {
 		return err
 	}, opts...)
 	capture := func(r *http.Request) bool { return path.Base(r.URL.Path) != labvanced.RouteFileUpload }
-	s.mountPrefix(mux, "/labvanced", s.vendorRoute("labvanced", labvanced.DefaultMaxBodyBytes, capture, h))
-	s.mounted = append(s.mounted, "labvanced")
+	s.mountPrefix(mux, "/labvanced", "labvanced", labvanced.DefaultMaxBodyBytes, capture, h)
 }
 
 // labvancedSession returns the event's expSessionNr as text, or "" when it

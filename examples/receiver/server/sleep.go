@@ -18,8 +18,7 @@ func (s *Server) mountSleep(mux *http.ServeMux) error {
 	if err != nil {
 		return fmt.Errorf("server: sleep: %w", err)
 	}
-	s.mountPrefix(mux, "/sleep", s.vendorRoute("sleep", vendorBodyLimit, always, h))
-	s.mounted = append(s.mounted, "sleep")
+	s.mountPrefix(mux, "/sleep", "sleep", vendorBodyLimit, always, h)
 	return nil
 }
 

@@ -12,10 +12,13 @@ const vendorBodyLimit int64 = 1 << 20
 // has not is left unmounted rather than faked.
 func (s *Server) mountVendors(mux *http.ServeMux) error {
 	s.mountEEG(mux)
+	if err := s.mountSleep(mux); err != nil {
+		return err
+	}
 	s.mountSignage(mux)
 	s.mountLabvanced(mux)
 	s.mountWMS(mux)
-	return s.mountSleep(mux)
+	return nil
 }
 
 // curlLines returns one curl command per mounted vendor, to be run from the
@@ -31,10 +34,12 @@ func (s *Server) curlLines(base string, generated map[string]bool) []string {
 	return append(lines, labvancedCurls(base)...)
 }
 
-// mountPrefix mounts h at prefix and every path below it, with the prefix
-// stripped (the vendor handlers never depend on the absolute path).
-func (s *Server) mountPrefix(mux *http.ServeMux, prefix string, h http.Handler) {
-	stripped := http.StripPrefix(prefix, h)
-	mux.Handle(prefix, stripped)
-	mux.Handle(prefix+"/", stripped)
+// mountPrefix mounts vendor's handler h at prefix and every path below it,
+// with the prefix stripped (the vendor handlers never depend on the absolute
+// path), behind vendorRoute.
+func (s *Server) mountPrefix(mux *http.ServeMux, prefix, vendor string, limit int64, capture func(*http.Request) bool, h http.Handler) {
+	route := s.vendorRoute(vendor, limit, capture, http.StripPrefix(prefix, h))
+	mux.Handle(prefix, route)
+	mux.Handle(prefix+"/", route)
+	s.mounted = append(s.mounted, vendor)
 }

@@ -31,8 +31,7 @@ func (s *Server) mountWMS(mux *http.ServeMux) {
 		_, err := s.store(ctx, ev.Kind(), ev.SessionID, ev, verdict, key)
 		return err
 	}, wms.WithSecrets(s.keys.WMS...), wms.WithTracker(tracker), wms.WithMaxBodyBytes(vendorBodyLimit))
-	s.mountPrefix(mux, "/wms", s.vendorRoute("wms", vendorBodyLimit, always, h))
-	s.mounted = append(s.mounted, "wms")
+	s.mountPrefix(mux, "/wms", "wms", vendorBodyLimit, always, h)
 }
 
 // verdictText is the stored form of a tracker verdict.
