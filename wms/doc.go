@@ -17,7 +17,10 @@
 // The vendor's sample computes the MAC over the body decoded as UTF-8 and
 // fed to Node's HMAC as 'ascii', which keeps the low byte of each UTF-16
 // code unit (NodeASCII). For an ASCII body this is the MAC of the raw bytes;
-// for any other body it is not, so the Verifier accepts either.
+// for any other body it is not, so the Verifier accepts either. That second
+// way binds only one byte per character, so it accepts a body differing
+// from the signed one in its non-ASCII characters: WithRawMACOnly turns it
+// off once the sender signs bytes.
 //
 // Mount the handler under any path:
 //

@@ -17,6 +17,7 @@ type config struct {
 	secrets  []string
 	tracker  *Tracker
 	dropDups bool
+	rawOnly  bool
 }
 
 // WithSecrets sets the MAC secrets a call may be signed with; a call signed
@@ -39,6 +40,13 @@ func WithTracker(t *Tracker) Option {
 // processed once. Without WithTracker it uses a NewTracker() of its own.
 func WithDropDuplicates() Option {
 	return func(c *config) { c.dropDups = true }
+}
+
+// WithRawMACOnly makes the handler accept only a MAC of the raw body bytes
+// (Verifier.VerifyRaw), refusing non-ASCII bodies signed the way the vendor's
+// Node sample signs them. Use it once the sender signs bytes.
+func WithRawMACOnly() Option {
+	return func(c *config) { c.rawOnly = true }
 }
 
 // WithMaxBodyBytes sets the largest body accepted (default 1 MiB); a larger
@@ -112,7 +120,11 @@ func (h *handler) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		return Event{}, err
 	}
-	if err := h.verifier.Verify(body, r.Header.Get(MACHeader)); err != nil {
+	verify := h.verifier.Verify
+	if h.rawOnly {
+		verify = h.verifier.VerifyRaw
+	}
+	if err := verify(body, r.Header.Get(MACHeader)); err != nil {
 		msg := "invalid " + MACHeader
 		if errors.Is(err, ErrMissingMAC) {
 			msg = "missing " + MACHeader + " header"

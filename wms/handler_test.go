@@ -225,3 +225,12 @@ func TestHandlerConcurrent(t *testing.T) {
 		assert.Equal(t, 1, n, "event %d", seq)
 	}
 }
+
+func TestHandlerRawMACOnly(t *testing.T) {
+	rec := &recorder{}
+	h := wms.NewHandler(rec.fn, wms.WithSecrets(wmstest.Secret), wms.WithRawMACOnly())
+	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewRequest("/", nonASCIIBody, wmstest.Secret)).Code)
+	assert.Equal(t, http.StatusUnauthorized, serve(h, wmstest.NewNodeRequest("/", nonASCIIBody, wmstest.Secret)).Code)
+	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewNodeRequest("/", specBody(t), wmstest.Secret)).Code, "ASCII: both ways agree")
+	assert.Len(t, rec.events, 2)
+}

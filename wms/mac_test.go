@@ -178,3 +178,22 @@ func errorsIsAny(err error, targets ...error) bool {
 	}
 	return false
 }
+
+func TestVerifyRaw(t *testing.T) {
+	v := verifier(t, wmstest.Secret)
+	assert.NoError(t, v.VerifyRaw(nonASCIIBody, rawMAC))
+	assert.NoError(t, v.VerifyRaw(specBody(t), specMAC))
+	assert.ErrorIs(t, v.VerifyRaw(nonASCIIBody, nodeMAC), wms.ErrInvalidMAC)
+	assert.ErrorIs(t, v.VerifyRaw(nonASCIIBody, ""), wms.ErrMissingMAC)
+}
+
+// TestVerifyNodeCollision pins the weakness Verify inherits from the
+// vendor's scheme, and that VerifyRaw does not have it.
+func TestVerifyNodeCollision(t *testing.T) {
+	v := verifier(t, wmstest.Secret)
+	signed := []byte(`{"sessionId":"a"}`)
+	forged := []byte(`{"sessionId":"š"}`) // U+0161: low byte 0x61, "a"
+	mac := wmstest.Sign(signed, wmstest.Secret)
+	assert.NoError(t, v.Verify(forged, mac))
+	assert.ErrorIs(t, v.VerifyRaw(forged, mac), wms.ErrInvalidMAC)
+}

@@ -57,20 +57,35 @@ func NewVerifier(secrets ...string) (*Verifier, error) {
 // vendor's sample code signs. Every comparison is constant time
 // (hmac.Equal) against every secret. A refusal matches ErrMissingMAC or
 // ErrInvalidMAC; its message names what failed, never a value.
+//
+// The second way inherits the weakness of the vendor's scheme: NodeASCII
+// keeps one byte per character, so a body passing that way may differ from
+// the one signed in its non-ASCII characters (U+0161 "š" and "a" both give
+// 0x61). Only characters that were non-ASCII on one side can differ; JSON
+// structure, numbers and ASCII text cannot. VerifyRaw refuses such bodies.
 func (v *Verifier) Verify(body []byte, header string) error {
 	err := v.v.Verify(body, header)
-	if err == nil {
-		return nil
+	if err != nil && !errors.Is(err, hmacverify.ErrMissingSignature) &&
+		!errors.Is(err, hmacverify.ErrMalformedSignature) && !isASCII(body) {
+		// Only when the header holds a well-formed MAC that did not match.
+		err = v.v.Verify(NodeASCII(body), header)
 	}
+	return refusal(err)
+}
+
+// VerifyRaw is Verify without the second way: it accepts only the HMAC of
+// the raw body bytes.
+func (v *Verifier) VerifyRaw(body []byte, header string) error {
+	return refusal(v.v.Verify(body, header))
+}
+
+// refusal maps an error of hmacverify to this package's.
+func refusal(err error) error {
 	switch {
+	case err == nil:
+		return nil
 	case errors.Is(err, hmacverify.ErrMissingSignature):
 		return ErrMissingMAC
-	case errors.Is(err, hmacverify.ErrMalformedSignature):
-		// Not a hex HMAC-SHA256 with the prefix: no transform can help.
-		return ErrInvalidMAC
-	}
-	if !isASCII(body) && v.v.Verify(NodeASCII(body), header) == nil {
-		return nil
 	}
 	return ErrInvalidMAC
 }
