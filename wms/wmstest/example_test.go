@@ -1,0 +1,36 @@
+package wmstest_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+
+	"github.com/vendorhooks/vendorhooks/wms"
+	"github.com/vendorhooks/vendorhooks/wms/wmstest"
+)
+
+func Example() {
+	h := wms.NewHandler(func(_ context.Context, ev wms.Event) error {
+		fmt.Println("got", ev.Kind(), ev.Sequence)
+		return nil
+	}, wms.WithSecrets(wmstest.Secret))
+
+	// A sample event signed over its bytes, and a non-ASCII body signed the
+	// way the vendor's Node sample signs it.
+	body := wmstest.Body(wmstest.Event(wms.CodeLowSNR, 7))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, wmstest.NewRequest("/", body, wmstest.Secret))
+	fmt.Println(w.Code)
+
+	body = []byte(`{"timestamp":1689684577,"sessionId":"séance","sequence":8,"event":"PAGE_UNLOADED"}`)
+	fmt.Println(wmstest.Sign(body, wmstest.Secret) == wmstest.SignNode(body, wmstest.Secret))
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, wmstest.NewNodeRequest("/", body, wmstest.Secret))
+	fmt.Println(w.Code)
+	// Output:
+	// got LOW_SNR 7
+	// 200
+	// false
+	// got PAGE_UNLOADED 8
+	// 200
+}
