@@ -45,7 +45,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.EEGMessages, "eeg-messages", 60, "messages per Petal stream when -duration is 0")
 	faults := fs.String("faults", "", "faults to inject: duplicate, drop, reorder, badauth, truncate, oversize, slow, all or none")
 	fs.Float64Var(&cfg.FaultRate, "fault-rate", 0.1, "probability that a request carries a fault")
-	fs.IntVar(&cfg.Oversize, "oversize-bytes", 2<<20+1, "body size of an oversized delivery")
+	fs.IntVar(&cfg.Oversize, "oversize-bytes", 0, "body size of an oversized delivery (0: one byte over the vendor package's default limit)")
 	fs.DurationVar(&cfg.SlowDelay, "slow", 0, "total pause while a slow sender sends one body (default 400ms)")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "random seed (0: from the clock)")
 	fs.StringVar(&cfg.SleepVersion, "sleep-version", "V3", "Asleep callback version: V1, V2 or V3")

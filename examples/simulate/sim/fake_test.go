@@ -15,6 +15,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
+	"github.com/vendorhooks/vendorhooks/wms"
 )
 
 // fakeReceiver is a minimal stand-in for examples/receiver: it enforces the
@@ -167,7 +170,7 @@ func (f *fakeReceiver) signage(w http.ResponseWriter, r *http.Request) {
 
 func (f *fakeReceiver) labvanced(w http.ResponseWriter, r *http.Request) {
 	route := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
-	if r.Header.Get("Origin") != LabvancedOrigin {
+	if r.Header.Get("Origin") != labvancedtest.Origin {
 		http.Error(w, "no origin", http.StatusBadRequest)
 		return
 	}
@@ -201,7 +204,7 @@ func (f *fakeReceiver) wms(w http.ResponseWriter, r *http.Request) {
 	m := hmac.New(sha256.New, []byte(f.wmsSecret))
 	m.Write(b)
 	want := "hmac-sha256=" + hex.EncodeToString(m.Sum(nil))
-	if !hmac.Equal([]byte(r.Header.Get(WMSMACHeader)), []byte(want)) && !f.lenient {
+	if !hmac.Equal([]byte(r.Header.Get(wms.MACHeader)), []byte(want)) && !f.lenient {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -75,7 +76,7 @@ func ParseFaults(s string) ([]Fault, error) {
 // injector turns a session's clean requests into what is sent.
 type injector struct {
 	gen      Generator
-	faults   []Fault
+	faults   []Fault // the faults the generator can show
 	rate     float64 // probability that a request carries a fault
 	oversize int     // body size of an oversized delivery
 }
@@ -86,16 +87,26 @@ type group struct {
 	reorder bool
 }
 
-// apply returns the requests to send, in order, and the requests dropped.
-// Each clean request carries at most one fault, chosen among those that
-// apply to it; every request leaves authorized.
-func (in *injector) apply(rng *rand.Rand, clean []*Request) (send, dropped []*Request) {
+// apply returns the requests to send for session n, in order, and the
+// requests dropped. Each clean request carries a fault with probability
+// in.rate, at most one, chosen among those that apply to it; the faults take
+// turns (session n starts its turn at a different fault) so that a few
+// sessions show every one. Every request leaves authorized.
+func (in *injector) apply(rng *rand.Rand, n int, clean []*Request) (send, dropped []*Request) {
 	groups := make([]group, 0, len(clean))
+	turn := n * 2
 	for i, r := range clean {
 		f := FaultNone
 		if len(in.faults) > 0 && rng.Float64() < in.rate {
-			if ok := in.applicable(r, i, len(clean)); len(ok) > 0 {
-				f = ok[rng.IntN(len(ok))]
+			ok := in.applicable(r, i, len(clean))
+			for k := range in.faults {
+				if c := in.faults[(turn+k)%len(in.faults)]; slices.Contains(ok, c) {
+					f = c
+					if k == 0 { // a fault that did not apply keeps its turn
+						turn++
+					}
+					break
+				}
 			}
 		}
 		var g group
@@ -157,10 +168,6 @@ func (in *injector) applicable(r *Request, i, n int) []Fault {
 	var ok []Fault
 	for _, f := range in.faults {
 		switch f {
-		case FaultBadAuth:
-			if !in.gen.Authorize(r.clone(), false) {
-				continue
-			}
 		case FaultTruncate:
 			if len(r.Body) < 2 || r.NoBodyFaults {
 				continue
@@ -190,22 +197,19 @@ func padJSON(body []byte, n int) []byte {
 		return body
 	}
 	end := len(body) - 1
-	out := make([]byte, 0, n+1)
+	out := make([]byte, 0, n)
 	out = append(out, body[:end]...)
-	for len(out) < n {
-		out = append(out, ' ')
-	}
+	out = append(out, bytes.Repeat([]byte{' '}, n-len(body))...)
 	return append(out, body[end:]...)
 }
 
 // padForm grows a form body with one more field.
 func padForm(body []byte, n int) []byte {
-	if len(body) >= n {
+	const field = "&padding="
+	if len(body)+len(field) >= n {
 		return body
 	}
-	out := append(slices.Clone(body), "&padding="...)
-	for len(out) < n {
-		out = append(out, 'x')
-	}
-	return out
+	out := make([]byte, 0, n)
+	out = append(append(out, body...), field...)
+	return append(out, bytes.Repeat([]byte{'x'}, n-len(out))...)
 }

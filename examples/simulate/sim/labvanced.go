@@ -1,25 +1,21 @@
 package sim
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"strconv"
 	"time"
-)
 
-// LabvancedOrigin is the Origin the Labvanced player's requests carry.
-const LabvancedOrigin = "https://www.labvanced.com"
+	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
+)
 
 // labvancedGen builds whole participant sessions in the player's order:
 // startFirstPlayerSession, setPlayerSessionStartedTime, addMetaInfo, then per
 // task recordStartTask and its trials, a file upload, and finishExpSession or
 // errExpSession. Bodies are form-encoded in jQuery's bracket notation, as the
-// player sends them.
+// player sends them (labvancedtest.Param), each with the player's Origin.
 type labvancedGen struct {
 	base int // first expSessionNr of the run
 }
@@ -44,10 +40,10 @@ func (g *labvancedGen) Session(rng *rand.Rand, n int) []*Request {
 		reqs = append(reqs, &Request{
 			Vendor: Labvanced, Kind: route, Session: session, Seq: -1, Method: http.MethodPost, Route: route,
 			Header: http.Header{
-				"Content-Type": {"application/x-www-form-urlencoded; charset=UTF-8"},
-				"Origin":       {LabvancedOrigin},
+				"Content-Type": {labvancedtest.FormContentType},
+				"Origin":       {labvancedtest.Origin},
 			},
-			Body: encodeForm(body), Pad: padForm, TruncatedMayPass: true,
+			Body: []byte(labvancedtest.Param(body)), Pad: padForm, TruncatedMayPass: true,
 		})
 	}
 	group := 1 + rng.IntN(2)
@@ -105,24 +101,15 @@ func (g *labvancedGen) Session(rng *rand.Rand, n int) []*Request {
 
 // upload is the multipart /file_upload request for one recording.
 func (g *labvancedGen) upload(rng *rand.Rand, session, name string) *Request {
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	_ = w.WriteField("expSessionNr", session)
-	_ = w.WriteField("newFileName", name)
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="myFile"; filename="%s"`, name))
-	h.Set("Content-Type", "video/webm")
-	part, _ := w.CreatePart(h)
 	data := make([]byte, 4096+rng.IntN(16384))
 	for i := range data {
 		data[i] = byte(rng.UintN(256))
 	}
-	_, _ = part.Write(data)
-	_ = w.Close()
+	body, contentType := labvancedtest.UploadBody(session, name, data)
 	return &Request{
 		Vendor: Labvanced, Kind: "file_upload", Session: session, Seq: -1, Method: http.MethodPost, Route: "file_upload",
-		Header:       http.Header{"Content-Type": {w.FormDataContentType()}, "Origin": {LabvancedOrigin}},
-		Body:         body.Bytes(),
+		Header:       http.Header{"Content-Type": {contentType}, "Origin": {labvancedtest.Origin}},
+		Body:         body,
 		NoBodyFaults: true, Check: checkUpload,
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/vendorhooks/vendorhooks/signage"
 )
 
 // signageGen builds Peak Signage triggers: POSTs with the key in a header
@@ -40,32 +42,31 @@ var signageEvents = []string{"emergency-on", "emergency-off", "refresh-datasourc
 func (g *signageGen) Session(rng *rand.Rand, n int) []*Request {
 	sensor := fmt.Sprintf("sensor-%d", n+1)
 	var reqs []*Request
-	post := func(body obj) {
+	post := func(body any) {
 		reqs = append(reqs, &Request{
 			Vendor: Signage, Kind: "trigger", Seq: -1, Method: http.MethodPost,
 			Header: http.Header{"Content-Type": {"application/json"}},
-			Body:   encodeJSON(body), Pad: padJSON, Check: checkSignage,
+			Body:   marshal(body), Pad: padJSON, Check: checkSignage,
 		})
 	}
 	get := func(q url.Values) {
 		reqs = append(reqs, &Request{Vendor: Signage, Kind: "trigger", Seq: -1, Method: http.MethodGet, Header: http.Header{}, Query: q, Check: checkSignage})
 	}
-	reading := func() obj {
-		return obj{}.set("id", sensor).set("event", "temperature").
-			set("value", strconv.FormatFloat(18+rng.Float64()*8, 'f', 1, 64))
+	reading := func() *signage.SensorData {
+		return &signage.SensorData{ID: sensor, Event: "temperature", Value: strconv.FormatFloat(18+rng.Float64()*8, 'f', 1, 64)}
 	}
 	encodings := []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding}
-	for i := range 8 {
+	for i := range 12 {
 		ev := signageEvents[rng.IntN(len(signageEvents))]
 		switch i % 4 {
 		case 0:
-			post(obj{}.set("event_id", ev))
+			post(signage.Trigger{EventID: ev})
 		case 1:
-			post(obj{}.set("sensor_data", reading()).set("event_id", "sensor-"+sensor))
+			post(signage.Trigger{EventID: "sensor-" + sensor, Sensor: reading()})
 		case 2:
-			payload := encodeJSON(obj{}.set("event_id", ev))
+			payload := marshal(signage.Trigger{EventID: ev})
 			if rng.IntN(2) == 0 {
-				payload = encodeJSON(obj{}.set("sensor_data", reading()).set("event_id", "sensor-"+sensor))
+				payload = marshal(signage.Trigger{EventID: "sensor-" + sensor, Sensor: reading()})
 			}
 			get(url.Values{"payload": {encodings[rng.IntN(len(encodings))].EncodeToString(payload)}})
 		case 3:
@@ -76,6 +77,15 @@ func (g *signageGen) Session(rng *rand.Rand, n int) []*Request {
 	literal := fmt.Sprintf("{id: '%s', value: '%d'}", sensor, 40+rng.IntN(10))
 	post(obj{}.set("event_id", "sensor-"+sensor).set("sensor_data", literal))
 	return reqs
+}
+
+// marshal is json.Marshal for values that always marshal.
+func marshal(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("sim: " + err.Error())
+	}
+	return b
 }
 
 // checkSignage wants the vendor's success answer.

@@ -18,8 +18,13 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/vendorhooks/vendorhooks/internal/httpx"
+	"github.com/vendorhooks/vendorhooks/labvanced"
 )
 
 // Vendor names, as -vendor takes them and the receiver stores them.
@@ -72,8 +77,10 @@ type Config struct {
 	EEGMessages int // default 60
 
 	Faults    []Fault
-	FaultRate float64       // probability that a request carries a fault (default 0.1 when Faults is set)
-	Oversize  int           // body size of an oversized delivery (default 2 MiB + 1)
+	FaultRate float64 // probability that a request carries a fault (default 0.1 when Faults is set)
+	// Oversize is the body size of an oversized delivery; 0 means one byte
+	// over the vendor package's default limit (OversizeDefault).
+	Oversize  int
 	SlowDelay time.Duration // total pause of a slow body (default 400ms)
 
 	SleepAPIKey   string // x-api-key sent to Asleep's receiver
@@ -87,6 +94,25 @@ type Config struct {
 	Client   *http.Client  // nil uses a client with a 30 s timeout
 	Progress io.Writer     // progress lines go here (nil: none)
 	Every    time.Duration // progress interval (default 1 s)
+}
+
+// OversizeDefault is the size of an oversized delivery for vendor: one byte
+// over its package's default body limit (32 MiB for Labvanced, whose trials
+// can be large; 1 MiB for the others).
+func OversizeDefault(vendor string) int {
+	if vendor == Labvanced {
+		return int(labvanced.DefaultMaxBodyBytes) + 1
+	}
+	return int(httpx.DefaultMaxBodyBytes) + 1
+}
+
+// supported drops the faults g cannot show at all (a bad key for a vendor
+// without keys).
+func supported(g Generator, faults []Fault) []Fault {
+	probe := &Request{Header: http.Header{}, Query: url.Values{}}
+	return slices.DeleteFunc(slices.Clone(faults), func(f Fault) bool {
+		return f == FaultBadAuth && !g.Authorize(probe, false)
+	})
 }
 
 // ErrNoKey reports a vendor that needs a key or secret the config lacks.
@@ -125,7 +151,7 @@ func generators(cfg *Config) ([]Generator, map[string]error, error) {
 				skipped[v] = fmt.Errorf("%w: set VENDORHOOKS_WMS_SECRETS or -wms-secret", ErrNoKey)
 				continue
 			}
-			g = &wmsGen{secret: []byte(cfg.WMSSecret)}
+			g = &wmsGen{secret: cfg.WMSSecret}
 		default:
 			return nil, nil, fmt.Errorf("sim: unknown vendor %q", v)
 		}
@@ -153,9 +179,6 @@ func (cfg *Config) defaults() {
 	}
 	if cfg.FaultRate <= 0 {
 		cfg.FaultRate = 0.1
-	}
-	if cfg.Oversize <= 0 {
-		cfg.Oversize = 2<<20 + 1
 	}
 	if cfg.SlowDelay <= 0 {
 		cfg.SlowDelay = 400 * time.Millisecond
@@ -218,7 +241,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	var wg sync.WaitGroup
 	for gi, g := range gens {
-		in := &injector{gen: g, faults: cfg.Faults, rate: cfg.FaultRate, oversize: cfg.Oversize}
+		oversize := cfg.Oversize
+		if oversize <= 0 {
+			oversize = OversizeDefault(g.Vendor())
+		}
+		in := &injector{gen: g, faults: supported(g, cfg.Faults), rate: cfg.FaultRate, oversize: oversize}
 		for n := range cfg.Sessions {
 			rng := rand.New(rand.NewPCG(cfg.Seed, uint64(gi)<<32|uint64(n)))
 			wg.Go(func() { runSession(ctx, s, rc, in, rng, n, cfg.Rate) })
@@ -233,7 +260,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 // runSession sends one session in order, paced at rate messages per second.
 func runSession(ctx context.Context, s *sender, rc *recorder, in *injector, rng *rand.Rand, n int, rate float64) {
-	send, dropped := in.apply(rng, in.gen.Session(rng, n))
+	send, dropped := in.apply(rng, n, in.gen.Session(rng, n))
 	for _, r := range dropped {
 		rc.add(Outcome{Req: r, Expected: true})
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
-	"net/url"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	_ "github.com/vendorhooks/vendorhooks/internal/golden" // every test binary must accept -update
+	"github.com/vendorhooks/vendorhooks/wms"
 )
 
 func fakeConfig(t *testing.T, f *fakeReceiver) Config {
@@ -174,7 +174,7 @@ func TestParseFaults(t *testing.T) {
 }
 
 func TestInjectorWMSSequence(t *testing.T) {
-	g := &wmsGen{secret: []byte("s")}
+	g := &wmsGen{secret: "s"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	clean := g.Session(rng, 0)
 	n := len(clean)
@@ -192,7 +192,7 @@ func TestInjectorWMSSequence(t *testing.T) {
 		{FaultSlow, n, 0, 0},
 	} {
 		in := &injector{gen: g, faults: []Fault{tc.fault}, rate: 1, oversize: 4096}
-		send, dropped := in.apply(rng, cloneAll(clean))
+		send, dropped := in.apply(rng, 0, cloneAll(clean))
 		assert.Len(t, send, tc.wantSent, tc.fault)
 		assert.Len(t, dropped, tc.wantDrop, tc.fault)
 		failed := 0
@@ -201,7 +201,7 @@ func TestInjectorWMSSequence(t *testing.T) {
 				failed++
 				assert.Equal(t, tc.fault, r.Fault)
 			}
-			assert.NotEmpty(t, r.Header.Get(WMSMACHeader), "every request leaves signed")
+			assert.NotEmpty(t, r.Header.Get(wms.MACHeader), "every request leaves signed")
 			if tc.fault == FaultOversize && r.Fault == FaultOversize {
 				assert.GreaterOrEqual(t, len(r.Body), 4096)
 				assert.True(t, json.Valid(r.Body), "padded body stays valid JSON")
@@ -211,7 +211,7 @@ func TestInjectorWMSSequence(t *testing.T) {
 	}
 	// Reordering swaps neighbours: sequence numbers go 1,0,3,2,...
 	in := &injector{gen: g, faults: []Fault{FaultReorder}, rate: 1}
-	send, _ := in.apply(rng, cloneAll(clean))
+	send, _ := in.apply(rng, 0, cloneAll(clean))
 	require.Len(t, send, n)
 	assert.Equal(t, 1, send[0].Seq)
 	assert.Equal(t, 0, send[1].Seq)
@@ -243,15 +243,6 @@ func TestEncodings(t *testing.T) {
 	assert.Equal(t, `{"a":"it's","b":true,"c":null,"d":[1,2.5,"bad_data"],"e":{"f":3}}`, string(encodeJSON(v)))
 	assert.Equal(t, `{'a': 'it\'s', 'b': True, 'c': None, 'd': [1, 2.5, 'bad_data'], 'e': {'f': 3.0}}`, string(encodePython(v)))
 
-	form := obj{}.set("expSessionNr", "17").set("var_data", obj{}.set("browserSpec", "Chrome 131").set("counts", []any{1, 2})).
-		set("recData", obj{}.set("data", obj{}.set("rt", 512)).set("scope", "trial")).set("flag", false).set("empty", "")
-	enc := string(encodeForm(form))
-	assert.Equal(t, "expSessionNr=17&var_data%5BbrowserSpec%5D=Chrome+131&var_data%5Bcounts%5D%5B%5D=1&var_data%5Bcounts%5D%5B%5D=2"+
-		"&recData%5Bdata%5D%5Brt%5D=512&recData%5Bscope%5D=trial&flag=false&empty=", enc)
-	q, err := url.ParseQuery(enc)
-	require.NoError(t, err)
-	assert.Equal(t, "512", q.Get("recData[data][rt]"))
-	assert.Equal(t, []string{"1", "2"}, q["var_data[counts][]"])
 }
 
 func TestSleepNightIsConsistent(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/vendorhooks/vendorhooks/sleep"
 )
 
 // sleepGen builds Asleep nights: an INFERENCE_COMPLETE per 5-minute window
@@ -41,7 +43,7 @@ func (g *sleepGen) Authorize(r *Request, valid bool) bool {
 	if !valid {
 		key = "wrong-" + key
 	}
-	r.Header.Set("x-api-key", key)
+	r.Header.Set(sleep.HeaderAPIKey, key)
 	return true
 }
 
@@ -138,7 +140,7 @@ func (g *sleepGen) Session(rng *rand.Rand, n int) []*Request {
 			data = data.set("sleep_stages", ints(nt.stages[from:to])).set("breath_stages", ints(nt.breath[from:to])).
 				set("snoring_stages", ints(nt.snoring[from:to]))
 		}
-		reqs = append(reqs, g.request(nt, "INFERENCE_COMPLETE", data))
+		reqs = append(reqs, g.request(nt, sleep.KindInferenceComplete, data))
 	}
 	report := nt.report(g.version)
 	var data obj
@@ -147,7 +149,7 @@ func (g *sleepGen) Session(rng *rand.Rand, n int) []*Request {
 	} else {
 		data = obj{}.set("user_id", nt.user).set("session_id", nt.session).set("sleep_data", report)
 	}
-	return append(reqs, g.request(nt, "SESSION_COMPLETE", data))
+	return append(reqs, g.request(nt, sleep.KindSessionComplete, data))
 }
 
 // request wraps data in the envelope of the configured version.
@@ -163,7 +165,7 @@ func (g *sleepGen) request(nt *night, event string, data obj) *Request {
 	}
 	return &Request{
 		Vendor: Sleep, Kind: event, Session: nt.session, Seq: -1, Method: http.MethodPost,
-		Header: http.Header{"Content-Type": {"application/json"}, "X-User-Id": {nt.user}},
+		Header: http.Header{"Content-Type": {"application/json"}, http.CanonicalHeaderKey(sleep.HeaderUserID): {nt.user}},
 		Body:   encodeJSON(env), Pad: padJSON,
 	}
 }

@@ -3,7 +3,6 @@ package sim
 import (
 	"encoding/json"
 	"math"
-	"net/url"
 	"strconv"
 	"strings"
 )
@@ -16,6 +15,9 @@ type field struct {
 	k string
 	v any
 }
+
+// MarshalJSON renders the object with its keys in order.
+func (o obj) MarshalJSON() ([]byte, error) { return encodeJSON(o), nil }
 
 // set appends key k with value v and returns the object.
 func (o obj) set(k string, v any) obj { return append(o, field{k, v}) }
@@ -118,57 +120,4 @@ func appendPyString(b []byte, s string) []byte {
 		}
 	}
 	return append(b, '\'')
-}
-
-// encodeForm renders v (an obj) the way jQuery.param does when the Labvanced
-// player posts a plain object: nested keys in brackets
-// (var_data[browserSpec]=Chrome), arrays of scalars as key[]=v, spaces as '+'.
-func encodeForm(v obj) []byte {
-	var parts []string
-	var walk func(prefix string, v any)
-	walk = func(prefix string, v any) {
-		switch v := v.(type) {
-		case obj:
-			for _, f := range v {
-				walk(prefix+"["+f.k+"]", f.v)
-			}
-		case []any:
-			for i, e := range v {
-				switch e.(type) {
-				case obj, []any:
-					walk(prefix+"["+strconv.Itoa(i)+"]", e)
-				default:
-					walk(prefix+"[]", e)
-				}
-			}
-		default:
-			parts = append(parts, formEscape(prefix)+"="+formEscape(formScalar(v)))
-		}
-	}
-	for _, f := range v {
-		switch f.v.(type) {
-		case obj, []any:
-			walk(f.k, f.v)
-		default:
-			parts = append(parts, formEscape(f.k)+"="+formEscape(formScalar(f.v)))
-		}
-	}
-	return []byte(strings.Join(parts, "&"))
-}
-
-// formScalar is how jQuery turns a scalar into text: null becomes empty.
-func formScalar(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	default:
-		return string(encodeJSON(v))
-	}
-}
-
-// formEscape is encodeURIComponent with %20 turned into '+', as jQuery does.
-func formEscape(s string) string {
-	return strings.ReplaceAll(url.QueryEscape(s), "%2A", "*")
 }

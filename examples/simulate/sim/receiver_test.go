@@ -1,0 +1,169 @@
+package sim_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
+	"github.com/vendorhooks/vendorhooks/examples/simulate/sim"
+	_ "github.com/vendorhooks/vendorhooks/internal/golden" // every test binary must accept -update
+)
+
+const (
+	sleepKey   = "sim-sleep-key"
+	signageKey = "sim-signage-key"
+	wmsSecret  = "sim-wms-secret"
+)
+
+// receiver runs examples/receiver in process over a SQLite file in a
+// temporary directory.
+func receiver(t *testing.T) (*server.Server, *httptest.Server) {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := server.Open(context.Background(), server.Config{
+		DBPath:         filepath.Join(dir, "events.db"),
+		UploadsDir:     filepath.Join(dir, "uploads"),
+		SleepAPIKeys:   []string{sleepKey},
+		SignageAPIKeys: []string{signageKey},
+		WMSSecrets:     []string{wmsSecret},
+	})
+	require.NoError(t, err)
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		require.NoError(t, s.Close())
+	})
+	return s, srv
+}
+
+// events lists every stored event of vendor through GET /events, page by page.
+func events(t *testing.T, base, vendor string) []server.Event {
+	t.Helper()
+	var all []server.Event
+	after := int64(0)
+	for {
+		q := url.Values{"vendor": {vendor}, "after_id": {strconv.FormatInt(after, 10)}, "limit": {"1000"}}
+		resp, err := http.Get(base + "/events?" + q.Encode())
+		require.NoError(t, err)
+		var page server.EventList
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		if len(page.Events) == 0 {
+			return all
+		}
+		all = append(all, page.Events...)
+		after = page.LastID
+	}
+}
+
+// TestSimulateAgainstReceiver runs every vendor's sessions with every fault
+// against the real receiver and checks its stored rows through /events:
+// every acknowledged delivery is there (WMS duplicates once, with the
+// tracker's verdicts), and nothing refused is.
+func TestSimulateAgainstReceiver(t *testing.T) {
+	s, srv := receiver(t)
+	mounted := s.Vendors()
+	for i, vendor := range sim.Vendors {
+		t.Run(vendor, func(t *testing.T) {
+			if !slices.Contains(mounted, vendor) {
+				t.Skipf("%s is not mounted in examples/receiver yet", vendor)
+			}
+			cfg := sim.Config{
+				URL: srv.URL, Vendors: []string{vendor}, Sessions: 4, Seed: uint64(100 + i),
+				Faults: sim.AllFaults(), FaultRate: 0.5, SlowDelay: 40 * time.Millisecond,
+				EEGMessages: 40, SleepWindows: 10,
+				SleepAPIKey: sleepKey, SignageAPIKey: signageKey, WMSSecret: wmsSecret,
+			}
+			res, err := sim.Run(context.Background(), cfg)
+			require.NoError(t, err)
+			var summary bytes.Buffer
+			require.NoError(t, res.WriteSummary(&summary))
+			t.Logf("\n%s", summary.String())
+			require.True(t, res.Clean(), "the receiver answered some requests wrongly:\n%s", summary.String())
+			for _, f := range sim.AllFaults() {
+				if vendor == sim.Labvanced && f == sim.FaultBadAuth || vendor == sim.EEG && f == sim.FaultBadAuth {
+					continue // no authentication to get wrong
+				}
+				require.NotNil(t, res.Faults[f], "fault %s was never injected: raise the rate", f)
+			}
+			checkStored(t, vendor, res, events(t, srv.URL, vendor))
+		})
+	}
+}
+
+// checkStored compares the receiver's rows with the deliveries it
+// acknowledged, as a multiset of (kind, session).
+func checkStored(t *testing.T, vendor string, res *sim.Result, rows []server.Event) {
+	t.Helper()
+	want := map[string]int{}
+	truncated := 0 // acknowledged truncated bodies: stored, but their session may be cut
+	seen := map[string]bool{}
+	for _, o := range res.Outcomes {
+		if !o.Succeeded() {
+			continue
+		}
+		r := o.Req
+		switch {
+		case r.Fault == sim.FaultTruncate:
+			truncated++
+			continue
+		case vendor == sim.WMS:
+			k := fmt.Sprintf("%s/%d", r.Session, r.Seq)
+			if seen[k] {
+				continue // the receiver stores a duplicate once
+			}
+			seen[k] = true
+		}
+		want[r.Kind+" "+r.Session]++
+	}
+	got := map[string]int{}
+	for _, row := range rows {
+		got[row.Kind+" "+row.Session]++
+	}
+	for k, n := range got {
+		if extra := n - want[k]; extra > 0 {
+			require.LessOrEqual(t, extra, truncated, "%s: unexpected stored rows %q", vendor, k)
+			truncated -= extra
+			if got[k] = want[k]; got[k] == 0 {
+				delete(got, k)
+			}
+		}
+	}
+	assert.Equal(t, want, got, "%s: stored rows (kind session → count) differ from the acknowledged deliveries", vendor)
+
+	if vendor != sim.WMS {
+		return
+	}
+	// The tracker's verdicts: a dropped event leaves a gap, a reordered one
+	// arrives late.
+	verdicts := map[string]int{}
+	for _, row := range rows {
+		v, _, _ := strings.Cut(row.Verdict, " (") // "gap (missing 3..4)"
+		verdicts[v]++
+	}
+	t.Logf("wms verdicts: %v", verdicts)
+	if res.Faults[sim.FaultDrop] != nil || res.Faults[sim.FaultReorder] != nil {
+		assert.Positive(t, verdicts["gap"], "a dropped or reordered event leaves a gap")
+	}
+	if f := res.Faults[sim.FaultReorder]; f != nil {
+		assert.Equal(t, f.Injected, verdicts["late"], "every reordered event arrives late")
+	}
+	assert.Zero(t, verdicts["duplicate"], "duplicates are not stored")
+	assert.Positive(t, verdicts["in order"])
+}
