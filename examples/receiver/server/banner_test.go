@@ -1,0 +1,55 @@
+package server_test
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
+)
+
+// TestBannerCurlLines runs every curl line the receiver prints at start-up,
+// as a user would from the repository root, and checks that each stored an
+// event. The keys are the generated ones the banner shows.
+func TestBannerCurlLines(t *testing.T) {
+	for _, tool := range []string{"sh", "curl", "openssl", "sed"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed: %v", tool, err)
+		}
+	}
+	e := newEnv(t, func(c *server.Config) { c.SleepAPIKeys, c.SignageAPIKeys, c.WMSSecrets = nil, nil, nil })
+	var banner strings.Builder
+	e.s.PrintBanner(&banner, e.srv.URL)
+	keys := e.s.Keys()
+	assert.Equal(t, []string{"sleep", "signage", "wms"}, keys.Generated)
+	for _, k := range [][]string{keys.Sleep, keys.Signage, keys.WMS} {
+		require.Len(t, k, 1)
+		assert.Contains(t, banner.String(), k[0], "a generated key is printed")
+	}
+
+	root, err := filepath.Abs(filepath.Join(testdata, ".."))
+	require.NoError(t, err)
+	var lines []string
+	for _, l := range strings.Split(banner.String(), "\n") {
+		if strings.HasPrefix(l, "curl ") || strings.HasPrefix(l, "body=") {
+			lines = append(lines, l)
+		}
+	}
+	require.Len(t, lines, 6, banner.String())
+	for i, l := range lines {
+		cmd := exec.Command("sh", "-c", l+" --fail-with-body")
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s\n%s", l, out)
+		assert.Len(t, e.events(t, ""), i+1, "%s stored one event; answer %s", l, out)
+	}
+	vendors := map[string]int{}
+	for _, ev := range e.events(t, "") {
+		vendors[ev.Vendor]++
+	}
+	assert.Equal(t, map[string]int{"eeg": 1, "sleep": 1, "signage": 1, "wms": 1, "labvanced": 2}, vendors)
+}
