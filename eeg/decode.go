@@ -1,6 +1,7 @@
 package eeg
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"time"
@@ -325,12 +326,11 @@ func (d *decoder) value(p fieldPath) (Value, error) {
 	off := d.s.Offset()
 	switch k {
 	case lit.Number:
-		text, err := d.s.ReadNumber()
+		f, text, err := d.s.ReadFloat()
 		if err != nil {
-			return Value{}, err
-		}
-		f, err := lit.ParseFloat(text)
-		if err != nil {
+			if !errors.Is(err, lit.ErrRange) {
+				return Value{}, err
+			}
 			d.mismatch(p, wantValue, quoteShort("out-of-range number ", text), off)
 		}
 		return Number(f), nil
@@ -386,12 +386,11 @@ func (d *decoder) finite(p fieldPath, want string) (float64, []byte, error) {
 		return 0, nil, d.wrongKind(p, want)
 	}
 	off := d.s.Offset()
-	text, err := d.s.ReadNumber()
-	if err != nil {
+	f, text, err := d.s.ReadFloat()
+	if err != nil && !errors.Is(err, lit.ErrRange) {
 		return 0, nil, err
 	}
-	f, perr := lit.ParseFloat(text)
-	if perr != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		d.mismatch(p, want, quoteShort("number ", text), off)
 		return 0, nil, nil
 	}
@@ -550,6 +549,28 @@ func (d *decoder) bandChannels(p fieldPath, long bool, dst *chanVals[Bands]) err
 	}
 }
 
+// bandIndex returns the band of key in the vendor's order (alpha, beta,
+// theta, delta; digits: "0".."3"), or 4 for another key.
+func bandIndex(key []byte, digits bool) int {
+	if digits {
+		if len(key) == 1 && key[0] >= '0' && key[0] <= '3' {
+			return int(key[0] - '0')
+		}
+		return 4
+	}
+	switch string(key) {
+	case "alpha":
+		return 0
+	case "beta":
+		return 1
+	case "theta":
+		return 2
+	case "delta":
+		return 3
+	}
+	return 4
+}
+
 // bands reads {alpha: v, beta: v, theta: v, delta: v} in any order
 // (digits: {'0': v, ... '3': v}), all four required.
 func (d *decoder) bands(p fieldPath, dst *Bands, digits bool) error {
@@ -569,10 +590,7 @@ func (d *decoder) bands(p fieldPath, dst *Bands, digits bool) error {
 		if key == nil {
 			break
 		}
-		i := 0
-		for i < len(names) && string(key) != names[i] {
-			i++
-		}
+		i := bandIndex(key, digits)
 		if i == len(names) {
 			_, err = d.s.Skip()
 		} else {

@@ -56,27 +56,19 @@ func (e *TypeError) Error() string {
 func (e *TypeError) Unwrap() error { return ErrType }
 
 // fieldPath names a field without building a string until an error needs
-// it: up to four dotted parts and an optional array index.
+// it: a chain of names from the message down, each with an optional array
+// index. It lives on the stack of the decoder's calls.
 type fieldPath struct {
-	parts [4]string
-	n     int
-	index int // -1: none
+	parent *fieldPath
+	name   string
+	index  int // -1: none
 }
 
-func pathOf(parts ...string) fieldPath {
-	p := fieldPath{index: -1}
-	for _, s := range parts {
-		p = p.dot(s)
-	}
-	return p
-}
+// pathOf returns the path of a top-level field, such as "data" or "type".
+func pathOf(name string) fieldPath { return fieldPath{name: name, index: -1} }
 
-func (p fieldPath) dot(s string) fieldPath {
-	if p.n < len(p.parts) {
-		p.parts[p.n] = s
-		p.n++
-	}
-	return p
+func (p *fieldPath) dot(name string) fieldPath {
+	return fieldPath{parent: p, name: name, index: -1}
 }
 
 func (p fieldPath) at(i int) fieldPath {
@@ -84,16 +76,27 @@ func (p fieldPath) at(i int) fieldPath {
 	return p
 }
 
-func (p fieldPath) String() string {
-	s := ""
-	for i := 0; i < p.n; i++ {
-		if i > 0 {
-			s += "."
+func (p *fieldPath) String() string {
+	// Not recursive, so that escape analysis keeps paths on the stack.
+	var chain [8]*fieldPath
+	n := 0
+	for q := p; q != nil && n < len(chain); q = q.parent {
+		chain[n] = q
+		n++
+	}
+	// Built in a byte slice so that the result never shares memory with
+	// the path (which would make the path escape).
+	b := make([]byte, 0, 64)
+	for i := n - 1; i >= 0; i-- {
+		if i < n-1 {
+			b = append(b, '.')
 		}
-		s += p.parts[i]
+		b = append(b, chain[i].name...)
+		if chain[i].index >= 0 {
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(chain[i].index), 10)
+			b = append(b, ']')
+		}
 	}
-	if p.index >= 0 {
-		s += "[" + strconv.Itoa(p.index) + "]"
-	}
-	return s
+	return string(b)
 }

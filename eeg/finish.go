@@ -25,51 +25,51 @@ func (d *decoder) finish(data []byte) (Event, error) {
 	switch d.kind {
 	case KindBlink:
 		e := &Blink{Meta: d.meta, Blink: d.blink}
-		d.require(d.hasBlink, pathOf("data", "blink"), "object")
+		d.require(d.hasBlink, pathOf("data.blink"), "object")
 		e.Action = d.scalarAction()
 		ev = e
 	case KindEye:
 		e := &Eye{Meta: d.meta, Eye: d.eye}
-		d.require(d.hasEye, pathOf("data", "eye"), "object")
+		d.require(d.hasEye, pathOf("data.eye"), "object")
 		e.Action = d.scalarAction()
 		ev = e
 	case KindBandpower:
 		e := &Bandpower{Meta: d.meta}
-		d.channels(pathOf("data", "bandpower"), false, d.bp.present, d.bp.seen, "object")
+		d.channels(pathOf("data.bandpower"), false, d.bp.present, d.bp.seen, "object")
 		fill(&e.Power, &d.bp.v, d.bp.seen)
 		if arr := d.arrayAction("array of 16 or 20 values"); arr != nil {
-			d.powerArray(pathOf("action", "value"), arr.v[:arr.n], &e.Action)
+			d.powerArray(pathOf("action.value"), arr.v[:arr.n], &e.Action)
 		}
 		ev = e
 	case KindArtifact:
 		e := &Artifact{Meta: d.meta}
-		d.channels(pathOf("data", "artifact_detect"), false, d.art.present, d.art.seen, wantQuality)
+		d.channels(pathOf("data.artifact_detect"), false, d.art.present, d.art.seen, wantQuality)
 		fill(&e.Quality, &d.art.v, d.art.seen)
 		if arr := d.arrayAction("array of 4 or 5 values"); arr != nil {
-			d.qualityArray(pathOf("action", "value"), arr.v[:arr.n], 0, arr.n, &e.Action)
+			d.qualityArray(pathOf("action.value"), arr.v[:arr.n], 0, arr.n, &e.Action)
 		}
 		ev = e
 	case KindMetrics:
 		e := &Metrics{Meta: d.meta}
-		p := pathOf("data", "metrics")
+		p := pathOf("data.metrics")
 		if !d.metArr.present {
 			d.missing(p, "array of 22 or 27 values")
 		} else {
 			d.metricsArray(p, &d.metArr, &e.Metrics)
 		}
 		if arr := d.arrayAction("array of 22 or 27 values"); arr != nil {
-			d.metricsArray(pathOf("action", "value"), arr, &e.Action)
+			d.metricsArray(pathOf("action.value"), arr, &e.Action)
 		}
 		ev = e
 	case KindMetricsJSON:
 		e := &MetricsJSON{Meta: d.meta}
-		d.object(pathOf("data", "metrics"), &d.metObj, &e.Metrics)
+		d.object(pathOf("data.metrics"), &d.metObj, &e.Metrics)
 		switch d.actKind {
 		case lit.Invalid:
 		case lit.Object:
-			d.object(pathOf("action", "value"), &d.actObj, &e.Action)
+			d.object(pathOf("action.value"), &d.actObj, &e.Action)
 		default:
-			d.mismatch(pathOf("action", "value"), "object", d.actKind.String(), -1)
+			d.mismatch(pathOf("action.value"), "object", d.actKind.String(), -1)
 		}
 		ev = e
 	}
@@ -90,7 +90,7 @@ func (d *decoder) scalarAction() Value {
 	switch d.actKind {
 	case lit.Invalid, lit.Number, lit.String:
 	default:
-		d.mismatch(pathOf("action", "value"), wantValue, d.actKind.String(), -1)
+		d.mismatch(pathOf("action.value"), wantValue, d.actKind.String(), -1)
 	}
 	return d.actVal
 }
@@ -103,7 +103,7 @@ func (d *decoder) arrayAction(want string) *valArray {
 	case lit.Array:
 		return &d.actArr
 	}
-	d.mismatch(pathOf("action", "value"), want, d.actKind.String(), -1)
+	d.mismatch(pathOf("action.value"), want, d.actKind.String(), -1)
 	return nil
 }
 

@@ -308,13 +308,17 @@ func (s *Scanner) Key() ([]byte, error) {
 		key = s.src[s.pos:end]
 		s.pos = end
 	} else if s.pos < len(s.src) && (s.src[s.pos] == '"' || s.src[s.pos] == '\'') {
-		k, err := s.ReadString()
+		k, err := s.readString()
 		if err != nil {
 			return nil, err
 		}
 		key = k
 	} else {
 		return nil, s.Error(s.pos, "unexpected "+s.describe()+", want an object key")
+	}
+	if s.pos < len(s.src) && s.src[s.pos] == ':' {
+		s.pos++
+		return key, nil
 	}
 	s.skipSpace()
 	if s.pos >= len(s.src) || s.src[s.pos] != ':' {
@@ -332,11 +336,21 @@ func (s *Scanner) ReadString() ([]byte, error) {
 	if s.pos >= len(s.src) || (s.src[s.pos] != '"' && s.src[s.pos] != '\'') {
 		return nil, s.Error(s.pos, "unexpected "+s.describe()+", want a string")
 	}
+	return s.readString()
+}
+
+// readString reads the string whose opening quote is at s.pos.
+func (s *Scanner) readString() ([]byte, error) {
 	q := s.src[s.pos]
 	start := s.pos + 1
 	i := start
-	for i < len(s.src) {
-		c := s.src[i]
+	src := s.src
+	for i < len(src) {
+		c := src[i]
+		if plain[c] {
+			i++
+			continue
+		}
 		switch {
 		case c == q:
 			s.pos = i + 1
@@ -446,6 +460,15 @@ func (s *Scanner) readEscaped(start, i int, q byte) ([]byte, error) {
 	return nil, s.Error(start-1, "unterminated string")
 }
 
+// plain marks the bytes a string's content can hold with no further
+// check: printable ASCII other than quotes and the backslash.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\'' && c != '\\'
+	}
+	return t
+}()
+
 func hexRune(src []byte, i, n int) (rune, bool) {
 	if i+n > len(src) {
 		return 0, false
@@ -529,6 +552,65 @@ func (s *Scanner) ReadNumber() ([]byte, error) {
 	s.pos = i
 	return src[start:i], nil
 }
+
+// ReadFloat reads a number as ReadNumber does and returns its value as
+// ParseFloat does (with ParseFloat's range error), and its text. It is
+// ReadNumber and ParseFloat in one pass for the common short decimals.
+func (s *Scanner) ReadFloat() (float64, []byte, error) {
+	s.skipSpace()
+	src := s.src
+	i := s.pos
+	neg := false
+	if i < len(src) && src[i] == '-' {
+		neg = true
+		i++
+	}
+	// Fast path: [-](0|[1-9][0-9]*)[.[0-9]+] with a mantissa below 2^53
+	// and at most 22 fraction digits, followed by a delimiter or the end.
+	var mant uint64
+	intStart := i
+	for ; i < len(src) && src[i] >= '0' && src[i] <= '9'; i++ {
+		mant = mant*10 + uint64(src[i]-'0')
+	}
+	digits, frac := i-intStart, 0
+	fast := digits > 0 && (digits == 1 || src[intStart] != '0')
+	if fast && i < len(src) && src[i] == '.' {
+		i++
+		fracStart := i
+		for ; i < len(src) && src[i] >= '0' && src[i] <= '9'; i++ {
+			mant = mant*10 + uint64(src[i]-'0')
+		}
+		frac = i - fracStart
+		digits += frac
+		fast = frac > 0
+	}
+	if fast && (i == len(src) || delimiter[src[i]]) && digits <= 19 && mant < 1<<53 && frac <= 22 {
+		f := float64(mant)
+		if frac > 0 {
+			f /= pow10[frac]
+		}
+		if neg {
+			f = -f
+		}
+		text := src[s.pos:i]
+		s.pos = i
+		return f, text, nil
+	}
+	text, err := s.ReadNumber()
+	if err != nil {
+		return 0, nil, err
+	}
+	f, err := ParseFloat(text)
+	return f, text, err
+}
+
+// delimiter marks the bytes that may follow a number.
+var delimiter = func() (t [256]bool) {
+	for _, c := range []byte(" \t\r\n,]}") {
+		t[c] = true
+	}
+	return t
+}()
 
 // ReadBool reads true, false, True or False.
 func (s *Scanner) ReadBool() (bool, error) {
@@ -631,31 +713,27 @@ var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 // no error; a finite number too large for float64 gives ±Inf and an error
 // for which errors.Is(err, ErrRange) holds.
 func ParseFloat(text []byte) (float64, error) {
-	// Fast path (Clinger): at most 15 significant digits and a small
-	// power of ten are exact in float64, so one multiplication or division
-	// rounds correctly.
+	// Fast path (Clinger): a mantissa below 2^53 and a power of ten up to
+	// 10^22 are exact in float64, so one division rounds correctly.
 	i, neg := 0, false
 	if len(text) > 0 && text[0] == '-' {
 		neg, i = true, 1
 	}
+	start := i
 	var mant uint64
 	digits, exp := 0, 0
 	for ; i < len(text) && text[i] >= '0' && text[i] <= '9'; i++ {
 		mant = mant*10 + uint64(text[i]-'0')
-		if mant != 0 {
-			digits++
-		}
+		digits++
 	}
 	if i < len(text) && text[i] == '.' {
 		for i++; i < len(text) && text[i] >= '0' && text[i] <= '9'; i++ {
 			mant = mant*10 + uint64(text[i]-'0')
-			if mant != 0 {
-				digits++
-			}
+			digits++
 			exp--
 		}
 	}
-	if i == len(text) && digits <= 15 && exp >= -22 && i > 0 && (i > 1 || !neg) {
+	if i == len(text) && i > start && digits <= 19 && mant < 1<<53 && exp >= -22 {
 		f := float64(mant)
 		if exp < 0 {
 			f /= pow10[-exp]

@@ -236,3 +236,58 @@ func FuzzAppendJSON(f *testing.F) {
 		}
 	})
 }
+
+// readBoth reads src's first value with ReadFloat and with ReadNumber plus
+// ParseFloat.
+func readBoth(src []byte) (f1 float64, t1 string, e1 error, f2 float64, t2 string, e2 error) {
+	var a, b lit.Scanner
+	a.Reset(src)
+	b.Reset(src)
+	f1, text1, e1 := a.ReadFloat()
+	text2, e2 := b.ReadNumber()
+	if e2 == nil {
+		f2, e2 = lit.ParseFloat(text2)
+	}
+	if e1 == nil && a.Offset() != b.Offset() {
+		e1 = errors.New("offsets differ")
+	}
+	return f1, string(text1), e1, f2, string(text2), e2
+}
+
+func TestReadFloatAgreesWithParseFloat(t *testing.T) {
+	for _, in := range []string{"0", "-0", "1.", "1.]", "01", "0.5", " 12.25,", "1214.697467542195}",
+		"1e5", "1.5E-3]", "9007199254740993", "123456789012345678901", "0.0000000000000000000000001",
+		"-", "-x", "1a", "1.5.", "nan", "-Infinity", "1e999", "5\n"} {
+		f1, t1, e1, f2, t2, e2 := readBoth([]byte(in))
+		if e2 != nil && !errors.Is(e2, lit.ErrRange) {
+			assert.Error(t, e1, in)
+			continue
+		}
+		assert.Equal(t, errors.Is(e2, lit.ErrRange), errors.Is(e1, lit.ErrRange), in)
+		if e1 != nil && !errors.Is(e1, lit.ErrRange) {
+			t.Fatalf("%s: %v", in, e1)
+		}
+		assert.Equal(t, t2, t1, in)
+		if !(math.IsNaN(f1) && math.IsNaN(f2)) {
+			assert.Equal(t, math.Float64bits(f2), math.Float64bits(f1), in)
+		}
+	}
+}
+
+func FuzzReadFloat(f *testing.F) {
+	for _, s := range []string{"0", "-12.5", "1214.697467542195", "1e5", "1.", "9007199254740993,"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		f1, t1, e1, f2, t2, e2 := readBoth(src)
+		if (e1 == nil) != (e2 == nil) || errors.Is(e1, lit.ErrRange) != errors.Is(e2, lit.ErrRange) {
+			t.Fatalf("%q: ReadFloat error %v, ReadNumber+ParseFloat error %v", src, e1, e2)
+		}
+		if e1 != nil && !errors.Is(e1, lit.ErrRange) {
+			return
+		}
+		if t1 != t2 || (math.Float64bits(f1) != math.Float64bits(f2) && !(math.IsNaN(f1) && math.IsNaN(f2))) {
+			t.Fatalf("%q: ReadFloat %v %q, ParseFloat %v %q", src, f1, t1, f2, t2)
+		}
+	})
+}
