@@ -56,19 +56,27 @@ func benchServe(b *testing.B, h http.Handler, body []byte, mac string) {
 }
 
 // interleave runs base and measured alternately, so that both see the same
-// machine load, and reports each one's time per call and their ratio.
+// machine load (on a shared machine, separate runs do not), each first on
+// every other iteration so neither gains from its place, and reports each
+// one's time per call and their ratio.
 func interleave(b *testing.B, bytes int, base, measured func()) {
 	b.ReportAllocs()
 	b.SetBytes(int64(bytes))
 	var tb, tm time.Duration
+	timed := func(f func()) time.Duration {
+		t := time.Now()
+		f()
+		return time.Since(t)
+	}
 	n := 0
 	for b.Loop() {
-		t0 := time.Now()
-		base()
-		t1 := time.Now()
-		measured()
-		tm += time.Since(t1)
-		tb += t1.Sub(t0)
+		if n%2 == 0 {
+			tb += timed(base)
+			tm += timed(measured)
+		} else {
+			tm += timed(measured)
+			tb += timed(base)
+		}
 		n++
 	}
 	b.ReportMetric(float64(tb.Nanoseconds())/float64(n), "baseline-ns/call")
