@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -14,23 +15,46 @@ import (
 
 // TestBannerCurlLines runs every curl line the receiver prints at start-up,
 // as a user would from the repository root, and checks that each stored an
-// event. The keys are the generated ones the banner shows.
+// event: with generated keys (printed) and with configured ones (never
+// printed: the lines read them from the environment, as the command does).
 func TestBannerCurlLines(t *testing.T) {
 	for _, tool := range []string{"sh", "curl", "openssl", "sed"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed: %v", tool, err)
 		}
 	}
-	e := newEnv(t, func(c *server.Config) { c.SleepAPIKeys, c.SignageAPIKeys, c.WMSSecrets = nil, nil, nil })
+	t.Run("generated", func(t *testing.T) {
+		e := newEnv(t, func(c *server.Config) { c.SleepAPIKeys, c.SignageAPIKeys, c.WMSSecrets = nil, nil, nil })
+		keys := e.s.Keys()
+		assert.Equal(t, []string{"sleep", "signage", "wms"}, keys.Generated)
+		banner := runBanner(t, e, nil)
+		for _, k := range [][]string{keys.Sleep, keys.Signage, keys.WMS} {
+			require.Len(t, k, 1)
+			assert.Contains(t, banner, k[0], "a generated key is printed")
+		}
+	})
+	t.Run("configured", func(t *testing.T) {
+		e := newEnv(t, func(c *server.Config) {
+			c.SleepAPIKeys = []string{"conf-sleep-new", "conf-sleep-old"}
+			c.SignageAPIKeys = []string{"conf-signage"}
+			c.WMSSecrets = []string{"conf-wms-new", "conf-wms-old"}
+		})
+		assert.Empty(t, e.s.Keys().Generated)
+		banner := runBanner(t, e, []string{
+			"VENDORHOOKS_SLEEP_API_KEYS=conf-sleep-new,conf-sleep-old",
+			"VENDORHOOKS_SIGNAGE_API_KEYS=conf-signage",
+			"VENDORHOOKS_WMS_SECRETS=conf-wms-new,conf-wms-old",
+		})
+		assert.NotContains(t, banner, "conf-", "a configured key is never printed")
+	})
+}
+
+// runBanner prints e's banner, runs its curl lines with env added to the
+// environment, checks that each stored one event, and returns the banner.
+func runBanner(t *testing.T, e *env, env []string) string {
+	t.Helper()
 	var banner strings.Builder
 	e.s.PrintBanner(&banner, e.srv.URL)
-	keys := e.s.Keys()
-	assert.Equal(t, []string{"sleep", "signage", "wms"}, keys.Generated)
-	for _, k := range [][]string{keys.Sleep, keys.Signage, keys.WMS} {
-		require.Len(t, k, 1)
-		assert.Contains(t, banner.String(), k[0], "a generated key is printed")
-	}
-
 	root, err := filepath.Abs(filepath.Join(testdata, ".."))
 	require.NoError(t, err)
 	var lines []string
@@ -43,6 +67,7 @@ func TestBannerCurlLines(t *testing.T) {
 	for i, l := range lines {
 		cmd := exec.Command("sh", "-c", l+" --fail-with-body")
 		cmd.Dir = root
+		cmd.Env = append(os.Environ(), env...)
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "%s\n%s", l, out)
 		assert.Len(t, e.events(t, ""), i+1, "%s stored one event; answer %s", l, out)
@@ -52,4 +77,5 @@ func TestBannerCurlLines(t *testing.T) {
 		vendors[ev.Vendor]++
 	}
 	assert.Equal(t, map[string]int{"eeg": 1, "sleep": 1, "signage": 1, "wms": 1, "labvanced": 2}, vendors)
+	return banner.String()
 }

@@ -20,6 +20,7 @@ func (s *Server) mountEEG(mux *http.ServeMux) {
 	s.mountPrefix(mux, "/eeg", "eeg", vendorBodyLimit, always, h)
 }
 
+// eegCurl is the banner's curl line for Petal.
 func eegCurl(base string) string {
 	return fmt.Sprintf("curl -sS %s/eeg/ -H 'Content-Type: application/json' --data-binary @testdata/eeg/real-bandpower.in", base)
 }

@@ -72,6 +72,8 @@ func (s *Server) storeUpload(ctx context.Context, up *labvanced.FileUpload, sess
 	return err
 }
 
+// labvancedCurls are the banner's curl lines for Labvanced: a trial in the
+// player's form encoding and a file upload.
 func labvancedCurls(base string) []string {
 	return []string{
 		fmt.Sprintf("curl -sS %s/labvanced/recordTrial --data-binary @testdata/labvanced/recordTrial.form.in", base),

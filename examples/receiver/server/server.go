@@ -213,14 +213,14 @@ func (s *Server) PrintBanner(out io.Writer, baseURL string) {
 		gen[g] = true
 	}
 	for _, v := range []struct{ name, env, key string }{
-		{"sleep", "VENDORHOOKS_SLEEP_API_KEYS", first(s.keys.Sleep)},
-		{"signage", "VENDORHOOKS_SIGNAGE_API_KEYS", first(s.keys.Signage)},
-		{"wms", "VENDORHOOKS_WMS_SECRETS", first(s.keys.WMS)},
+		{"sleep", envSleepKeys, first(s.keys.Sleep)},
+		{"signage", envSignageKeys, first(s.keys.Signage)},
+		{"wms", envWMSSecrets, first(s.keys.WMS)},
 	} {
 		if gen[v.name] {
 			fmt.Fprintf(out, "%s key (generated, kept in the database; set %s to choose your own): %s\n", v.name, v.env, v.key)
 		} else {
-			fmt.Fprintf(out, "%s key: from %s\n", v.name, v.env)
+			fmt.Fprintf(out, "%s key: configured (from %s in the command)\n", v.name, v.env)
 		}
 	}
 	for _, line := range s.curlLines(baseURL, gen) {

@@ -24,7 +24,9 @@ func (s *Server) mountSignage(mux *http.ServeMux) {
 	s.mounted = append(s.mounted, "signage")
 }
 
+// signageCurl is the banner's curl line for signage; key is shell text (see
+// shellKey).
 func signageCurl(base, key string) string {
-	return fmt.Sprintf("curl -sS %s%s -H 'X-Webhook-Apikey: %s' -H 'Content-Type: application/json' -d '{\"event_id\": \"show-menu\", \"sensor_data\": {\"id\": \"s1\", \"event\": \"temperature\", \"value\": \"21.5\"}}'",
+	return fmt.Sprintf(`curl -sS %s%s -H "X-Webhook-Apikey: %s" -H 'Content-Type: application/json' -d '{"event_id": "show-menu", "sensor_data": {"id": "s1", "event": "temperature", "value": "21.5"}}'`,
 		base, signagePath, key)
 }

@@ -33,6 +33,8 @@ func sleepSession(ev sleep.Event) string {
 	return ""
 }
 
+// sleepCurl is the banner's curl line for Asleep; key is shell text (see
+// shellKey).
 func sleepCurl(base, key string) string {
-	return fmt.Sprintf("curl -sS %s/sleep/ -H 'x-api-key: %s' -H 'Content-Type: application/json' --data-binary @testdata/sleep/session_complete_v3.in", base, key)
+	return fmt.Sprintf(`curl -sS %s/sleep/ -H "x-api-key: %s" -H 'Content-Type: application/json' --data-binary @testdata/sleep/session_complete_v3.in`, base, key)
 }

@@ -24,12 +24,11 @@ func (s *Server) mountVendors(mux *http.ServeMux) error {
 // curlLines returns one curl command per mounted vendor, to be run from the
 // repository root (some post files from testdata/).
 func (s *Server) curlLines(base string, generated map[string]bool) []string {
-	_ = generated
 	lines := []string{
 		eegCurl(base),
-		sleepCurl(base, first(s.keys.Sleep)),
-		signageCurl(base, first(s.keys.Signage)),
-		wmsCurl(base, first(s.keys.WMS)),
+		sleepCurl(base, shellKey(generated, "sleep", s.keys.Sleep, envSleepKeys)),
+		signageCurl(base, shellKey(generated, "signage", s.keys.Signage, envSignageKeys)),
+		wmsCurl(base, shellKey(generated, "wms", s.keys.WMS, envWMSSecrets)),
 	}
 	return append(lines, labvancedCurls(base)...)
 }
@@ -42,4 +41,23 @@ func (s *Server) mountPrefix(mux *http.ServeMux, prefix, vendor string, limit in
 	mux.Handle(prefix, route)
 	mux.Handle(prefix+"/", route)
 	s.mounted = append(s.mounted, vendor)
+}
+
+// The environment variables the command reads keys from, named in the
+// banner.
+const (
+	envSleepKeys   = "VENDORHOOKS_SLEEP_API_KEYS"
+	envSignageKeys = "VENDORHOOKS_SIGNAGE_API_KEYS"
+	envWMSSecrets  = "VENDORHOOKS_WMS_SECRETS"
+)
+
+// shellKey is how a curl line in the banner names vendor's key, inside
+// double quotes: a generated key itself (hex, safe in a shell), or for a
+// configured key, which is never printed, the shell expansion of the first
+// key in its environment variable.
+func shellKey(generated map[string]bool, vendor string, keys []string, env string) string {
+	if generated[vendor] {
+		return first(keys)
+	}
+	return "${" + env + "%%,*}"
 }

@@ -42,7 +42,9 @@ func verdictText(v wms.Verdict) string {
 	return v.Order.String()
 }
 
+// wmsCurl is the banner's curl line for WMS, signing the body with openssl;
+// secret is shell text (see shellKey).
 func wmsCurl(base, secret string) string {
-	return fmt.Sprintf(`body=testdata/wms/spec-body.in; curl -sS %s/wms/ -H 'Content-Type: application/json' -H "X-WMS-Content-MAC: hmac-sha256=$(openssl dgst -sha256 -hmac '%s' < $body | sed 's/^.*= //')" --data-binary @$body`,
+	return fmt.Sprintf(`body=testdata/wms/spec-body.in; curl -sS %s/wms/ -H 'Content-Type: application/json' -H "X-WMS-Content-MAC: hmac-sha256=$(openssl dgst -sha256 -hmac "%s" < $body | sed 's/^.*= //')" --data-binary @$body`,
 		base, secret)
 }
