@@ -91,10 +91,10 @@ func VerdictFromContext(ctx context.Context) (Verdict, bool) {
 // event as in order, duplicate, gap or late. Its memory is bounded: a session
 // idle longer than the idle timeout is forgotten, the least recently seen
 // session is forgotten when there are more than the maximum, and each session
-// remembers at most 256 runs of missing numbers (older ones
-// are trimmed, and their numbers are then reported Late, never Duplicate). A forgotten session
-// starts again: its next event counts as a gap from 0 (or in order at 0).
-// A Tracker is safe for concurrent use.
+// remembers at most 256 runs of missing numbers (older runs are trimmed, and
+// their numbers are then reported Late, never Duplicate). A forgotten
+// session starts again: its next event counts as a gap from 0 (or in order
+// at 0). A Tracker is safe for concurrent use.
 type Tracker struct {
 	idle        time.Duration
 	maxSessions int
