@@ -75,20 +75,38 @@ func events(t *testing.T, base, vendor string) []server.Event {
 // TestSimulateAgainstReceiver runs every vendor's sessions with every fault
 // against the real receiver and checks its stored rows through /events:
 // every acknowledged delivery is there (WMS duplicates once, with the
-// tracker's verdicts), and nothing refused is.
+// tracker's verdicts), and nothing refused is. Each case has a receiver of
+// its own, over its own SQLite file.
 func TestSimulateAgainstReceiver(t *testing.T) {
-	s, srv := receiver(t)
-	mounted := s.Vendors()
-	for i, vendor := range sim.Vendors {
-		t.Run(vendor, func(t *testing.T) {
-			if !slices.Contains(mounted, vendor) {
-				t.Skipf("%s is not mounted in examples/receiver yet", vendor)
+	cases := []struct {
+		name, vendor string
+		mutate       func(*sim.Config)
+	}{
+		{"eeg", sim.EEG, nil},
+		{"eeg-python", sim.EEG, func(c *sim.Config) { c.EEGPython = true }},
+		{"sleep", sim.Sleep, nil},
+		{"sleep-V1", sim.Sleep, func(c *sim.Config) { c.SleepVersion = "V1"; c.Sessions = 2 }},
+		{"sleep-V2", sim.Sleep, func(c *sim.Config) { c.SleepVersion = "V2"; c.Sessions = 2 }},
+		{"signage", sim.Signage, nil},
+		// Labvanced sessions are long and its oversized bodies 32 MiB: two
+		// sessions show every fault without slowing -race down.
+		{"labvanced", sim.Labvanced, func(c *sim.Config) { c.Sessions = 2 }},
+		{"wms", sim.WMS, nil},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, srv := receiver(t)
+			if !slices.Contains(s.Vendors(), tc.vendor) {
+				t.Skipf("%s is not mounted in examples/receiver yet", tc.vendor)
 			}
 			cfg := sim.Config{
-				URL: srv.URL, Vendors: []string{vendor}, Sessions: 4, Seed: uint64(100 + i),
+				URL: srv.URL, Vendors: []string{tc.vendor}, Sessions: 4, Seed: uint64(100 + i),
 				Faults: sim.AllFaults(), FaultRate: 0.5, SlowDelay: 40 * time.Millisecond,
 				EEGMessages: 40, SleepWindows: 10,
 				SleepAPIKey: sleepKey, SignageAPIKey: signageKey, WMSSecret: wmsSecret,
+			}
+			if tc.mutate != nil {
+				tc.mutate(&cfg)
 			}
 			res, err := sim.Run(context.Background(), cfg)
 			require.NoError(t, err)
@@ -97,12 +115,12 @@ func TestSimulateAgainstReceiver(t *testing.T) {
 			t.Logf("\n%s", summary.String())
 			require.True(t, res.Clean(), "the receiver answered some requests wrongly:\n%s", summary.String())
 			for _, f := range sim.AllFaults() {
-				if vendor == sim.Labvanced && f == sim.FaultBadAuth || vendor == sim.EEG && f == sim.FaultBadAuth {
+				if f == sim.FaultBadAuth && (tc.vendor == sim.Labvanced || tc.vendor == sim.EEG) {
 					continue // no authentication to get wrong
 				}
 				require.NotNil(t, res.Faults[f], "fault %s was never injected: raise the rate", f)
 			}
-			checkStored(t, vendor, res, events(t, srv.URL, vendor))
+			checkStored(t, tc.vendor, res, events(t, srv.URL, tc.vendor))
 		})
 	}
 }

@@ -58,6 +58,7 @@ func TestRunWithAllFaults(t *testing.T) {
 	cfg := fakeConfig(t, f)
 	cfg.Faults = AllFaults()
 	cfg.FaultRate = 0.4
+	cfg.Oversize = fakeLimit + 1
 	res, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	var buf bytes.Buffer
