@@ -5,7 +5,8 @@
 //	go run ./examples/receiver
 //
 // Flags: -addr (default 127.0.0.1:8080), -db (./vendorhooks.db), -uploads
-// (./uploads), -cors-origin (repeatable; default the vendor's). Keys come
+// (./uploads), -cors-origin (repeatable: origins allowed besides the
+// vendor's own, https://www.labvanced.com). Keys come
 // from the environment, comma-separated for rotation:
 // VENDORHOOKS_SLEEP_API_KEYS, VENDORHOOKS_SIGNAGE_API_KEYS,
 // VENDORHOOKS_WMS_SECRETS. Where one is unset, a random key is generated on
@@ -52,7 +53,7 @@ func run() error {
 	uploads := flag.String("uploads", "./uploads", "directory for Labvanced file uploads")
 	perRequest := flag.Bool("per-request-tx", false, "commit each request in its own transaction (for measurements only)")
 	var origins listFlag
-	flag.Var(&origins, "cors-origin", "origin allowed to post Labvanced data from a browser (repeatable; default the vendor's)")
+	flag.Var(&origins, "cors-origin", "origin allowed to post Labvanced data from a browser, besides https://www.labvanced.com (repeatable)")
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))

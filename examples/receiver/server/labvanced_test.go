@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 )
 
@@ -178,4 +179,26 @@ func TestLabvancedSession(t *testing.T) {
 	}
 	trial := e.event(t, evs[4].ID)
 	assert.Contains(t, *trial.Raw, "recData%5B", "the raw form body is kept")
+}
+
+// TestLabvancedCORSOrigins checks that -cors-origin allows an origin besides
+// the vendor's own, and nothing else.
+func TestLabvancedCORSOrigins(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.CORSOrigins = []string{"https://lab.example.org"} })
+	for origin, allowed := range map[string]bool{
+		"https://lab.example.org": true,
+		labvancedtest.Origin:      true,
+		"https://evil.example":    false,
+	} {
+		req := labvancedtest.NewPreflight(e.srv.URL+"/labvanced/recordTrial", origin)
+		req.RequestURI = ""
+		resp, err := e.srv.Client().Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		if allowed {
+			assert.Equal(t, origin, resp.Header.Get("Access-Control-Allow-Origin"))
+		} else {
+			assert.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"), origin)
+		}
+	}
 }

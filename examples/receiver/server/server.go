@@ -37,13 +37,15 @@ import (
 // Config configures a Server. The zero value of every field but DBPath has a
 // usable default.
 type Config struct {
-	// DBPath is the SQLite database file; it is created when missing.
+	// DBPath is the SQLite database file. It is created when missing, with
+	// mode 0600: it holds the generated keys and every raw body.
 	DBPath string
 	// UploadsDir is where Labvanced file uploads are stored; it is created
-	// when missing. Empty means "uploads" beside DBPath.
+	// when missing. Empty means DBPath + ".uploads".
 	UploadsDir string
-	// CORSOrigins are the origins allowed to call the Labvanced routes from a
-	// browser. Empty means the vendor's default (https://www.labvanced.com).
+	// CORSOrigins are origins allowed to call the Labvanced routes from a
+	// browser besides the vendor's own (https://www.labvanced.com), which
+	// is always allowed.
 	CORSOrigins []string
 	// SleepAPIKeys, SignageAPIKeys and WMSSecrets are the accepted keys and
 	// MAC secrets (several, for rotation). Where one is empty, a random key

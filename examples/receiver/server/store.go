@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"sync"
 	"time"
 
@@ -52,6 +53,13 @@ const timeFormat = "2006-01-02T15:04:05.000000000Z"
 // openDB opens the database file in WAL mode with synchronous=FULL, so that a
 // committed transaction is on disk before Commit returns.
 func openDB(ctx context.Context, path string) (*sql.DB, error) {
+	// Create the file first, so that it (and the -wal and -shm files SQLite
+	// gives the same mode) is readable by its owner only.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -190,4 +191,29 @@ func TestClosedServerFailsWrites(t *testing.T) {
 	h := fakeVendor(s, false)
 	require.NoError(t, s.Close())
 	assert.Equal(t, http.StatusInternalServerError, post(t, h, `{"session":"a","seq":0}`).Code)
+}
+
+// TestDurabilitySettings checks the pragmas every connection runs with and
+// the database file's mode.
+func TestDurabilitySettings(t *testing.T) {
+	s := openTest(t, Config{})
+	var mode string
+	var sync int
+	require.NoError(t, s.db.QueryRow("PRAGMA journal_mode").Scan(&mode))
+	require.NoError(t, s.db.QueryRow("PRAGMA synchronous").Scan(&sync))
+	assert.Equal(t, "wal", mode)
+	assert.Equal(t, 2, sync, "synchronous=FULL")
+	fi, err := os.Stat(s.cfg.DBPath)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+}
+
+func TestListLimitCapped(t *testing.T) {
+	s := openTest(t, Config{})
+	h := fakeVendor(s, false)
+	for i := range maxLimit + 5 {
+		require.Equal(t, http.StatusOK, post(t, h, fmt.Sprintf(`{"session":"a","seq":%d}`, i)).Code)
+	}
+	assert.Len(t, getList(t, s, "/events?limit=5000").Events, maxLimit)
+	assert.Len(t, getList(t, s, "/events").Events, defaultLimit)
 }
