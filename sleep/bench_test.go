@@ -2,6 +2,7 @@ package sleep_test
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -113,4 +114,52 @@ func BenchmarkDecodeBaseline(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkDecodeVsBaseline runs Decode and the encoding/json baseline in
+// alternating batches on the same bytes, so that both see the same machine
+// load, and reports Decode's time as a multiple of the baseline's:
+// "x-baseline" over all batches, "x-baseline-min" between the fastest
+// batches of each.
+func BenchmarkDecodeVsBaseline(b *testing.B) {
+	data := benchInput(b)
+	const batch = 20
+	decode := func() {
+		for range batch {
+			if _, err := sleep.Decode(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	baseline := func() {
+		for range batch {
+			var v plainCallback
+			if err := json.Unmarshal(data, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	timed := func(f func()) time.Duration {
+		start := time.Now()
+		f()
+		return time.Since(start)
+	}
+	var sumDec, sumBase time.Duration
+	minDec, minBase := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
+	round := 0
+	for b.Loop() {
+		var d, base time.Duration
+		if round%2 == 0 {
+			d, base = timed(decode), timed(baseline)
+		} else {
+			base, d = timed(baseline), timed(decode)
+		}
+		round++
+		sumDec, sumBase = sumDec+d, sumBase+base
+		minDec, minBase = min(minDec, d), min(minBase, base)
+	}
+	b.ReportMetric(float64(sumDec)/float64(sumBase), "x-baseline")
+	b.ReportMetric(float64(minDec)/float64(minBase), "x-baseline-min")
+	b.ReportMetric(float64(minDec.Nanoseconds())/batch, "decode-ns-min")
+	b.ReportMetric(float64(minBase.Nanoseconds())/batch, "baseline-ns-min")
 }

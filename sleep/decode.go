@@ -166,50 +166,89 @@ func (w *wireBody) data() (*wireData, string, error) {
 	return nil, "", &DecodeError{Path: "data", Msg: "missing (data or callback_data)"}
 }
 
+// The wire types below are what encoding/json fills in one pass. They use
+// types without methods (int, wireSeconds) where the public types have
+// some: for a value whose type has methods, encoding/json looks for
+// UnmarshalJSON and UnmarshalText at every element, which made Decode
+// markedly slower than a plain decode.
+
 // wireData is the union of every data object: INFERENCE_COMPLETE's fields,
 // V1/V2 SESSION_COMPLETE's sleep_data, and V3's flattened report. One pass
-// of encoding/json fills it whatever the event, since the event name may
-// come after the data.
+// fills it whatever the event, since the event name may come after the
+// data.
 type wireData struct {
-	UserID          string         `json:"user_id"`
-	SessionID       string         `json:"session_id"`
-	SeqNum          int            `json:"seq_num"`
-	InferenceSeqNum int            `json:"inference_seq_num"`
-	StageList       []SleepStage   `json:"stage_list"`
-	SleepStages     []SleepStage   `json:"sleep_stages"`
-	BreathStages    []BreathStage  `json:"breath_stages"`
-	SnoringStages   []SnoringStage `json:"snoring_stages"`
-	OSAStageList    []OSAStage     `json:"osa_stage_list"`
-	SleepData       *wireReport    `json:"sleep_data"`
+	UserID          string      `json:"user_id"`
+	SessionID       string      `json:"session_id"`
+	SeqNum          int         `json:"seq_num"`
+	InferenceSeqNum int         `json:"inference_seq_num"`
+	StageList       []int       `json:"stage_list"`
+	SleepStages     []int       `json:"sleep_stages"`
+	BreathStages    []int       `json:"breath_stages"`
+	SnoringStages   []int       `json:"snoring_stages"`
+	OSAStageList    []int       `json:"osa_stage_list"`
+	SleepData       *wireReport `json:"sleep_data"`
 	wireReport
 }
 
-// wireReport is Report with the fields that need checking after decoding
-// (instants, nested objects) shadowing Report's own: encoding/json fills
-// the shallower field of two with the same name.
+// wireReport is Report as sent.
 type wireReport struct {
-	Report
-	Session        *wireSession `json:"session"`
-	Stat           *wireStat    `json:"stat"`
-	SessionEndTime wireTime     `json:"session_end_time"`
+	Timezone         string        `json:"timezone"`
+	Peculiarities    []Peculiarity `json:"peculiarities"`
+	MissingDataRatio *float64      `json:"missing_data_ratio"`
+	Session          *wireSession  `json:"session"`
+	Stat             *wireStat     `json:"stat"`
+	Validity         Validity      `json:"validity"`
+	OSAStages        []int         `json:"osa_stages"`
+	EstimatedAHI     *float64      `json:"estimated_ahi"`
+	SessionEndTime   wireTime      `json:"session_end_time"`
 }
 
+// wireSession is Session as sent.
 type wireSession struct {
-	Session
-	Start         wireTime `json:"start_time"`
-	End           wireTime `json:"end_time"`
-	UnexpectedEnd wireTime `json:"unexpected_end_time"`
+	ID              string       `json:"id"`
+	State           SessionState `json:"state"`
+	Start           wireTime     `json:"start_time"`
+	End             wireTime     `json:"end_time"`
+	UnexpectedEnd   wireTime     `json:"unexpected_end_time"`
+	CreatedTimezone string       `json:"created_timezone"`
+	SleepStages     []int        `json:"sleep_stages"`
+	BreathStages    []int        `json:"breath_stages"`
+	SnoringStages   []int        `json:"snoring_stages"`
 }
 
-// wireStat decodes second counts straight into Stat's time.Duration fields
-// (as a count of seconds, scaled afterwards) and instants as strings.
+// wireStat is Stat as sent. Stat's ratios, counts and the like decode in
+// place; its instants and second counts are shadowed by the fields below
+// (encoding/json fills the shallower of two fields with the same name).
 type wireStat struct {
 	Stat
 	SleepTime       wireTime    `json:"sleep_time"`
 	WakeTime        wireTime    `json:"wake_time"`
 	SleepCycles     []wireCycle `json:"sleep_cycle"`
 	SleepCycleTimes []wireTime  `json:"sleep_cycle_time"`
+
+	// Second counts.
+	SleepLatency         *wireSeconds `json:"sleep_latency"`
+	WakeupLatency        *wireSeconds `json:"wakeup_latency"`
+	LightLatency         *wireSeconds `json:"light_latency"`
+	DeepLatency          *wireSeconds `json:"deep_latency"`
+	REMLatency           *wireSeconds `json:"rem_latency"`
+	TimeInBed            *wireSeconds `json:"time_in_bed"`
+	TimeInSleepPeriod    *wireSeconds `json:"time_in_sleep_period"`
+	TimeInSleep          *wireSeconds `json:"time_in_sleep"`
+	TimeInWake           *wireSeconds `json:"time_in_wake"`
+	TimeInLight          *wireSeconds `json:"time_in_light"`
+	TimeInDeep           *wireSeconds `json:"time_in_deep"`
+	TimeInREM            *wireSeconds `json:"time_in_rem"`
+	TimeInStableBreath   *wireSeconds `json:"time_in_stable_breath"`
+	TimeInUnstableBreath *wireSeconds `json:"time_in_unstable_breath"`
+	TimeInSnoring        *wireSeconds `json:"time_in_snoring"`
+	TimeInNoSnoring      *wireSeconds `json:"time_in_no_snoring"`
+	LongestWASO          *wireSeconds `json:"longest_waso"`
 }
+
+// wireSeconds is a count of seconds. It has no methods, which keeps
+// encoding/json on its fast path, and shares time.Duration's memory layout.
+type wireSeconds int64
 
 type wireCycle struct {
 	Order int      `json:"order"`
@@ -217,25 +256,37 @@ type wireCycle struct {
 	End   wireTime `json:"end_time"`
 }
 
+// stages converts a stage list; nil stays nil, empty stays empty.
+func stages[T ~int](in []int) []T {
+	if in == nil {
+		return nil
+	}
+	out := make([]T, len(in))
+	for i, v := range in {
+		out[i] = T(v)
+	}
+	return out
+}
+
 func (d *wireData) inference(env Envelope) *InferenceComplete {
-	ev := &InferenceComplete{
+	sleep, osa := d.SleepStages, d.OSAStageList
+	if sleep == nil {
+		sleep = d.StageList
+	}
+	if osa == nil {
+		osa = d.OSAStages
+	}
+	return &InferenceComplete{
 		Envelope:        env,
 		UserID:          d.UserID,
 		SessionID:       d.SessionID,
 		SeqNum:          d.SeqNum,
 		InferenceSeqNum: d.InferenceSeqNum,
-		SleepStages:     d.SleepStages,
-		BreathStages:    d.BreathStages,
-		SnoringStages:   d.SnoringStages,
-		OSAStages:       d.OSAStageList,
+		SleepStages:     stages[SleepStage](sleep),
+		BreathStages:    stages[BreathStage](d.BreathStages),
+		SnoringStages:   stages[SnoringStage](d.SnoringStages),
+		OSAStages:       stages[OSAStage](osa),
 	}
-	if ev.SleepStages == nil {
-		ev.SleepStages = d.StageList
-	}
-	if ev.OSAStages == nil {
-		ev.OSAStages = d.Report.OSAStages
-	}
-	return ev
 }
 
 func (d *wireData) session(env Envelope, path string) (*SessionComplete, error) {
@@ -243,51 +294,58 @@ func (d *wireData) session(env Envelope, path string) (*SessionComplete, error) 
 	if d.SleepData != nil {
 		w, path = d.SleepData, path+".sleep_data"
 	}
-	r, err := w.report(path)
-	if err != nil {
+	ev := &SessionComplete{Envelope: env, UserID: d.UserID, SessionID: d.SessionID}
+	if err := w.report(&ev.Report, path); err != nil {
 		return nil, err
 	}
-	ev := &SessionComplete{Envelope: env, UserID: d.UserID, SessionID: d.SessionID, Report: r}
 	if ev.SessionID == "" {
-		ev.SessionID = r.Session.ID
+		ev.SessionID = ev.Session.ID
 	}
 	return ev, nil
 }
 
-func (w *wireReport) report(path string) (Report, error) {
-	r := w.Report
+func (w *wireReport) report(r *Report, path string) error {
+	r.Timezone = w.Timezone
+	r.Peculiarities = w.Peculiarities
+	r.MissingDataRatio = w.MissingDataRatio
+	r.Validity = w.Validity
+	r.OSAStages = stages[OSAStage](w.OSAStages)
+	r.EstimatedAHI = w.EstimatedAHI
 	var err error
 	if r.SessionEndTime, err = w.SessionEndTime.opt(path, "session_end_time"); err != nil {
-		return r, err
+		return err
 	}
 	if w.Session != nil {
-		if r.Session, err = w.Session.session(path + ".session"); err != nil {
-			return r, err
+		if err := w.Session.session(&r.Session, path+".session"); err != nil {
+			return err
 		}
 	}
 	if w.Stat != nil {
 		if r.Stat, err = w.Stat.stat(path + ".stat"); err != nil {
-			return r, err
+			return err
 		}
 	}
-	return r, nil
+	return nil
 }
 
-func (w *wireSession) session(path string) (Session, error) {
-	s := w.Session
+func (w *wireSession) session(s *Session, path string) error {
+	s.ID = w.ID
+	s.State = w.State
+	s.CreatedTimezone = w.CreatedTimezone
+	s.SleepStages = stages[SleepStage](w.SleepStages)
+	s.BreathStages = stages[BreathStage](w.BreathStages)
+	s.SnoringStages = stages[SnoringStage](w.SnoringStages)
 	var err error
 	if w.Start.set {
 		if s.Start, err = w.Start.req(path, "start_time"); err != nil {
-			return s, err
+			return err
 		}
 	}
 	if s.End, err = w.End.opt(path, "end_time"); err != nil {
-		return s, err
+		return err
 	}
-	if s.UnexpectedEnd, err = w.UnexpectedEnd.opt(path, "unexpected_end_time"); err != nil {
-		return s, err
-	}
-	return s, nil
+	s.UnexpectedEnd, err = w.UnexpectedEnd.opt(path, "unexpected_end_time")
+	return err
 }
 
 // maxSeconds is the largest second count a time.Duration holds.
@@ -305,34 +363,36 @@ func (w *wireStat) stat(path string) (*Stat, error) {
 	}
 	seconds := [...]struct {
 		name string
-		d    *time.Duration
+		n    *wireSeconds
+		d    **time.Duration
 	}{
-		{"sleep_latency", s.SleepLatency},
-		{"wakeup_latency", s.WakeupLatency},
-		{"light_latency", s.LightLatency},
-		{"deep_latency", s.DeepLatency},
-		{"rem_latency", s.REMLatency},
-		{"time_in_bed", s.TimeInBed},
-		{"time_in_sleep_period", s.TimeInSleepPeriod},
-		{"time_in_sleep", s.TimeInSleep},
-		{"time_in_wake", s.TimeInWake},
-		{"time_in_light", s.TimeInLight},
-		{"time_in_deep", s.TimeInDeep},
-		{"time_in_rem", s.TimeInREM},
-		{"time_in_stable_breath", s.TimeInStableBreath},
-		{"time_in_unstable_breath", s.TimeInUnstableBreath},
-		{"time_in_snoring", s.TimeInSnoring},
-		{"time_in_no_snoring", s.TimeInNoSnoring},
-		{"longest_waso", s.LongestWASO},
+		{"sleep_latency", w.SleepLatency, &s.SleepLatency},
+		{"wakeup_latency", w.WakeupLatency, &s.WakeupLatency},
+		{"light_latency", w.LightLatency, &s.LightLatency},
+		{"deep_latency", w.DeepLatency, &s.DeepLatency},
+		{"rem_latency", w.REMLatency, &s.REMLatency},
+		{"time_in_bed", w.TimeInBed, &s.TimeInBed},
+		{"time_in_sleep_period", w.TimeInSleepPeriod, &s.TimeInSleepPeriod},
+		{"time_in_sleep", w.TimeInSleep, &s.TimeInSleep},
+		{"time_in_wake", w.TimeInWake, &s.TimeInWake},
+		{"time_in_light", w.TimeInLight, &s.TimeInLight},
+		{"time_in_deep", w.TimeInDeep, &s.TimeInDeep},
+		{"time_in_rem", w.TimeInREM, &s.TimeInREM},
+		{"time_in_stable_breath", w.TimeInStableBreath, &s.TimeInStableBreath},
+		{"time_in_unstable_breath", w.TimeInUnstableBreath, &s.TimeInUnstableBreath},
+		{"time_in_snoring", w.TimeInSnoring, &s.TimeInSnoring},
+		{"time_in_no_snoring", w.TimeInNoSnoring, &s.TimeInNoSnoring},
+		{"longest_waso", w.LongestWASO, &s.LongestWASO},
 	}
 	for _, f := range seconds {
-		if f.d == nil {
+		if f.n == nil {
 			continue
 		}
-		if n := int64(*f.d); n > maxSeconds || n < -maxSeconds {
+		if n := int64(*f.n); n > maxSeconds || n < -maxSeconds {
 			return nil, &DecodeError{Path: path + "." + f.name, Msg: fmt.Sprintf("%d seconds is out of range", n)}
 		}
-		*f.d *= time.Second
+		*f.n *= wireSeconds(time.Second)
+		*f.d = (*time.Duration)(f.n) // same memory, no allocation
 	}
 	if bytes.Equal(s.BreathingPattern, []byte("null")) {
 		s.BreathingPattern = nil
@@ -450,7 +510,7 @@ func position(data []byte, offset int64) (line, col int) {
 	return line, col
 }
 
-var durationType = reflect.TypeFor[time.Duration]()
+var secondsType = reflect.TypeFor[wireSeconds]()
 
 // typeError rewrites an encoding/json type error as "path: want X, got Y".
 func typeError(te *json.UnmarshalTypeError) error {
@@ -477,7 +537,7 @@ func jsonPath(field string) string {
 
 // want names what a Go type accepts in JSON.
 func want(t reflect.Type) string {
-	if t == durationType {
+	if t == secondsType {
 		return "integer seconds"
 	}
 	switch t.Kind() {
