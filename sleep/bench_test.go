@@ -1,10 +1,13 @@
 package sleep_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,9 +123,25 @@ func BenchmarkDecodeBaseline(b *testing.B) {
 // alternating batches on the same bytes, so that both see the same machine
 // load, and reports Decode's time as a multiple of the baseline's:
 // "x-baseline" over all batches, "x-baseline-min" between the fastest
-// batches of each.
+// batches of each. "spec" is the spec's SESSION_COMPLETE example; "8h" is
+// the same report with stage lists of an 8-hour night (960 epochs each).
 func BenchmarkDecodeVsBaseline(b *testing.B) {
-	data := benchInput(b)
+	spec := benchInput(b)
+	night := make([]string, 960)
+	for i := range night {
+		night[i] = strconv.Itoa(i / 7 % 4)
+	}
+	list := []byte("[" + strings.Join(night, ",") + "]")
+	long := bytes.ReplaceAll(spec, []byte("[0]"), list)
+	for _, in := range []struct {
+		name string
+		data []byte
+	}{{"spec", spec}, {"8h", long}} {
+		b.Run(in.name, func(b *testing.B) { compareWithBaseline(b, in.data) })
+	}
+}
+
+func compareWithBaseline(b *testing.B, data []byte) {
 	const batch = 20
 	decode := func() {
 		for range batch {
