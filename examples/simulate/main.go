@@ -98,7 +98,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case !res.Clean():
 		return 1
 	case explicit && len(res.Skipped) > 0:
-		return 2 // a vendor asked for by name could not run
+		fmt.Fprintf(stderr, "simulate: %d of the vendors named by -vendor could not run\n", len(res.Skipped))
+		return 2
 	}
 	return 0
 }

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -217,7 +218,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	s := &sender{client: cfg.Client, base: cfg.URL, paths: paths, slowDelay: cfg.SlowDelay}
 	rc := newRecorder()
 	for v, err := range skipped {
-		rc.res.Skipped[v] = err.Error()
+		rc.res.Skipped[v] = strings.TrimPrefix(err.Error(), "sim: ")
 	}
 	for _, g := range gens {
 		rc.vendor(g.Vendor())

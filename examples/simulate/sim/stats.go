@@ -196,8 +196,11 @@ func (r *Result) WriteSummary(w io.Writer) error {
 				break
 			}
 			shown++
-			fmt.Fprintf(w, "  %s %s %s (fault %s): want %s, got %s %s\n", o.Req.Vendor, o.Req.Kind, o.Req.Session,
-				o.Req.Fault, o.Req.Expect, describeStatus(o), errText(o))
+			what := o.Req.Vendor + " " + o.Req.Kind
+			if o.Req.Session != "" {
+				what += " session " + o.Req.Session
+			}
+			fmt.Fprintf(w, "  %s (fault %s): want %s, got %s %s\n", what, o.Req.Fault, o.Req.Expect, describeStatus(o), errText(o))
 		}
 		return nil
 	}
