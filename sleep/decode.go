@@ -60,28 +60,26 @@ func (e *DecodeError) Is(target error) bool { return target == ErrMalformed }
 // an error. Every error is a *DecodeError and matches ErrMalformed.
 func Decode(data []byte) (Event, error) {
 	var w wireBody
-	err := json.Unmarshal(data, &w)
-	if err != nil {
-		var te *json.UnmarshalTypeError
-		if !errors.As(err, &te) {
+	var typeErr *json.UnmarshalTypeError // encoding/json reports the first
+	if err := json.Unmarshal(data, &w); err != nil {
+		if !errors.As(err, &typeErr) {
 			return nil, jsonError(data, err)
 		}
-		if !isDataPath(te.Field) {
+		if !isDataPath(typeErr.Field) {
 			// The envelope itself is wrong: nothing can be trusted.
-			return nil, typeError(te)
+			return nil, typeError(typeErr)
 		}
 	}
-	env, err2 := w.envelope()
-	if err2 != nil {
-		return nil, err2
+	env, err := w.envelope()
+	if err != nil {
+		return nil, err
 	}
 	if !env.known() {
+		// Its data may have any shape, so a type error there is no error.
 		return &Unknown{Envelope: env, Raw: bytes.Clone(data)}, nil
 	}
-	if err != nil {
-		var te *json.UnmarshalTypeError
-		errors.As(err, &te)
-		return nil, typeError(te)
+	if typeErr != nil {
+		return nil, typeError(typeErr)
 	}
 	d, path, err := w.data()
 	if err != nil {
