@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -21,6 +22,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 
 	_ "github.com/vendorhooks/vendorhooks/internal/golden" // every test binary must know -update
 )
@@ -91,7 +94,8 @@ func wmsRequest(ctx context.Context, base, session string, seq int) (*http.Reque
 // that every event that was answered 2xx is stored exactly once. Events that
 // got no answer are sent again after the restart (as WMS would retry), and
 // must then be stored exactly once too: the WMS session and sequence make a
-// repeat a duplicate.
+// repeat a duplicate. Labvanced uploads run beside them: every acknowledged
+// upload must have its event, once, and its file with the content sent.
 func TestCrashDurability(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the receiver binary; skipped with -short")
@@ -100,8 +104,9 @@ func TestCrashDurability(t *testing.T) {
 	bin := buildReceiver(t, dir)
 
 	const (
-		rounds  = 4
-		senders = 16
+		rounds    = 4
+		senders   = 16 // WMS events
+		uploaders = 2  // Labvanced file uploads
 	)
 	client := &http.Client{
 		Timeout:   5 * time.Second,
@@ -113,7 +118,8 @@ func TestCrashDurability(t *testing.T) {
 	}
 	var mu sync.Mutex
 	acked := map[key]bool{}
-	var unacked []key // sent, answer lost in the crash: sent again next round
+	var unacked []key                   // sent, answer lost in the crash: sent again next round
+	ackedUploads := map[string]upload{} // by file_guid
 	totalAcked := 0
 
 	send := func(ctx context.Context, base string, k key) bool {
@@ -168,6 +174,21 @@ func TestCrashDurability(t *testing.T) {
 					if !ok {
 						return // the receiver is gone
 					}
+				}
+			}()
+		}
+		for g := range uploaders {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := 0; ; n++ {
+					up, ok := sendUpload(ctx, client, p.baseURL, fmt.Sprintf("%d%02d%04d", round+1, g, n))
+					if !ok {
+						return
+					}
+					mu.Lock()
+					ackedUploads[up.GUID] = up
+					mu.Unlock()
 				}
 			}()
 		}
@@ -234,6 +255,7 @@ func TestCrashDurability(t *testing.T) {
 		}
 	}
 	t.Logf("%d events acknowledged (retries included), %d stored; %d missing, %d stored twice", len(acked), len(stored), missing, twice)
+	checkUploads(t, client, p.baseURL, dir, ackedUploads)
 }
 
 // TestGracefulShutdown sends SIGTERM to a running receiver: it must exit 0,
@@ -272,4 +294,82 @@ func TestGracefulShutdown(t *testing.T) {
 	var list struct{ Events []json.RawMessage }
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
 	require.Len(t, list.Events, 5)
+}
+
+// upload is one acknowledged Labvanced file upload.
+type upload struct {
+	GUID, Name, SHA256 string
+	Session            string
+}
+
+// sendUpload uploads a small random file for session expSessionNr and
+// reports whether the receiver acknowledged it.
+func sendUpload(ctx context.Context, client *http.Client, base, session string) (upload, bool) {
+	file := make([]byte, 16<<10)
+	for i := range file {
+		file[i] = byte(rand.IntN(256))
+	}
+	req := labvancedtest.NewUploadRequest(base+"/labvanced/file_upload", session, "rec.webm", bytes.NewReader(file))
+	req = req.WithContext(ctx)
+	req.RequestURI = ""
+	resp, err := client.Do(req)
+	if err != nil {
+		return upload{}, false
+	}
+	defer resp.Body.Close()
+	var ans struct {
+		GUID string `json:"file_guid"`
+		Name string `json:"file_name"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&ans) != nil {
+		return upload{}, false
+	}
+	sum := sha256.Sum256(file)
+	return upload{GUID: ans.GUID, Name: ans.Name, SHA256: hex.EncodeToString(sum[:]), Session: session}, true
+}
+
+// checkUploads checks that every acknowledged upload has its event, stored
+// once, and its file on disk with the content that was sent.
+func checkUploads(t *testing.T, client *http.Client, base, dir string, acked map[string]upload) {
+	t.Helper()
+	require.NotEmpty(t, acked, "the test must acknowledge uploads before the crashes")
+	seen := map[string]int{}
+	after := int64(0)
+	for {
+		resp, err := client.Get(fmt.Sprintf("%s/events?vendor=labvanced&kind=file_upload&after_id=%d&limit=1000", base, after))
+		require.NoError(t, err)
+		var list struct {
+			Events []struct {
+				Session string `json:"session"`
+				Event   struct {
+					GUID   string `json:"file_guid"`
+					Name   string `json:"file_name"`
+					SHA256 string `json:"sha256"`
+				} `json:"event"`
+			} `json:"events"`
+			LastID int64 `json:"last_id"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+		resp.Body.Close()
+		if len(list.Events) == 0 {
+			break
+		}
+		for _, e := range list.Events {
+			seen[e.Event.GUID]++
+			if up, ok := acked[e.Event.GUID]; ok {
+				require.Equal(t, up.Session, e.Session)
+				require.Equal(t, up.SHA256, e.Event.SHA256)
+				require.Equal(t, up.Name, e.Event.Name)
+			}
+		}
+		after = list.LastID
+	}
+	for guid, up := range acked {
+		require.Equal(t, 1, seen[guid], "acknowledged upload %s stored %d times", guid, seen[guid])
+		content, err := os.ReadFile(filepath.Join(dir, "uploads", up.Name))
+		require.NoError(t, err, "file of acknowledged upload %s", guid)
+		sum := sha256.Sum256(content)
+		require.Equal(t, up.SHA256, hex.EncodeToString(sum[:]), "content of %s", up.Name)
+	}
+	t.Logf("%d uploads acknowledged, each stored once with its file", len(acked))
 }
