@@ -207,31 +207,13 @@ func TestCrashDurability(t *testing.T) {
 		acked[k] = true
 	}
 	stored := map[key]int{}
-	after := int64(0)
-	for {
-		resp, err := client.Get(fmt.Sprintf("%s/events?vendor=wms&after_id=%d&limit=1000", p.baseURL, after))
-		require.NoError(t, err)
-		var list struct {
-			Events []struct {
-				Session string          `json:"session"`
-				Event   json.RawMessage `json:"event"`
-			} `json:"events"`
-			LastID int64 `json:"last_id"`
+	eachEvent(t, client, p.baseURL, "vendor=wms", func(e storedEvent) {
+		var ev struct {
+			Sequence int `json:"sequence"`
 		}
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
-		resp.Body.Close()
-		if len(list.Events) == 0 {
-			break
-		}
-		for _, e := range list.Events {
-			var ev struct {
-				Sequence int `json:"sequence"`
-			}
-			require.NoError(t, json.Unmarshal(e.Event, &ev), "%s", e.Event)
-			stored[key{e.Session, ev.Sequence}]++
-		}
-		after = list.LastID
-	}
+		require.NoError(t, json.Unmarshal(e.Event, &ev), "%s", e.Event)
+		stored[key{e.Session, ev.Sequence}]++
+	})
 	require.Greater(t, totalAcked, rounds*senders, "the test must acknowledge events before each crash")
 	missing, twice := 0, 0
 	for k := range acked {
@@ -334,36 +316,20 @@ func checkUploads(t *testing.T, client *http.Client, base, dir string, acked map
 	t.Helper()
 	require.NotEmpty(t, acked, "the test must acknowledge uploads before the crashes")
 	seen := map[string]int{}
-	after := int64(0)
-	for {
-		resp, err := client.Get(fmt.Sprintf("%s/events?vendor=labvanced&kind=file_upload&after_id=%d&limit=1000", base, after))
-		require.NoError(t, err)
-		var list struct {
-			Events []struct {
-				Session string `json:"session"`
-				Event   struct {
-					GUID   string `json:"file_guid"`
-					Name   string `json:"file_name"`
-					SHA256 string `json:"sha256"`
-				} `json:"event"`
-			} `json:"events"`
-			LastID int64 `json:"last_id"`
+	eachEvent(t, client, base, "vendor=labvanced&kind=file_upload", func(e storedEvent) {
+		var ev struct {
+			GUID   string `json:"file_guid"`
+			Name   string `json:"file_name"`
+			SHA256 string `json:"sha256"`
 		}
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
-		resp.Body.Close()
-		if len(list.Events) == 0 {
-			break
+		require.NoError(t, json.Unmarshal(e.Event, &ev), "%s", e.Event)
+		seen[ev.GUID]++
+		if up, ok := acked[ev.GUID]; ok {
+			require.Equal(t, up.Session, e.Session)
+			require.Equal(t, up.SHA256, ev.SHA256)
+			require.Equal(t, up.Name, ev.Name)
 		}
-		for _, e := range list.Events {
-			seen[e.Event.GUID]++
-			if up, ok := acked[e.Event.GUID]; ok {
-				require.Equal(t, up.Session, e.Session)
-				require.Equal(t, up.SHA256, e.Event.SHA256)
-				require.Equal(t, up.Name, e.Event.Name)
-			}
-		}
-		after = list.LastID
-	}
+	})
 	for guid, up := range acked {
 		require.Equal(t, 1, seen[guid], "acknowledged upload %s stored %d times", guid, seen[guid])
 		content, err := os.ReadFile(filepath.Join(dir, "uploads", up.Name))
@@ -372,4 +338,34 @@ func checkUploads(t *testing.T, client *http.Client, base, dir string, acked map
 		require.Equal(t, up.SHA256, hex.EncodeToString(sum[:]), "content of %s", up.Name)
 	}
 	t.Logf("%d uploads acknowledged, each stored once with its file", len(acked))
+}
+
+// storedEvent is what the crash tests read of a listed event.
+type storedEvent struct {
+	Session string          `json:"session"`
+	Event   json.RawMessage `json:"event"`
+}
+
+// eachEvent calls fn for every stored event matching query, through
+// GET /events page by page.
+func eachEvent(t *testing.T, client *http.Client, base, query string, fn func(storedEvent)) {
+	t.Helper()
+	after := int64(0)
+	for {
+		resp, err := client.Get(fmt.Sprintf("%s/events?%s&after_id=%d&limit=1000", base, query, after))
+		require.NoError(t, err)
+		var list struct {
+			Events []storedEvent `json:"events"`
+			LastID int64         `json:"last_id"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+		resp.Body.Close()
+		if len(list.Events) == 0 {
+			return
+		}
+		for _, e := range list.Events {
+			fn(e)
+		}
+		after = list.LastID
+	}
 }
