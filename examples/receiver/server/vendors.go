@@ -8,8 +8,8 @@ import (
 // file upload: the vendor packages' default, 1 MiB.
 const vendorBodyLimit int64 = 1 << 20
 
-// mountVendors mounts every vendor package that has landed. A vendor that
-// has not is left unmounted rather than faked.
+// mountVendors mounts the five vendors: /eeg/, /sleep/,
+// /signage/public-api/integration/webhooks, /labvanced/ and /wms/.
 func (s *Server) mountVendors(mux *http.ServeMux) error {
 	s.mountEEG(mux)
 	if err := s.mountSleep(mux); err != nil {
