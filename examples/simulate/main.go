@@ -41,7 +41,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	vendor := fs.String("vendor", "all", "vendor to simulate: "+strings.Join(sim.Vendors, ", ")+" or all (comma-separated list allowed)")
 	fs.IntVar(&cfg.Sessions, "sessions", 2, "concurrent sessions per vendor")
 	fs.Float64Var(&cfg.Rate, "rate", 20, "messages per second per session (0: as fast as the receiver answers)")
-	fs.DurationVar(&cfg.Duration, "duration", 0, "length of each Petal stream (with -rate); 0 sends -eeg-messages")
+	fs.DurationVar(&cfg.Duration, "duration", 0, "keep starting sessions until this much time has passed (a Petal stream lasts this long); 0: -sessions sessions per vendor, once")
 	fs.IntVar(&cfg.EEGMessages, "eeg-messages", 60, "messages per Petal stream when -duration is 0")
 	faults := fs.String("faults", "", "faults to inject: duplicate, drop, reorder, badauth, truncate, oversize, slow, all or none")
 	fs.Float64Var(&cfg.FaultRate, "fault-rate", 0.1, "probability that a request carries a fault")

@@ -72,8 +72,11 @@ type Config struct {
 	// Rate is the messages per second each session sends; 0 sends as fast as
 	// the receiver answers.
 	Rate float64
-	// Duration is the length of each Petal stream (Rate × Duration messages);
-	// 0 streams EEGMessages messages.
+	// Duration, when set, keeps every vendor busy: each of its Sessions
+	// slots starts a new session after the last one ended until Duration has
+	// passed (a session under way is finished). With Rate set, a Petal
+	// stream lasts Duration (Rate × Duration messages). 0 sends Sessions
+	// sessions per vendor, once.
 	Duration    time.Duration
 	EEGMessages int // default 60
 
@@ -247,9 +250,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			oversize = OversizeDefault(g.Vendor())
 		}
 		in := &injector{gen: g, faults: supported(g, cfg.Faults), rate: cfg.FaultRate, oversize: oversize}
-		for n := range cfg.Sessions {
-			rng := rand.New(rand.NewPCG(cfg.Seed, uint64(gi)<<32|uint64(n)))
-			wg.Go(func() { runSession(ctx, s, rc, in, rng, n, cfg.Rate) })
+		for slot := range cfg.Sessions {
+			wg.Go(func() {
+				// Slot k runs sessions k, k+Sessions, k+2×Sessions...
+				for n := slot; ; n += cfg.Sessions {
+					rng := rand.New(rand.NewPCG(cfg.Seed, uint64(gi)<<32|uint64(n)))
+					runSession(ctx, s, rc, in, rng, n, cfg.Rate)
+					paced := g.Vendor() == EEG && cfg.Rate > 0 // the stream itself lasts Duration
+					if cfg.Duration <= 0 || paced || time.Since(start) >= cfg.Duration || ctx.Err() != nil {
+						return
+					}
+				}
+			})
 		}
 	}
 	wg.Wait()

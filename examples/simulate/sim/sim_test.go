@@ -145,6 +145,27 @@ func TestRunPacesAndReportsProgress(t *testing.T) {
 	assert.Contains(t, progress.String(), "eeg sent=")
 }
 
+func TestRunDurationRepeatsSessions(t *testing.T) {
+	f := &fakeReceiver{}
+	cfg := fakeConfig(t, f)
+	cfg.Vendors = []string{Signage, Labvanced}
+	cfg.Sessions = 2
+	cfg.Duration = 200 * time.Millisecond
+	start := time.Now()
+	res, err := Run(context.Background(), cfg)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), cfg.Duration)
+	assert.True(t, res.Clean())
+	sessions := map[string]bool{}
+	for _, o := range res.Outcomes {
+		if o.Req.Vendor == Labvanced {
+			sessions[o.Req.Session] = true
+		}
+	}
+	assert.Greater(t, len(sessions), 2, "slots start new sessions until the duration passed")
+	assert.Greater(t, res.Vendors[Signage].Sent, 2*13)
+}
+
 func TestRunCancelled(t *testing.T) {
 	f := &fakeReceiver{}
 	cfg := fakeConfig(t, f)
