@@ -216,58 +216,75 @@ func isEmpty(x any) bool {
 	return x == nil || (ok && s == "")
 }
 
-// need reads a required field: it fails when the field is missing or empty.
-func (o *object) need(keys ...string) (any, string, bool) {
+// A converter reads one decoded JSON value as T, or returns the problem
+// ("want integer, got object").
+type converter[T any] func(x any) (T, string)
+
+// present returns the value of a field, or ok false when it is missing or
+// empty (null or ""), which fails a required field.
+func (o *object) present(required bool, keys ...string) (x any, key string, ok bool) {
 	x, key, found := o.lookup(keys...)
-	if !found {
+	switch {
+	case found && !isEmpty(x):
+		return x, key, true
+	case required && !found:
 		o.fail(key, "missing")
-		return nil, key, false
-	}
-	if isEmpty(x) {
+	case required:
 		o.fail(key, "empty")
-		return nil, key, false
 	}
-	return x, key, true
+	return nil, key, false
 }
 
-// want reads an optional field: found is false when it is missing or empty.
-func (o *object) want(keys ...string) (any, string, bool) {
-	x, key, found := o.lookup(keys...)
-	if !found || isEmpty(x) {
-		return nil, key, false
+// need reads a required field: missing, empty or wrong-typed fails.
+func need[T any](o *object, conv converter[T], keys ...string) T {
+	if v := read(o, true, conv, keys); v != nil {
+		return *v
 	}
-	return x, key, true
+	var zero T
+	return zero
+}
+
+// want reads an optional field: nil when missing or empty.
+func want[T any](o *object, conv converter[T], keys ...string) *T {
+	return read(o, false, conv, keys)
+}
+
+func read[T any](o *object, required bool, conv converter[T], keys []string) *T {
+	x, key, ok := o.present(required, keys...)
+	if !ok {
+		return nil
+	}
+	v, problem := conv(x)
+	if problem != "" {
+		o.fail(key, problem)
+		return nil
+	}
+	return &v
 }
 
 // Int reads a required integer (a JSON number or a decimal string).
-func (o *object) Int(keys ...string) int {
-	x, key, ok := o.need(keys...)
-	if !ok {
-		return 0
+func (o *object) Int(keys ...string) int { return need(o, convInt, keys...) }
+
+// OptInt reads an optional integer; nil when missing or empty.
+func (o *object) OptInt(keys ...string) *int { return want(o, convInt, keys...) }
+
+// OptIntOrFalse reads an "Integer / False" field: nil when missing, empty
+// or false.
+func (o *object) OptIntOrFalse(keys ...string) *int {
+	if x, _, _ := o.present(false, keys...); x != nil {
+		if b, ok := toBool(x); ok && !b {
+			return nil
+		}
 	}
-	n, ok := toInt(x)
-	if !ok {
-		o.fail(key, "want integer, got "+describe(x))
-	}
-	return n
+	return o.OptInt(keys...)
 }
 
-// OptInt reads an optional integer; nil when missing or empty. With
-// falseIsEmpty, false counts as empty too ("Integer / False" fields).
-func (o *object) OptInt(falseIsEmpty bool, keys ...string) *int {
-	x, key, ok := o.want(keys...)
-	if b, isBool := x.(bool); !ok || (falseIsEmpty && isBool && !b) {
-		return nil
-	}
-	if s, isStr := x.(string); falseIsEmpty && isStr && s == "false" {
-		return nil
-	}
+func convInt(x any) (int, string) {
 	n, ok := toInt(x)
 	if !ok {
-		o.fail(key, "want integer, got "+describe(x))
-		return nil
+		return 0, "want integer, got " + describe(x)
 	}
-	return &n
+	return n, ""
 }
 
 func toInt(x any) (int, bool) {
@@ -315,30 +332,17 @@ func (o *object) toStr(key string, x any) string {
 }
 
 // Bool reads a required boolean (true/false or "true"/"false").
-func (o *object) Bool(keys ...string) bool {
-	x, key, ok := o.need(keys...)
-	if !ok {
-		return false
-	}
-	b, ok := toBool(x)
-	if !ok {
-		o.fail(key, `want boolean or "true"/"false", got `+describe(x))
-	}
-	return b
-}
+func (o *object) Bool(keys ...string) bool { return need(o, convBool, keys...) }
 
 // OptBool reads an optional boolean; nil when missing or empty.
-func (o *object) OptBool(keys ...string) *bool {
-	x, key, ok := o.want(keys...)
-	if !ok {
-		return nil
-	}
+func (o *object) OptBool(keys ...string) *bool { return want(o, convBool, keys...) }
+
+func convBool(x any) (bool, string) {
 	b, ok := toBool(x)
 	if !ok {
-		o.fail(key, `want boolean or "true"/"false", got `+describe(x))
-		return nil
+		return false, `want boolean or "true"/"false", got ` + describe(x)
 	}
-	return &b
+	return b, ""
 }
 
 func toBool(x any) (bool, bool) {
@@ -347,48 +351,24 @@ func toBool(x any) (bool, bool) {
 
 // OptFloat reads an optional number; nil when missing or empty.
 func (o *object) OptFloat(keys ...string) *float64 {
-	x, key, ok := o.want(keys...)
-	if !ok {
-		return nil
-	}
-	f, ok := Value{x}.AsFloat()
-	if _, isBool := x.(bool); !ok || isBool {
-		o.fail(key, "want number, got "+describe(x))
-		return nil
-	}
-	return &f
+	return want(o, func(x any) (float64, string) {
+		f, ok := Value{x}.AsFloat()
+		if _, isBool := x.(bool); !ok || isBool {
+			return 0, "want number, got " + describe(x)
+		}
+		return f, ""
+	}, keys...)
 }
 
 // Time reads a required instant.
-func (o *object) Time(keys ...string) time.Time {
-	x, key, ok := o.need(keys...)
-	if !ok {
-		return time.Time{}
-	}
-	t, err := toTime(x)
-	if err != "" {
-		o.fail(key, err)
-	}
-	return t
-}
+func (o *object) Time(keys ...string) time.Time { return need(o, toTime, keys...) }
 
 // OptTime reads an optional instant; nil when missing or empty.
-func (o *object) OptTime(keys ...string) *time.Time {
-	x, key, ok := o.want(keys...)
-	if !ok {
-		return nil
-	}
-	t, err := toTime(x)
-	if err != "" {
-		o.fail(key, err)
-		return nil
-	}
-	return &t
-}
+func (o *object) OptTime(keys ...string) *time.Time { return want(o, toTime, keys...) }
 
 // Ints reads an optional array of integers; nil when missing, empty or [].
 func (o *object) Ints(keys ...string) []int {
-	x, key, ok := o.want(keys...)
+	x, key, ok := o.present(false, keys...)
 	if !ok {
 		return nil
 	}
@@ -415,14 +395,7 @@ func (o *object) Ints(keys ...string) []int {
 // Object returns a reader for a nested object, or nil when it is missing or
 // empty (and, with required, fails).
 func (o *object) Object(required bool, keys ...string) *object {
-	var x any
-	var key string
-	var ok bool
-	if required {
-		x, key, ok = o.need(keys...)
-	} else {
-		x, key, ok = o.want(keys...)
-	}
+	x, key, ok := o.present(required, keys...)
 	if !ok {
 		return nil
 	}
@@ -437,16 +410,10 @@ func (o *object) Object(required bool, keys ...string) *object {
 // Values reads an optional object of free-form values; nil when missing,
 // empty or {}.
 func (o *object) Values(keys ...string) map[string]Value {
-	x, key, ok := o.want(keys...)
-	if !ok {
-		return nil
+	if r := o.Object(false, keys...); r != nil {
+		return values(r.m, nil)
 	}
-	m, ok := x.(map[string]any)
-	if !ok {
-		o.fail(key, "want object, got "+describe(x))
-		return nil
-	}
-	return values(m, nil)
+	return nil
 }
 
 // Rest returns the members this reader did not use; nil when none.

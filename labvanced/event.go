@@ -375,8 +375,8 @@ func decodeStartFirstPlayerSession(o *object) Event {
 		Token:            o.OptStr("token"),
 		SurveyData:       decodeSurveyData(o.Object(false, "survey_data")),
 		IsTestrun:        o.Bool("isTestrun"),
-		RunOnlyGroupNr:   o.OptInt(true, "runOnlyGroupNr"),
-		RunOnlySessionNr: o.OptInt(true, "runOnlySessionNr"),
+		RunOnlyGroupNr:   o.OptIntOrFalse("runOnlyGroupNr"),
+		RunOnlySessionNr: o.OptIntOrFalse("runOnlySessionNr"),
 		GroupNr:          o.Int("groupNr"),
 		SessionNr:        o.Int("sessionNr"),
 		GroupName:        o.Str("group_name"),
@@ -393,7 +393,7 @@ func decodeSurveyData(o *object) *SurveyData {
 	}
 	s := &SurveyData{
 		SelectedGender:   o.OptStr("selectedGender"),
-		SelectedAge:      o.OptInt(false, "selectedAge"),
+		SelectedAge:      o.OptInt("selectedAge"),
 		SelectedCountry:  o.OptStr("selectedCountry"),
 		SelectedLanguage: o.OptStr("selectedLanguage"),
 	}
@@ -406,7 +406,7 @@ func decodeSetPlayerSessionStartedTime(o *object) Event {
 		ExpID:        o.Int("expId"),
 		ExpSessionNr: o.Int("expSessionNr"),
 		StartTime:    o.Time("start_time"),
-		SessionNr:    o.OptInt(false, "sessionNr"),
+		SessionNr:    o.OptInt("sessionNr"),
 		GroupNr:      o.Int("groupNr"),
 		Token:        o.OptStr("token"),
 	}
@@ -438,16 +438,16 @@ func decodeVarData(o *object) VarData {
 		TimeDelayStd:        o.OptFloat("timeDelayStd"),
 		CrowdsourcingCode:   o.OptStr("crowdsourcingCode"),
 		CrowdsourcingSubjID: o.OptStr("crowdsourcinSubjId", "crowdsourcingSubjId"),
-		SubjCounterGlobal:   o.OptInt(false, "subjCounterGlobal"),
+		SubjCounterGlobal:   o.OptInt("subjCounterGlobal"),
 		SubjCounterPerGroup: o.Ints("subjCounterPerGroup", "subjCounterPer Group"),
-		RoleID:              o.OptInt(false, "roleId"),
+		RoleID:              o.OptInt("roleId"),
 		MultiUserGroupID:    o.OptStr("multiUserGroupId"),
 		DisplayedLanguage:   o.OptStr("displayedLanguage"),
 		PixelDensityPerMM:   o.OptFloat("pixelDensityPerMM"),
-		ScreenHeight:        o.OptInt(false, "screenHeight"),
-		ScreenWidth:         o.OptInt(false, "screenWidth"),
-		WindowHeight:        o.OptInt(false, "windowHeight"),
-		WindowWidth:         o.OptInt(false, "windowWidth"),
+		ScreenHeight:        o.OptInt("screenHeight"),
+		ScreenWidth:         o.OptInt("screenWidth"),
+		WindowHeight:        o.OptInt("windowHeight"),
+		WindowWidth:         o.OptInt("windowWidth"),
 	}
 	v.Extra = o.Rest()
 	return v
@@ -507,8 +507,8 @@ func decodeFinishExpSession(o *object) Event {
 
 func decodeErrExpSession(o *object) Event {
 	e := &ErrExpSession{
-		ExpID:        o.OptInt(false, "expId"),
-		ExpSessionNr: o.OptInt(false, "expSessionNr"),
+		ExpID:        o.OptInt("expId"),
+		ExpSessionNr: o.OptInt("expSessionNr"),
 		ErrMsg:       o.Str("err_msg"),
 	}
 	e.Extra = o.Rest()
@@ -526,7 +526,7 @@ func decodeFileUploadRecord(o *object) Event {
 		ContentType:  o.OptStr("contentType"),
 		PartFileName: o.OptStr("partFileName"),
 	}
-	if n := o.OptInt(false, "size"); n != nil {
+	if n := o.OptInt("size"); n != nil {
 		e.Size = int64(*n)
 	}
 	e.SHA256 = o.OptStr("sha256")

@@ -32,6 +32,10 @@ const maxNameBytes = 200
 // syscall count of a 100 MB recording low.
 const copyBufSize = 1 << 20
 
+// writebackEvery is how often DirStore asks the kernel to start writing
+// the file out, so that the final fsync has little left to wait for.
+const writebackEvery = 8 << 20
+
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, copyBufSize); return &b }}
 
 // Put writes r to a new file named guid + "_" + the safe form of suggested
@@ -57,25 +61,8 @@ func (d DirStore) Put(ctx context.Context, guid, suggested string, r io.Reader) 
 			_ = os.Remove(path)
 		}
 	}()
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
-	buf := *bp
-	for {
-		if err = ctx.Err(); err != nil {
-			return "", err
-		}
-		n, rerr := io.ReadFull(r, buf)
-		if n > 0 {
-			if _, err = f.Write(buf[:n]); err != nil {
-				return "", err
-			}
-		}
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
-			break
-		}
-		if rerr != nil {
-			return "", rerr
-		}
+	if err = copyToFile(ctx, f, r); err != nil {
+		return "", err
 	}
 	if err = f.Sync(); err != nil {
 		return "", err
@@ -187,4 +174,70 @@ func isReservedName(name string) bool {
 		return c >= '0' && c <= '9'
 	}
 	return false
+}
+
+// copyToFile copies r to f with two buffers: one goroutine reads (and, for
+// the handler's reader, hashes) the next chunk while this one writes the
+// previous, and writeback of the file starts every writebackEvery bytes.
+// It returns once the reading goroutine has ended.
+func copyToFile(ctx context.Context, f *os.File, r io.Reader) error {
+	bufs := [2]*[]byte{copyBufs.Get().(*[]byte), copyBufs.Get().(*[]byte)}
+	defer copyBufs.Put(bufs[0])
+	defer copyBufs.Put(bufs[1])
+	type chunk struct {
+		buf *[]byte
+		n   int
+	}
+	free := make(chan *[]byte, len(bufs))
+	full := make(chan chunk, len(bufs))
+	for _, b := range bufs {
+		free <- b
+	}
+	var rerr error // set by the reader before it closes full
+	go func() {
+		defer close(full)
+		for b := range free {
+			if rerr = ctx.Err(); rerr != nil {
+				return
+			}
+			n, err := io.ReadFull(r, *b)
+			if n > 0 {
+				full <- chunk{b, n}
+			}
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return
+			}
+			if err != nil {
+				rerr = err
+				return
+			}
+		}
+	}()
+	var werr error
+	var off, synced int64
+	freeOpen := true
+	for c := range full {
+		if werr == nil {
+			_, werr = f.Write((*c.buf)[:c.n])
+			off += int64(c.n)
+			if werr == nil && off-synced >= writebackEvery {
+				startWriteback(f, synced, off-synced)
+				synced = off
+			}
+		}
+		switch {
+		case werr == nil:
+			free <- c.buf
+		case freeOpen:
+			close(free) // stops the reader after its current chunk
+			freeOpen = false
+		}
+	}
+	if freeOpen {
+		close(free)
+	}
+	if werr != nil {
+		return werr
+	}
+	return rerr
 }

@@ -103,6 +103,17 @@ func TestUploadHostileNames(t *testing.T) {
 	}
 }
 
+// TestUploadStoreFails: a store that cannot write answers 500 (the
+// player may retry) and fn is not called.
+func TestUploadStoreFails(t *testing.T) {
+	rec := &recorder{}
+	h := labvanced.NewHandler(rec.fn, labvanced.WithFileStore(labvanced.DirStore(filepath.Join(t.TempDir(), "missing"))))
+	w, a := serve(t, h, labvancedtest.NewUploadRequest("/s/file_upload", "7", "a.webm", strings.NewReader("data")))
+	assert.Equal(t, http.StatusInternalServerError, w.Code)
+	assert.Equal(t, "handler failed", a.Error, "the store's error (a path) is not shown")
+	assert.Empty(t, rec.all())
+}
+
 func TestUploadSameNameTwice(t *testing.T) {
 	rec := &recorder{}
 	h, dir, _ := uploadSetup(t, rec)

@@ -78,7 +78,10 @@ func (v Value) AsInt() (n int64, ok bool) {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil
+	if err != nil {
+		return 0, false
+	}
+	return n, true
 }
 
 // AsFloat returns a number, or a string holding a finite decimal number;
