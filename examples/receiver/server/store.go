@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go, no cgo)
@@ -166,6 +167,7 @@ type writer struct {
 	wg       sync.WaitGroup
 	maxBatch int
 	once     sync.Once
+	commits  atomic.Int64 // transactions committed, for tests
 }
 
 // The writer's statements, prepared once.
@@ -269,7 +271,11 @@ func (w *writer) commit(batch []*write) {
 		for i, wr := range batch {
 			results[i] = insert(&stmts, wr)
 		}
-		return tx.Commit()
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		w.commits.Add(1)
+		return nil
 	}()
 	for i, wr := range batch {
 		if err != nil {

@@ -72,15 +72,23 @@ func TestStoreAndList(t *testing.T) {
 			h := fakeVendor(s, false)
 			const n = 50
 			var wg sync.WaitGroup
+			start := make(chan struct{}) // release all senders at once
 			for i := range n {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
+					<-start
 					w := post(t, h, fmt.Sprintf(`{"session":"s%d","seq":%d}`, i%2, i))
 					assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
 				}()
 			}
+			close(start)
 			wg.Wait()
+			if perRequest {
+				assert.Equal(t, int64(n), s.w.commits.Load(), "one transaction per request")
+			} else {
+				assert.Less(t, s.w.commits.Load(), int64(n), "concurrent requests share transactions")
+			}
 
 			list := getList(t, s, "/events?session=s1&limit=1000")
 			require.Len(t, list.Events, n/2)
