@@ -17,8 +17,9 @@ type Expect int
 const (
 	// ExpectSuccess means a 2xx answer (and the answer check, if any, passes).
 	ExpectSuccess Expect = iota
-	// ExpectFailure means a 4xx or 5xx answer, or a connection the receiver
-	// closed before answering.
+	// ExpectFailure means a 4xx answer, or a connection the receiver closed
+	// before answering (on an oversized body). A 5xx is not one: it tells
+	// the sender to retry a request that can never succeed.
 	ExpectFailure
 	// ExpectEither means the outcome is not judged (a truncated form body
 	// may still parse).
@@ -153,8 +154,8 @@ func (s *sender) send(ctx context.Context, r *Request) Outcome {
 		o.Expected = o.Succeeded()
 	case ExpectFailure:
 		// A receiver may close the connection on an oversized body before
-		// the client finished writing it: no answer is a failure too.
-		o.Expected = !o.Succeeded() && (o.Status >= 400 || o.Status == 0)
+		// the client finished writing it: no answer is a refusal too.
+		o.Expected = o.Status >= 400 && o.Status < 500 || o.Status == 0
 	default:
 		o.Expected = true
 	}
