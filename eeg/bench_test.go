@@ -122,40 +122,6 @@ func BenchmarkDecode(b *testing.B) {
 	b.Run("metricsJson/eeg", func(b *testing.B) { benchDecode(b, eegtest.JSON["metricsJson"]) })
 }
 
-// BenchmarkDecodeRatio alternates the two decoders in batches within one
-// loop, so that a shared, noisy machine slows both alike, and reports how
-// many times faster eeg.Decode is than encoding/json ("x_faster").
-func BenchmarkDecodeRatio(b *testing.B) {
-	b.Run("bandpower", func(b *testing.B) { benchRatio[jBandpower](b, eegtest.JSON["bandpower"]) })
-	b.Run("metrics", func(b *testing.B) { benchRatio[jMetrics](b, eegtest.JSON["metrics"]) })
-}
-
-func benchRatio[T any](b *testing.B, body string) {
-	data := []byte(body)
-	const batch = 64
-	var own, std time.Duration
-	for b.Loop() {
-		t0 := time.Now()
-		for range batch {
-			if _, err := eeg.Decode(data); err != nil {
-				b.Fatal(err)
-			}
-		}
-		t1 := time.Now()
-		for range batch {
-			var v T
-			if err := json.Unmarshal(data, &v); err != nil {
-				b.Fatal(err)
-			}
-		}
-		own += t1.Sub(t0)
-		std += time.Since(t1)
-	}
-	b.ReportMetric(float64(std)/float64(own), "x_faster")
-	b.ReportMetric(float64(own)/float64(b.N*batch), "eeg_ns/msg")
-	b.ReportMetric(float64(std)/float64(b.N*batch), "json_ns/msg")
-}
-
 // discard is a minimal ResponseWriter, so the handler benchmark measures
 // the handlers rather than the recorder.
 type discard struct{ h http.Header }
@@ -203,53 +169,71 @@ func BenchmarkHandler(b *testing.B) {
 	b.Run("read_only", func(b *testing.B) { benchHandler(b, readOnly(), body) })
 }
 
-var loadFor = flag.Duration("eeg.load", time.Second, "duration of each BenchmarkLoopbackLoad run")
+var loadFor = flag.Duration("eeg.load", 2*time.Second, "time BenchmarkLoopbackLoad spends on each handler")
 
-// BenchmarkLoopbackLoad posts the bandpower message to a real server on
-// 127.0.0.1 from 16 keep-alive clients for -eeg.load (default 1s; the
-// figure in the README is from -eeg.load=10s), for the eeg handler and the
-// read-only baseline, and reports requests per second. b.N is not used.
+// BenchmarkLoopbackLoad posts the bandpower message to two real servers on
+// 127.0.0.1, one with the eeg handler and one with the read-only baseline,
+// from 16 keep-alive clients, for -eeg.load per handler (default 2s; the
+// reported figures use -eeg.load=10s). The two take turns in half-second
+// slices so that a shared machine's changing load falls on both alike. It
+// reports each one's requests per second and their ratio ("eeg/read_only");
+// b.N is not used.
 func BenchmarkLoopbackLoad(b *testing.B) {
-	for _, tc := range []struct {
-		name string
-		h    http.Handler
-	}{{"eeg", eegHandler()}, {"read_only", readOnly()}} {
-		b.Run(tc.name, func(b *testing.B) {
-			srv := httptest.NewServer(tc.h)
-			defer srv.Close()
-			tr := &http.Transport{MaxIdleConnsPerHost: 64}
-			defer tr.CloseIdleConnections()
-			client := &http.Client{Transport: tr}
-			body := eegtest.JSON["bandpower"]
-			var n, failed atomic.Int64
-			deadline := time.Now().Add(*loadFor)
-			var wg sync.WaitGroup
-			b.ResetTimer()
-			start := time.Now()
-			for range 16 {
-				wg.Go(func() {
-					for time.Now().Before(deadline) {
-						resp, err := client.Post(srv.URL+"/", "application/json", strings.NewReader(body))
-						if err != nil {
-							failed.Add(1)
-							continue
-						}
-						_, _ = io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-						if resp.StatusCode != http.StatusOK {
-							failed.Add(1)
-						}
-						n.Add(1)
-					}
-				})
-			}
-			wg.Wait()
-			elapsed := time.Since(start)
-			if failed.Load() > 0 {
-				b.Fatalf("%d failed requests", failed.Load())
-			}
-			b.ReportMetric(float64(n.Load())/elapsed.Seconds(), "req/s")
-			b.ReportMetric(0, "ns/op")
-		})
+	body := eegtest.JSON["bandpower"]
+	type target struct {
+		srv *httptest.Server
+		n   int64
+		dur time.Duration
 	}
+	targets := []*target{{srv: httptest.NewServer(eegHandler())}, {srv: httptest.NewServer(readOnly())}}
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	client := &http.Client{Transport: tr}
+	defer func() {
+		tr.CloseIdleConnections()
+		for _, t := range targets {
+			t.srv.Close()
+		}
+	}()
+	const slice = 500 * time.Millisecond
+	slices := int(*loadFor / slice)
+	if slices < 1 {
+		slices = 1
+	}
+	var failed atomic.Int64
+	for i := range 2 * slices {
+		t := targets[i%2]
+		var n atomic.Int64
+		start := time.Now()
+		deadline := start.Add(slice)
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				for time.Now().Before(deadline) {
+					resp, err := client.Post(t.srv.URL+"/", "application/json", strings.NewReader(body))
+					if err != nil {
+						failed.Add(1)
+						continue
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						failed.Add(1)
+					}
+					n.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		t.n += n.Load()
+		t.dur += time.Since(start)
+	}
+	if failed.Load() > 0 {
+		b.Fatalf("%d failed requests", failed.Load())
+	}
+	own := float64(targets[0].n) / targets[0].dur.Seconds()
+	base := float64(targets[1].n) / targets[1].dur.Seconds()
+	b.ReportMetric(own, "eeg_req/s")
+	b.ReportMetric(base, "read_only_req/s")
+	b.ReportMetric(own/base, "eeg/read_only")
+	b.ReportMetric(0, "ns/op")
 }

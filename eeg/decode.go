@@ -138,11 +138,8 @@ func (d *decoder) enterObject(p fieldPath) (ok bool, err error) {
 
 // next reads the next key of the current object; key is nil at its end.
 func (d *decoder) next() (key []byte, err error) {
-	more, err := d.s.More()
-	if err != nil || !more {
-		return nil, err
-	}
-	return d.s.Key()
+	key, _, err = d.s.NextKey()
+	return key, err
 }
 
 func (d *decoder) decode(data []byte) (Event, error) {
@@ -319,11 +316,16 @@ func (d *decoder) data() error {
 // value reads a number or "bad_data" (or the strings "NaN", "Infinity",
 // "-Infinity" that Value marshals non-finite numbers as).
 func (d *decoder) value(p fieldPath) (Value, error) {
-	k, err := d.s.Peek()
-	if err != nil {
-		return Value{}, err
-	}
+	c := d.s.PeekByte()
 	off := d.s.Offset()
+	k := lit.Number
+	if c < '0' || c > '9' {
+		// Not the common case: Peek's general look ahead.
+		var err error
+		if k, err = d.s.Peek(); err != nil {
+			return Value{}, err
+		}
+	}
 	switch k {
 	case lit.Number:
 		f, text, err := d.s.ReadFloat()

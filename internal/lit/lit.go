@@ -295,6 +295,28 @@ func (s *Scanner) More() (bool, error) {
 	return false, s.Error(s.pos, "unexpected "+s.describe()+", want ',' or "+strconv.QuoteRune(rune(closing)))
 }
 
+// NextKey is More followed, when there is another member, by Key: it
+// returns the next key of the current object, or ok false at its end.
+func (s *Scanner) NextKey() (key []byte, ok bool, err error) {
+	more, err := s.More()
+	if err != nil || !more {
+		return nil, false, err
+	}
+	key, err = s.Key()
+	return key, err == nil, err
+}
+
+// PeekByte skips white space and returns the next byte, or 0 at the end of
+// the input. It is a cheap look ahead for callers that branch on '"',
+// '\”, '-' or a digit before calling Peek for the general case.
+func (s *Scanner) PeekByte() byte {
+	s.skipSpace()
+	if s.pos < len(s.src) {
+		return s.src[s.pos]
+	}
+	return 0
+}
+
 // Key reads an object key and the ':' after it. The key is a quoted string
 // or a bare identifier.
 func (s *Scanner) Key() ([]byte, error) {
