@@ -20,6 +20,7 @@ import (
 func acceptAll(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Access-Control-Allow-Origin", "*")
 		_, _ = io.WriteString(w, `{"success":true,"message":"success","file_guid":"g","file_name":"f"}`)
 	}))
 	t.Cleanup(srv.Close)

@@ -174,6 +174,11 @@ func (f *fakeReceiver) labvanced(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no origin", http.StatusBadRequest)
 		return
 	}
+	if r.Method == http.MethodOptions {
+		w.Header().Set("Access-Control-Allow-Origin", labvancedtest.Origin)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	if route == "file_upload" {
 		if err := r.ParseMultipartForm(fakeLimit); err != nil {
 			http.Error(w, "malformed", http.StatusBadRequest)
@@ -187,12 +192,22 @@ func (f *fakeReceiver) labvanced(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	q, err := url.ParseQuery(string(b))
-	if (err != nil || q.Get("expSessionNr") == "") && !f.lenient {
-		http.Error(w, "malformed", http.StatusBadRequest)
-		return
+	var session string
+	if r.Header.Get("Content-Type") == "application/json" {
+		var m struct{ ExpSessionNr string }
+		if !f.jsonBody(w, b, &m) {
+			return
+		}
+		session = m.ExpSessionNr
+	} else {
+		q, err := url.ParseQuery(string(b))
+		if (err != nil || q.Get("expSessionNr") == "") && !f.lenient {
+			http.Error(w, "malformed", http.StatusBadRequest)
+			return
+		}
+		session = q.Get("expSessionNr")
 	}
-	f.store(Labvanced, route, q.Get("expSessionNr"))
+	f.store(Labvanced, route, session)
 	io.WriteString(w, `{"success":true}`)
 }
 

@@ -36,15 +36,32 @@ func (g *labvancedGen) Session(rng *rand.Rand, n int) []*Request {
 		return clock.Format("2006-01-02 15:04:05-07:00")
 	}
 	var reqs []*Request
+	// One session in four comes from a sender posting JSON, which a browser
+	// precedes with a CORS preflight for each route.
+	asJSON := n%4 == 1
+	preflown := map[string]bool{}
 	form := func(route string, body obj) {
-		reqs = append(reqs, &Request{
+		r := &Request{
 			Vendor: Labvanced, Kind: route, Session: session, Seq: -1, Method: http.MethodPost, Route: route,
 			Header: http.Header{
 				"Content-Type": {labvancedtest.FormContentType},
 				"Origin":       {labvancedtest.Origin},
 			},
 			Body: []byte(labvancedtest.Param(body)), Pad: padForm, TruncatedMayPass: true,
-		})
+		}
+		if asJSON {
+			r.Header.Set("Content-Type", "application/json")
+			r.Body, r.Pad, r.TruncatedMayPass = encodeJSON(body), padJSON, false
+			if !preflown[route] {
+				preflown[route] = true
+				reqs = append(reqs, &Request{
+					Vendor: Labvanced, Kind: "preflight", Session: session, Seq: -1, Method: http.MethodOptions, Route: route,
+					Header: labvancedtest.NewPreflight("http://receiver/"+route, labvancedtest.Origin).Header,
+					Check:  checkCORS, NoEvent: true,
+				})
+			}
+		}
+		reqs = append(reqs, r)
 	}
 	group := 1 + rng.IntN(2)
 	form("startFirstPlayerSession", obj{}.set("expId", expID).set("expSessionNr", session).
@@ -124,9 +141,17 @@ func uuid(rng *rand.Rand) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
+// checkCORS wants a preflight answer that lets the player's origin post.
+func checkCORS(h http.Header, _ []byte) error {
+	if got := h.Get("Access-Control-Allow-Origin"); got != labvancedtest.Origin && got != "*" {
+		return fmt.Errorf("preflight: Access-Control-Allow-Origin is %q, want %q", got, labvancedtest.Origin)
+	}
+	return nil
+}
+
 // checkRecordTrial wants an answer without success:false (the player
 // retries until it gets one).
-func checkRecordTrial(body []byte) error {
+func checkRecordTrial(_ http.Header, body []byte) error {
 	var a struct{ Success *bool }
 	if err := json.Unmarshal(body, &a); err != nil {
 		return fmt.Errorf("want a JSON answer, got %.80q", body)
@@ -138,7 +163,7 @@ func checkRecordTrial(body []byte) error {
 }
 
 // checkUpload wants the file_guid and file_name the player stores.
-func checkUpload(body []byte) error {
+func checkUpload(_ http.Header, body []byte) error {
 	var a struct {
 		GUID string `json:"file_guid"`
 		Name string `json:"file_name"`

@@ -60,8 +60,11 @@ type Request struct {
 	// Pad returns the body grown to at least n bytes while staying well
 	// formed, for the oversized-body fault; nil when not applicable.
 	Pad func(body []byte, n int) []byte
-	// Check judges the body of a 2xx answer (nil accepts any).
-	Check func(body []byte) error
+	// Check judges the header and body of a 2xx answer (nil accepts any).
+	Check func(h http.Header, body []byte) error
+	// NoEvent marks a request the receiver stores nothing for (a CORS
+	// preflight).
+	NoEvent bool
 
 	Expect Expect
 	Fault  Fault // the fault this request carries (FaultNone for ordinary traffic)
@@ -139,7 +142,7 @@ func (s *sender) send(ctx context.Context, r *Request) Outcome {
 		o.Body, err = io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
 		if err == nil && o.Succeeded() && r.Check != nil {
-			err = r.Check(o.Body)
+			err = r.Check(resp.Header, o.Body)
 		}
 	}
 	o.Latency = time.Since(start)

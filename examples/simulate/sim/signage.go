@@ -89,7 +89,7 @@ func marshal(v any) []byte {
 }
 
 // checkSignage wants the vendor's success answer.
-func checkSignage(body []byte) error {
+func checkSignage(_ http.Header, body []byte) error {
 	var a struct{ Message string }
 	if err := json.Unmarshal(body, &a); err != nil || a.Message != "success" {
 		return fmt.Errorf("want {\"message\":\"success\"}, got %.80q", body)
