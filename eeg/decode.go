@@ -507,14 +507,16 @@ var (
 // channelIndex returns the 0-based channel of key ("ch2" or "channel2"),
 // or -1.
 func channelIndex(key []byte, long bool) int {
-	names := &shortChannel
+	n := len(key)
 	if long {
-		names = &longChannel
-	}
-	for i, n := range names {
-		if string(key) == n {
-			return i
+		if n != 8 || string(key[:7]) != "channel" {
+			return -1
 		}
+	} else if n != 3 || key[0] != 'c' || key[1] != 'h' {
+		return -1
+	}
+	if c := key[n-1]; c >= '1' && c <= '5' {
+		return int(c - '1')
 	}
 	return -1
 }

@@ -307,8 +307,8 @@ func (s *Scanner) NextKey() (key []byte, ok bool, err error) {
 }
 
 // PeekByte skips white space and returns the next byte, or 0 at the end of
-// the input. It is a cheap look ahead for callers that branch on '"',
-// '\”, '-' or a digit before calling Peek for the general case.
+// the input. It is a cheap look ahead for callers that branch on a quote,
+// a minus sign or a digit before calling Peek for the general case.
 func (s *Scanner) PeekByte() byte {
 	s.skipSpace()
 	if s.pos < len(s.src) {
