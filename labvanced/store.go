@@ -176,68 +176,39 @@ func isReservedName(name string) bool {
 	return false
 }
 
-// copyToFile copies r to f with two buffers: one goroutine reads (and, for
-// the handler's reader, hashes) the next chunk while this one writes the
-// previous, and writeback of the file starts every writebackEvery bytes.
-// It returns once the reading goroutine has ended.
+// copyToFile copies r to f in large writes, starting writeback every
+// writebackEvery bytes and stopping when ctx ends. A reader that is an
+// io.WriterTo (the handler's) writes itself.
 func copyToFile(ctx context.Context, f *os.File, r io.Reader) error {
-	bufs := [2]*[]byte{copyBufs.Get().(*[]byte), copyBufs.Get().(*[]byte)}
-	defer copyBufs.Put(bufs[0])
-	defer copyBufs.Put(bufs[1])
-	type chunk struct {
-		buf *[]byte
-		n   int
+	fw := &fileWriter{ctx: ctx, f: f}
+	if wt, ok := r.(io.WriterTo); ok {
+		_, err := wt.WriteTo(fw)
+		return err
 	}
-	free := make(chan *[]byte, len(bufs))
-	full := make(chan chunk, len(bufs))
-	for _, b := range bufs {
-		free <- b
-	}
-	var rerr error // set by the reader before it closes full
-	go func() {
-		defer close(full)
-		for b := range free {
-			if rerr = ctx.Err(); rerr != nil {
-				return
-			}
-			n, err := io.ReadFull(r, *b)
-			if n > 0 {
-				full <- chunk{b, n}
-			}
-			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				return
-			}
-			if err != nil {
-				rerr = err
-				return
-			}
-		}
-	}()
-	var werr error
-	var off, synced int64
-	freeOpen := true
-	for c := range full {
-		if werr == nil {
-			_, werr = f.Write((*c.buf)[:c.n])
-			off += int64(c.n)
-			if werr == nil && off-synced >= writebackEvery {
-				startWriteback(f, synced, off-synced)
-				synced = off
-			}
-		}
-		switch {
-		case werr == nil:
-			free <- c.buf
-		case freeOpen:
-			close(free) // stops the reader after its current chunk
-			freeOpen = false
-		}
-	}
-	if freeOpen {
-		close(free)
-	}
+	_, rerr, werr := pipeCopy(fw, r, nil)
 	if werr != nil {
 		return werr
 	}
 	return rerr
+}
+
+// fileWriter writes to a file being stored.
+type fileWriter struct {
+	ctx     context.Context
+	f       *os.File
+	written int64
+	flushed int64 // bytes handed to startWriteback
+}
+
+func (w *fileWriter) Write(p []byte) (int, error) {
+	if err := w.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := w.f.Write(p)
+	w.written += int64(n)
+	if w.written-w.flushed >= writebackEvery {
+		startWriteback(w.f, w.flushed, w.written-w.flushed)
+		w.flushed = w.written
+	}
+	return n, err
 }

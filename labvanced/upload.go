@@ -89,6 +89,20 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// WriteTo copies the rest of the file to w, reading, hashing and writing
+// at once (see pipeCopy); io.Copy uses it.
+func (s *sourceReader) WriteTo(w io.Writer) (int64, error) {
+	n, rerr, werr := pipeCopy(w, s.r, s.hash)
+	s.n += n
+	if rerr != nil && s.err == nil {
+		s.err = rerr
+	}
+	if werr != nil {
+		return n, werr
+	}
+	return n, rerr
+}
+
 // putFunc stores the file part and returns the name it used.
 type putFunc func(suggested string, r io.Reader) (string, error)
 

@@ -177,6 +177,8 @@ func TestUploadFailuresLeaveNoFile(t *testing.T) {
 			func() *http.Request {
 				return labvancedtest.NewUploadRequest("/s/file_upload", "7", "a.webm", &errReader{n: 2 << 20})
 			}, http.StatusBadRequest},
+		{"body ends mid-file", nil, nil,
+			func() *http.Request { return rawUpload(body[:len(body)-20], ct) }, http.StatusBadRequest},
 		{"fn fails", nil, errors.New("db down"),
 			func() *http.Request {
 				return labvancedtest.NewUploadRequest("/s/file_upload", "7", "a.webm", strings.NewReader("data"))
