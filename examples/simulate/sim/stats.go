@@ -44,9 +44,11 @@ type FaultStats struct {
 
 // Result is the outcome of a run.
 type Result struct {
-	Vendors  map[string]*VendorStats
-	Faults   map[Fault]*FaultStats
-	Outcomes []Outcome         // every request, sent or dropped, in completion order
+	Vendors map[string]*VendorStats
+	Faults  map[Fault]*FaultStats
+	// Outcomes holds every request, sent or dropped, in completion order.
+	// Request bodies over 64 KiB (oversized deliveries) are not kept.
+	Outcomes []Outcome
 	Skipped  map[string]string // vendor → why it did not run
 	Elapsed  time.Duration
 }
@@ -86,7 +88,15 @@ func (rc *recorder) vendor(name string) *VendorStats {
 	return v
 }
 
+// keptBody is the largest request body a Result keeps.
+const keptBody = 64 << 10
+
 func (rc *recorder) add(o Outcome) {
+	if len(o.Req.Body) > keptBody {
+		r := *o.Req
+		r.Body = nil
+		o.Req = &r
+	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	rc.res.Outcomes = append(rc.res.Outcomes, o)
