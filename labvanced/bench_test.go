@@ -163,9 +163,6 @@ func benchCopy(b *testing.B, sync bool) {
 	b.ReportAllocs()
 	b.SetBytes(benchFileBytes)
 	for b.Loop() {
-		b.StopTimer()
-		b.SetBytes(benchFileBytes)
-		b.StartTimer()
 		copyOnce(b, dir, sync)
 	}
 }
