@@ -62,7 +62,7 @@ func (s *Scanner) AppendJSON(dst []byte) ([]byte, error) {
 		}
 		dst = append(dst, '{')
 		for first := true; ; first = false {
-			more, err := s.More()
+			key, more, err := s.NextKey()
 			if err != nil {
 				return dst, err
 			}
@@ -71,10 +71,6 @@ func (s *Scanner) AppendJSON(dst []byte) ([]byte, error) {
 			}
 			if !first {
 				dst = append(dst, ',')
-			}
-			key, err := s.Key()
-			if err != nil {
-				return dst, err
 			}
 			dst = append(AppendQuote(dst, key), ':')
 			if dst, err = s.AppendJSON(dst); err != nil {

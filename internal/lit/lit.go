@@ -253,6 +253,19 @@ func (s *Scanner) inObject() bool {
 // optional trailing comma) when there is none, so that the caller's next
 // step is the element (Key for an object) or the rest of the outer value.
 func (s *Scanner) More() (bool, error) {
+	// Fast path for the common `, ` before another element; anything
+	// else (white space other than spaces, a closing bracket after the
+	// comma) takes the general path below.
+	if src, i := s.src, s.pos; !s.open && s.depth > 0 && i < len(src) && src[i] == ',' {
+		for i++; i < len(src) && src[i] == ' '; i++ {
+		}
+		if i < len(src) {
+			if c := src[i]; c != ']' && c != '}' && c != '\n' && c != '\r' && c != '\t' {
+				s.pos = i
+				return true, nil
+			}
+		}
+	}
 	if s.depth == 0 {
 		return false, s.Error(s.pos, "More outside an object or array")
 	}
@@ -298,6 +311,20 @@ func (s *Scanner) More() (bool, error) {
 // NextKey is More followed, when there is another member, by Key: it
 // returns the next key of the current object, or ok false at its end.
 func (s *Scanner) NextKey() (key []byte, ok bool, err error) {
+	// Fast path for the common `, "key"` inside an object: a comma, spaces
+	// and a quoted key (the general path handles everything else,
+	// including trailing commas and newlines).
+	if src, i := s.src, s.pos; !s.open && i < len(src) && src[i] == ',' {
+		for i++; i < len(src) && src[i] == ' '; i++ {
+		}
+		if i < len(src) && (src[i] == '"' || src[i] == '\'') && s.inObject() {
+			s.pos = i
+			if key, err = s.readString(); err != nil {
+				return nil, false, err
+			}
+			return s.colon(key)
+		}
+	}
 	more, err := s.More()
 	if err != nil || !more {
 		return nil, false, err
@@ -338,16 +365,22 @@ func (s *Scanner) Key() ([]byte, error) {
 	} else {
 		return nil, s.Error(s.pos, "unexpected "+s.describe()+", want an object key")
 	}
+	key, _, err := s.colon(key)
+	return key, err
+}
+
+// colon reads the ':' after key.
+func (s *Scanner) colon(key []byte) ([]byte, bool, error) {
 	if s.pos < len(s.src) && s.src[s.pos] == ':' {
 		s.pos++
-		return key, nil
+		return key, true, nil
 	}
 	s.skipSpace()
 	if s.pos >= len(s.src) || s.src[s.pos] != ':' {
-		return nil, s.Error(s.pos, "unexpected "+s.describe()+", want ':' after object key")
+		return nil, false, s.Error(s.pos, "unexpected "+s.describe()+", want ':' after object key")
 	}
 	s.pos++
-	return key, nil
+	return key, true, nil
 }
 
 // ReadString reads a quoted string and returns its content. Without escapes
