@@ -12,14 +12,14 @@ import (
 type Fault int
 
 const (
-	FaultNone      Fault = iota
-	FaultDuplicate       // the same delivery twice (a retry after a lost answer)
-	FaultDrop            // a delivery that never arrives (WMS: a sequence gap)
-	FaultReorder         // a delivery overtaken by the next one
-	FaultBadAuth         // a delivery with a wrong key or MAC, before the right one
-	FaultTruncate        // a delivery whose body was cut in half, before the whole one
-	FaultOversize        // a delivery with a body over the receiver's limit, before the normal one
-	FaultSlow            // a body that arrives in slow pieces
+	FaultNone      Fault = iota // ordinary traffic
+	FaultDuplicate              // the same delivery twice (a retry after a lost answer)
+	FaultDrop                   // a delivery that never arrives (WMS: a sequence gap)
+	FaultReorder                // a delivery overtaken by the next one
+	FaultBadAuth                // a delivery with a wrong key or MAC, before the right one
+	FaultTruncate               // a delivery whose body was cut in half, before the whole one
+	FaultOversize               // a delivery with a body over the receiver's limit, before the normal one
+	FaultSlow                   // a body that arrives in slow pieces
 	numFaults
 )
 

@@ -89,8 +89,9 @@ func TestSimulateAgainstReceiver(t *testing.T) {
 		{"sleep-V2", sim.Sleep, func(c *sim.Config) { c.SleepVersion = "V2"; c.Sessions = 2 }},
 		{"signage", sim.Signage, nil},
 		// Labvanced sessions are long and its oversized bodies 32 MiB: two
-		// sessions show every fault without slowing -race down.
-		{"labvanced", sim.Labvanced, func(c *sim.Config) { c.Sessions = 2 }},
+		// sessions at a lower rate show every fault without slowing -race
+		// down.
+		{"labvanced", sim.Labvanced, func(c *sim.Config) { c.Sessions, c.FaultRate = 2, 0.3 }},
 		{"wms", sim.WMS, nil},
 	}
 	for i, tc := range cases {

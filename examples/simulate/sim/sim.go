@@ -65,10 +65,14 @@ type Generator interface {
 
 // Config describes a run.
 type Config struct {
-	URL      string            // receiver base URL, "http://127.0.0.1:8080"
-	Vendors  []string          // vendors to run; empty means all
-	Paths    map[string]string // mount path per vendor; missing entries use DefaultPaths
-	Sessions int               // concurrent sessions per vendor (default 1)
+	URL     string   // receiver base URL, "http://127.0.0.1:8080"
+	Vendors []string // vendors to run; empty means all
+	// Generators, when set, are run instead of the built-in generators of
+	// Vendors: wrap a NewGenerator, or simulate a vendor of your own (its
+	// path is Paths[g.Vendor()]).
+	Generators []Generator
+	Paths      map[string]string // mount path per vendor; missing entries use DefaultPaths
+	Sessions   int               // concurrent sessions per vendor (default 1)
 	// Rate is the messages per second each session sends; 0 sends as fast as
 	// the receiver answers.
 	Rate float64
@@ -122,42 +126,56 @@ func supported(g Generator, faults []Fault) []Fault {
 // ErrNoKey reports a vendor that needs a key or secret the config lacks.
 var ErrNoKey = errors.New("sim: no key configured")
 
-// generators returns the generators for cfg's vendors, and why any was
-// skipped.
+// NewGenerator returns the built-in generator of vendor (EEG, Sleep, ...),
+// configured from cfg: keys, the Asleep version and night length, the length
+// and form of a Petal stream, the seed (which numbers Labvanced sessions).
+// The error wraps ErrNoKey when the vendor needs a key or secret cfg lacks.
+func NewGenerator(vendor string, cfg Config) (Generator, error) {
+	cfg.defaults()
+	noKey := func(env, flag string) error {
+		return fmt.Errorf("%w: set %s or %s", ErrNoKey, env, flag)
+	}
+	switch vendor {
+	case EEG:
+		return &eegGen{python: cfg.EEGPython, messages: cfg.eegMessages()}, nil
+	case Sleep:
+		if cfg.SleepAPIKey == "" {
+			return nil, noKey("VENDORHOOKS_SLEEP_API_KEYS", "-sleep-key")
+		}
+		g := &sleepGen{key: cfg.SleepAPIKey, version: cfg.SleepVersion, windows: cfg.SleepWindows}
+		return g, g.check()
+	case Signage:
+		if cfg.SignageAPIKey == "" {
+			return nil, noKey("VENDORHOOKS_SIGNAGE_API_KEYS", "-signage-key")
+		}
+		return &signageGen{key: cfg.SignageAPIKey}, nil
+	case Labvanced:
+		return &labvancedGen{base: 100000 + int(cfg.Seed%800000)*100}, nil
+	case WMS:
+		if cfg.WMSSecret == "" {
+			return nil, noKey("VENDORHOOKS_WMS_SECRETS", "-wms-secret")
+		}
+		return &wmsGen{secret: cfg.WMSSecret}, nil
+	}
+	return nil, fmt.Errorf("sim: unknown vendor %q", vendor)
+}
+
+// generators returns cfg.Generators, or the built-in generators of
+// cfg.Vendors and why any was skipped.
 func generators(cfg *Config) ([]Generator, map[string]error, error) {
+	if len(cfg.Generators) > 0 {
+		return cfg.Generators, nil, nil
+	}
 	skipped := map[string]error{}
 	var gens []Generator
 	for _, v := range cfg.Vendors {
-		var g Generator
-		switch v {
-		case EEG:
-			g = &eegGen{python: cfg.EEGPython, messages: cfg.eegMessages()}
-		case Sleep:
-			if cfg.SleepAPIKey == "" {
-				skipped[v] = fmt.Errorf("%w: set VENDORHOOKS_SLEEP_API_KEYS or -sleep-key", ErrNoKey)
-				continue
-			}
-			sg := &sleepGen{key: cfg.SleepAPIKey, version: cfg.SleepVersion, windows: cfg.SleepWindows}
-			if err := sg.check(); err != nil {
-				return nil, nil, err
-			}
-			g = sg
-		case Signage:
-			if cfg.SignageAPIKey == "" {
-				skipped[v] = fmt.Errorf("%w: set VENDORHOOKS_SIGNAGE_API_KEYS or -signage-key", ErrNoKey)
-				continue
-			}
-			g = &signageGen{key: cfg.SignageAPIKey}
-		case Labvanced:
-			g = &labvancedGen{base: 100000 + int(cfg.Seed%800000)*100}
-		case WMS:
-			if cfg.WMSSecret == "" {
-				skipped[v] = fmt.Errorf("%w: set VENDORHOOKS_WMS_SECRETS or -wms-secret", ErrNoKey)
-				continue
-			}
-			g = &wmsGen{secret: cfg.WMSSecret}
-		default:
-			return nil, nil, fmt.Errorf("sim: unknown vendor %q", v)
+		g, err := NewGenerator(v, *cfg)
+		switch {
+		case errors.Is(err, ErrNoKey):
+			skipped[v] = err
+			continue
+		case err != nil:
+			return nil, nil, err
 		}
 		gens = append(gens, g)
 	}

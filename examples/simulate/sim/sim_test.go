@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -353,4 +356,53 @@ func noData(stages []int) int {
 		}
 	}
 	return n
+}
+
+// pingGen is a vendor of the user's own: three GETs with a token header.
+type pingGen struct{ token string }
+
+func (g *pingGen) Vendor() string { return "ping" }
+func (g *pingGen) Session(_ *rand.Rand, n int) []*Request {
+	var reqs []*Request
+	for i := range 3 {
+		reqs = append(reqs, &Request{Vendor: "ping", Kind: "ping", Seq: i, Method: http.MethodGet, Header: http.Header{}})
+	}
+	return reqs
+}
+func (g *pingGen) Authorize(r *Request, valid bool) bool {
+	r.Header.Set("X-Token", map[bool]string{true: g.token, false: "nope"}[valid])
+	return true
+}
+
+func TestRunCustomGenerator(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path+" "+r.Header.Get("X-Token")]++
+		mu.Unlock()
+		if r.Header.Get("X-Token") != "t" {
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	res, err := Run(context.Background(), Config{
+		URL: srv.URL, Generators: []Generator{&pingGen{token: "t"}}, Paths: map[string]string{"ping": "/hooks/ping"},
+		Sessions: 2, Faults: []Fault{FaultBadAuth}, FaultRate: 1, Seed: 1,
+	})
+	require.NoError(t, err)
+	assert.True(t, res.Clean())
+	assert.Equal(t, map[string]int{"/hooks/ping t": 6, "/hooks/ping nope": 6}, hits)
+	assert.Equal(t, 6, res.Faults[FaultBadAuth].Outcomes["401"])
+}
+
+func TestNewGenerator(t *testing.T) {
+	_, err := NewGenerator(WMS, Config{})
+	require.ErrorIs(t, err, ErrNoKey)
+	g, err := NewGenerator(WMS, Config{WMSSecret: "s"})
+	require.NoError(t, err)
+	reqs := g.Session(rand.New(rand.NewPCG(1, 1)), 0)
+	require.NotEmpty(t, reqs)
+	assert.Equal(t, "WMS_LOADED", reqs[0].Kind)
+	assert.Equal(t, 0, reqs[0].Seq)
 }
