@@ -19,6 +19,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -57,10 +58,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, v := range sim.Vendors {
 		paths[v] = fs.String(v+"-path", sim.DefaultPaths[v], v+" mount path on the receiver")
 	}
-	sleepKey := fs.String("sleep-key", firstOf(os.Getenv("VENDORHOOKS_SLEEP_API_KEYS")), "Asleep x-api-key (default: first of $VENDORHOOKS_SLEEP_API_KEYS)")
-	signageKey := fs.String("signage-key", firstOf(os.Getenv("VENDORHOOKS_SIGNAGE_API_KEYS")), "Signage API key (default: first of $VENDORHOOKS_SIGNAGE_API_KEYS)")
-	wmsSecret := fs.String("wms-secret", firstOf(os.Getenv("VENDORHOOKS_WMS_SECRETS")), "WMS MAC secret (default: first of $VENDORHOOKS_WMS_SECRETS)")
+	// Keys default to the environment after parsing, so -h never prints one.
+	sleepKey := fs.String("sleep-key", "", "Asleep x-api-key (default: first of $VENDORHOOKS_SLEEP_API_KEYS)")
+	signageKey := fs.String("signage-key", "", "Signage API key (default: first of $VENDORHOOKS_SIGNAGE_API_KEYS)")
+	wmsSecret := fs.String("wms-secret", "", "WMS MAC secret (default: first of $VENDORHOOKS_WMS_SECRETS)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() > 0 {
@@ -79,7 +84,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for v, p := range paths {
 		cfg.Paths[v] = *p
 	}
-	cfg.SleepAPIKey, cfg.SignageAPIKey, cfg.WMSSecret = *sleepKey, *signageKey, *wmsSecret
+	cfg.SleepAPIKey = orEnv(*sleepKey, "VENDORHOOKS_SLEEP_API_KEYS")
+	cfg.SignageAPIKey = orEnv(*signageKey, "VENDORHOOKS_SIGNAGE_API_KEYS")
+	cfg.WMSSecret = orEnv(*wmsSecret, "VENDORHOOKS_WMS_SECRETS")
 	if !*quiet {
 		cfg.Progress = stderr
 	}
@@ -104,8 +111,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// firstOf returns the first entry of a comma-separated list.
-func firstOf(list string) string {
-	first, _, _ := strings.Cut(list, ",")
+// orEnv returns flag when set, otherwise the first entry of the
+// comma-separated list in the environment variable env (the receiver accepts
+// every entry, for rotation).
+func orEnv(flag, env string) string {
+	if flag != "" {
+		return flag
+	}
+	first, _, _ := strings.Cut(os.Getenv(env), ",")
 	return strings.TrimSpace(first)
 }

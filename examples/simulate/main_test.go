@@ -47,6 +47,15 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// -h exits 0 and never prints a key from the environment.
+func TestHelpHidesKeys(t *testing.T) {
+	t.Setenv("VENDORHOOKS_WMS_SECRETS", "top-secret")
+	code, _, stderr := runArgs("-h")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stderr, "-wms-secret")
+	assert.NotContains(t, stderr, "top-secret")
+}
+
 func TestCleanRunExitsZero(t *testing.T) {
 	srv := acceptAll(t)
 	code, stdout, stderr := runArgs("-url", srv.URL, "-vendor", "eeg,labvanced", "-rate", "0", "-quiet", "-eeg-messages", "12")

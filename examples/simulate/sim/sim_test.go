@@ -406,3 +406,21 @@ func TestNewGenerator(t *testing.T) {
 	assert.Equal(t, "WMS_LOADED", reqs[0].Kind)
 	assert.Equal(t, 0, reqs[0].Seq)
 }
+
+// A 2xx whose body the vendor would not accept is counted as a bad answer.
+func TestRunCountsBadAnswers(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"message":"Error"}`))
+	}))
+	t.Cleanup(srv.Close)
+	res, err := Run(context.Background(), Config{URL: srv.URL, Vendors: []string{Signage}, SignageAPIKey: "k", Seed: 3})
+	require.NoError(t, err)
+	s := res.Vendors[Signage]
+	assert.Positive(t, s.Sent)
+	assert.Equal(t, s.Sent, s.BadAnswer)
+	assert.Zero(t, s.OK)
+	assert.Equal(t, s.Sent, res.Unexpected())
+	var buf bytes.Buffer
+	require.NoError(t, res.WriteSummary(&buf))
+	assert.Contains(t, buf.String(), `got 200 bad answer want {"message":"success"}`)
+}

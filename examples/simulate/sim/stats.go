@@ -14,6 +14,7 @@ import (
 // VendorStats counts one vendor's requests.
 type VendorStats struct {
 	Sent, OK, Status4xx, Status5xx, NoAnswer int
+	BadAnswer                                int // a 2xx whose body or headers failed the request's check
 	Dropped                                  int // requests the drop fault kept back
 	Unexpected                               int // outcomes that did not match the expectation
 	Latencies                                []time.Duration
@@ -118,6 +119,8 @@ func (rc *recorder) add(o Outcome) {
 			v.Status4xx++
 		case o.Succeeded():
 			v.OK++
+		default:
+			v.BadAnswer++
 		}
 		if !o.Expected {
 			v.Unexpected++
@@ -163,11 +166,11 @@ func sortedKeys[V any](m map[string]V) []string {
 // the fault table (what each fault produced) and the verdict.
 func (r *Result) WriteSummary(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "vendor\tsent\tok\t4xx\t5xx\tno answer\tdropped\tunexpected\tp50\tp95\tp99\t")
+	fmt.Fprintln(tw, "vendor\tsent\tok\t4xx\t5xx\tbad answer\tno answer\tdropped\tunexpected\tp50\tp95\tp99\t")
 	for _, n := range sortedKeys(r.Vendors) {
 		v := r.Vendors[n]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t\n", n, v.Sent, v.OK, v.Status4xx, v.Status5xx,
-			v.NoAnswer, v.Dropped, v.Unexpected, round(v.Percentile(50)), round(v.Percentile(95)), round(v.Percentile(99)))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t\n", n, v.Sent, v.OK, v.Status4xx, v.Status5xx,
+			v.BadAnswer, v.NoAnswer, v.Dropped, v.Unexpected, round(v.Percentile(50)), round(v.Percentile(95)), round(v.Percentile(99)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
