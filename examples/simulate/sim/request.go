@@ -124,7 +124,7 @@ func (s *sender) send(ctx context.Context, r *Request) Outcome {
 	}
 	req, err := http.NewRequestWithContext(ctx, r.Method, u, body)
 	if err != nil {
-		return Outcome{Req: r, Err: err, Sent: false}
+		return Outcome{Req: r, Err: err, Sent: true}
 	}
 	req.Header = r.Header.Clone()
 	if req.Header == nil {

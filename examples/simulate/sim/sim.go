@@ -217,12 +217,15 @@ func (cfg *Config) defaults() {
 }
 
 // Run sends cfg's sessions and returns what happened. It returns an error
-// only for a config it cannot run (an unknown vendor); a receiver that
-// answers wrongly shows in the Result. Vendors lacking a key are skipped and
-// named in Result.Skipped. Cancelling ctx stops sending; what was not sent
-// is not judged.
+// only for a config it cannot run (an unknown vendor, a URL that is not http
+// or https); a receiver that answers wrongly shows in the Result. Vendors
+// lacking a key are skipped and named in Result.Skipped. Cancelling ctx
+// stops sending; what was not sent is not judged.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cfg.defaults()
+	if u, err := url.Parse(cfg.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("sim: receiver URL %q: want http://host:port", cfg.URL)
+	}
 	gens, skipped, err := generators(&cfg)
 	if err != nil {
 		return nil, err

@@ -139,6 +139,8 @@ func TestRunUnknownVendor(t *testing.T) {
 	require.ErrorContains(t, err, `unknown vendor "fax"`)
 	_, err = Run(context.Background(), Config{URL: "http://127.0.0.1:1", Vendors: []string{Sleep}, SleepAPIKey: "k", SleepVersion: "V9"})
 	require.ErrorContains(t, err, `unknown Asleep callback version "V9"`)
+	_, err = Run(context.Background(), Config{URL: "127.0.0.1:8080", Vendors: []string{EEG}})
+	require.ErrorContains(t, err, `want http://host:port`)
 }
 
 func TestRunPacesAndReportsProgress(t *testing.T) {
