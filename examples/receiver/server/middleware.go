@@ -37,14 +37,16 @@ func always(*http.Request) bool { return true }
 // vendorRoute wraps a vendor's handler. When capture(r) holds it reads the
 // body (at most limit bytes) before the handler, keeps it as the raw body to
 // store, and gives the handler a fresh reader of the same bytes; a body over
-// the limit is handed on whole, so that the vendor's handler answers 413 in
-// its own format. It logs one line per request.
+// the limit (declared or found while reading) is handed on whole, so that the
+// vendor's handler answers 413 in its own format. It logs one line per request.
 func (s *Server) vendorRoute(vendor string, limit int64, capture func(*http.Request) bool, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &request{vendor: vendor}
 		rec := &recorder{ResponseWriter: w}
-		if capture(r) && r.Body != nil && r.Body != http.NoBody {
+		// A body declared over the limit is not read here: the vendor's
+		// handler refuses it from Content-Length alone.
+		if capture(r) && r.Body != nil && r.Body != http.NoBody && r.ContentLength <= limit {
 			body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 			switch {
 			case err != nil:

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -90,6 +91,13 @@ func TestTooLarge(t *testing.T) {
 	status, answer := e.do(t, req)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, status, answer)
 	status, answer = e.do(t, mustRequest(t, "/eeg/", big))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status, answer)
+
+	// Sent chunked, the size shows only while reading.
+	chunked := mustRequest(t, "/eeg/", nil)
+	chunked.Body = io.NopCloser(io.MultiReader(bytes.NewReader(big)))
+	chunked.ContentLength = -1
+	status, answer = e.do(t, chunked)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, status, answer)
 	assert.Empty(t, e.events(t, ""))
 }
