@@ -9,23 +9,28 @@ import (
 )
 
 // Option configures NewHandler.
-type Option func(*httpx.Options)
+type Option func(*config)
+
+// config is what the options set.
+type config struct {
+	httpx.Options
+}
 
 // WithMaxBodyBytes limits request bodies to n bytes (default 1 MiB); a
 // larger body is answered 413. n <= 0 means the default.
 func WithMaxBodyBytes(n int64) Option {
-	return func(o *httpx.Options) { o.MaxBodyBytes = n }
+	return func(c *config) { c.MaxBodyBytes = n }
 }
 
 // WithLogger logs one line per request to l (nil, the default, logs
 // nothing).
 func WithLogger(l *slog.Logger) Option {
-	return func(o *httpx.Options) { o.Logger = l }
+	return func(c *config) { c.Logger = l }
 }
 
 type handler struct {
-	fn   func(context.Context, Event) error
-	opts httpx.Options
+	fn  func(context.Context, Event) error
+	cfg config
 }
 
 // NewHandler returns the http.Handler that receives Petal Metrics
@@ -47,7 +52,7 @@ type handler struct {
 func NewHandler(fn func(context.Context, Event) error, opts ...Option) http.Handler {
 	h := &handler{fn: fn}
 	for _, o := range opts {
-		o(&h.opts)
+		o(&h.cfg)
 	}
 	return h
 }
@@ -60,23 +65,23 @@ var (
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !httpx.Method(w, r, http.MethodPost) {
-		h.opts.Log(r, "eeg", "", http.StatusMethodNotAllowed, nil)
+		h.cfg.Log(r, "eeg", "", http.StatusMethodNotAllowed, nil)
 		return
 	}
-	body, err := httpx.ReadBody(w, r, h.opts.MaxBodyBytes)
+	body, err := httpx.ReadBody(w, r, h.cfg.MaxBodyBytes)
 	if err != nil {
-		h.opts.Log(r, "eeg", "", httpx.Fail(w, err), err)
+		h.cfg.Log(r, "eeg", "", httpx.Fail(w, err), err)
 		return
 	}
 	ev, err := Decode(body)
 	if err != nil {
 		err = httpx.Wrap(httpx.ErrMalformed, err)
-		h.opts.Log(r, "eeg", "", httpx.Fail(w, err), err)
+		h.cfg.Log(r, "eeg", "", httpx.Fail(w, err), err)
 		return
 	}
 	if err := h.fn(r.Context(), ev); err != nil {
 		err = httpx.Wrap(httpx.ErrHandler, err)
-		h.opts.Log(r, "eeg", ev.Kind(), httpx.Fail(w, err), err)
+		h.cfg.Log(r, "eeg", ev.Kind(), httpx.Fail(w, err), err)
 		return
 	}
 	hd := w.Header()
@@ -84,5 +89,5 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(okBody)
-	h.opts.Log(r, "eeg", ev.Kind(), http.StatusOK, nil)
+	h.cfg.Log(r, "eeg", ev.Kind(), http.StatusOK, nil)
 }
