@@ -110,6 +110,6 @@ func BenchmarkHandler(b *testing.B) {
 		}))
 	})
 	b.Run("NewHandler", func(b *testing.B) {
-		run(b, signage.NewHandler(func(context.Context, signage.Trigger) error { return nil }, signage.WithKeys("k")))
+		run(b, signage.NewHandler(func(context.Context, signage.Trigger) error { return nil }, signage.WithAPIKeys("k")))
 	})
 }

@@ -24,7 +24,7 @@ import (
 func TestClientRoundTrip(t *testing.T) {
 	rec := &recorder{}
 	mux := http.NewServeMux()
-	mux.Handle(signage.Path, signage.NewHandler(rec.fn, signage.WithKeys("k")))
+	mux.Handle(signage.Path, signage.NewHandler(rec.fn, signage.WithAPIKeys("k")))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	c := &signage.Client{BaseURL: srv.URL, APIKey: "k", HTTPClient: srv.Client()}

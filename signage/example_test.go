@@ -32,7 +32,7 @@ func ExampleNewHandler() {
 	h := signage.NewHandler(func(ctx context.Context, t signage.Trigger) error {
 		fmt.Printf("%s %s: sensor %s = %s\n", t.Kind(), t.EventID, t.Sensor.ID, t.Sensor.Value)
 		return nil
-	}, signage.WithKeys("K3y"))
+	}, signage.WithAPIKeys("K3y"))
 
 	mux := http.NewServeMux()
 	mux.Handle(signage.Path, h) // or under any prefix, with http.StripPrefix
@@ -59,7 +59,7 @@ func ExampleNewHandler_actions() {
 		"quake": {Action: signage.ActionEnableEmergency, Target: signage.AllDevices()},
 		"menu":  {Action: signage.ActionLoadURL, Target: signage.Group("lobby"), URL: "https://example.com/menu"},
 	}
-	h := signage.NewHandler(nil, signage.WithKeys("K3y"), signage.WithActions(table,
+	h := signage.NewHandler(nil, signage.WithAPIKeys("K3y"), signage.WithActions(table,
 		func(ctx context.Context, c signage.Command) error {
 			fmt.Println(c.EventID+":", c.Action, "on", c.Target)
 			return nil

@@ -48,11 +48,11 @@ func serveGolden(name string, data []byte) (any, error) {
 	var got any
 	var h http.Handler
 	if strings.HasPrefix(name, "action-") {
-		h = signage.NewHandler(nil, signage.WithKeys(testKeys...), signage.WithActions(testActions,
+		h = signage.NewHandler(nil, signage.WithAPIKeys(testKeys...), signage.WithActions(testActions,
 			func(_ context.Context, c signage.Command) error { got = c; return nil }))
 	} else {
 		h = signage.NewHandler(func(_ context.Context, t signage.Trigger) error { got = t; return nil },
-			signage.WithKeys(testKeys...))
+			signage.WithAPIKeys(testKeys...))
 	}
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)

@@ -22,10 +22,10 @@ type config struct {
 	onCommand func(context.Context, Command) error
 }
 
-// WithKeys adds accepted API keys. Several keys may be accepted at once (for
-// rotation); they are compared in constant time. A handler with no key, or
-// with an empty key, refuses to serve.
-func WithKeys(keys ...string) Option {
+// WithAPIKeys adds accepted API keys; calls add up. Several keys may be
+// accepted at once (for rotation); they are compared in constant time. A
+// handler with no key, or with an empty key, refuses to serve.
+func WithAPIKeys(keys ...string) Option {
 	return func(c *config) { c.keys = append(c.keys, keys...) }
 }
 

@@ -36,11 +36,11 @@ func TestHandlerRefusesToServeMisconfigured(t *testing.T) {
 	noop := func(context.Context, signage.Command) error { return nil }
 	for name, opts := range map[string][]signage.Option{
 		"no key":                {},
-		"empty key":             {signage.WithKeys("")},
-		"actions without fn":    {signage.WithKeys("k"), signage.WithActions(signage.Actions{}, nil)},
-		"invalid action table":  {signage.WithKeys("k"), signage.WithActions(signage.Actions{"e": {Action: signage.ActionLoadURL, Target: signage.AllDevices()}}, noop)},
-		"table with empty id":   {signage.WithKeys("k"), signage.WithActions(signage.Actions{"": {Action: signage.ActionRestartDevice, Target: signage.AllDevices()}}, noop)},
-		"no function at all(k)": {signage.WithKeys("k")},
+		"empty key":             {signage.WithAPIKeys("")},
+		"actions without fn":    {signage.WithAPIKeys("k"), signage.WithActions(signage.Actions{}, nil)},
+		"invalid action table":  {signage.WithAPIKeys("k"), signage.WithActions(signage.Actions{"e": {Action: signage.ActionLoadURL, Target: signage.AllDevices()}}, noop)},
+		"table with empty id":   {signage.WithAPIKeys("k"), signage.WithActions(signage.Actions{"": {Action: signage.ActionRestartDevice, Target: signage.AllDevices()}}, noop)},
+		"no function at all(k)": {signage.WithAPIKeys("k")},
 	} {
 		t.Run(name, func(t *testing.T) {
 			called := false
@@ -58,7 +58,7 @@ func TestHandlerRefusesToServeMisconfigured(t *testing.T) {
 
 func TestHandlerMethodNotAllowed(t *testing.T) {
 	rec := &recorder{}
-	h := signage.NewHandler(rec.fn, signage.WithKeys("k"))
+	h := signage.NewHandler(rec.fn, signage.WithAPIKeys("k"))
 	for _, m := range []string{http.MethodPut, http.MethodDelete, http.MethodHead, http.MethodPatch} {
 		r := signagetest.NewPostRequest("k", signagetest.EmergencyTrigger())
 		r.Method = m
@@ -71,7 +71,7 @@ func TestHandlerMethodNotAllowed(t *testing.T) {
 
 func TestHandlerBodyLimit(t *testing.T) {
 	rec := &recorder{}
-	h := signage.NewHandler(rec.fn, signage.WithKeys("k"), signage.WithMaxBodyBytes(64))
+	h := signage.NewHandler(rec.fn, signage.WithAPIKeys("k"), signage.WithMaxBodyBytes(64))
 	body := `{"event_id": "e", "pad": "` + strings.Repeat("x", 100) + `"}`
 
 	r := signagetest.NewPostRequest("k", signagetest.EmergencyTrigger())
@@ -93,7 +93,7 @@ func TestHandlerBodyLimit(t *testing.T) {
 func TestHandlerFunctionErrorIs500WithoutDetail(t *testing.T) {
 	h := signage.NewHandler(func(context.Context, signage.Trigger) error {
 		return errors.New("db password=hunter2 rejected")
-	}, signage.WithKeys("k"))
+	}, signage.WithAPIKeys("k"))
 	w := serve(h, signagetest.NewPostRequest("k", signagetest.EmergencyTrigger()))
 	assert.Equal(t, http.StatusInternalServerError, w.Code)
 	assert.JSONEq(t, `{"message":"Error","error":"handler failed"}`, w.Body.String())
@@ -102,7 +102,7 @@ func TestHandlerFunctionErrorIs500WithoutDetail(t *testing.T) {
 func TestHandlerSeveralKeysAndNoKeyLeak(t *testing.T) {
 	rec := &recorder{}
 	var logs bytes.Buffer
-	h := signage.NewHandler(rec.fn, signage.WithKeys("old-key", "new-key"),
+	h := signage.NewHandler(rec.fn, signage.WithAPIKeys("old-key", "new-key"),
 		signage.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	assert.Equal(t, http.StatusOK, serve(h, signagetest.NewPostRequest("old-key", signagetest.EmergencyTrigger())).Code)
 	assert.Equal(t, http.StatusOK, serve(h, signagetest.NewGetRequest("new-key", signagetest.SensorTrigger())).Code)
@@ -126,7 +126,7 @@ func TestHandlerSeveralKeysAndNoKeyLeak(t *testing.T) {
 
 func TestHandlerMountedAnywhere(t *testing.T) {
 	rec := &recorder{}
-	h := signage.NewHandler(rec.fn, signage.WithKeys("k"))
+	h := signage.NewHandler(rec.fn, signage.WithAPIKeys("k"))
 	mux := http.NewServeMux()
 	mux.Handle("/hooks/signage/", http.StripPrefix("/hooks/signage", h))
 	mux.Handle("/elsewhere", h)
@@ -158,7 +158,7 @@ func TestHandlerWithActions(t *testing.T) {
 	h := signage.NewHandler(func(_ context.Context, t signage.Trigger) error {
 		order = append(order, "trigger "+t.EventID)
 		return nil
-	}, signage.WithKeys("k"), signage.WithActions(testActions, func(_ context.Context, c signage.Command) error {
+	}, signage.WithAPIKeys("k"), signage.WithActions(testActions, func(_ context.Context, c signage.Command) error {
 		order = append(order, "command "+c.EventID)
 		cmds = append(cmds, c)
 		return nil
@@ -176,7 +176,7 @@ func TestHandlerWithActions(t *testing.T) {
 
 	// The table is copied: changing it later changes nothing.
 	table := signage.Actions{"a": {Action: signage.ActionRestartDevice, Target: signage.Device("d1")}}
-	h = signage.NewHandler(nil, signage.WithKeys("k"), signage.WithActions(table, func(context.Context, signage.Command) error { return nil }))
+	h = signage.NewHandler(nil, signage.WithAPIKeys("k"), signage.WithActions(table, func(context.Context, signage.Command) error { return nil }))
 	delete(table, "a")
 	assert.Equal(t, http.StatusOK, serve(h, signagetest.NewLegacyGetRequest("k", "a")).Code)
 }

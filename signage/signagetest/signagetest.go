@@ -51,7 +51,7 @@ func NewServer(keys ...string) *Server {
 		keys = []string{Key}
 	}
 	s := &Server{key: keys[0]}
-	h := signage.NewHandler(s.record, signage.WithKeys(keys...))
+	h := signage.NewHandler(s.record, signage.WithAPIKeys(keys...))
 	mux := http.NewServeMux()
 	mux.HandleFunc(signage.Path, func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()

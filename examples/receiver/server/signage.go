@@ -19,7 +19,7 @@ func (s *Server) mountSignage(mux *http.ServeMux) {
 	h := signage.NewHandler(func(ctx context.Context, t signage.Trigger) error {
 		_, err := s.store(ctx, t.Kind(), "", t, "", "")
 		return err
-	}, signage.WithKeys(s.keys.Signage...), signage.WithMaxBodyBytes(vendorBodyLimit))
+	}, signage.WithAPIKeys(s.keys.Signage...), signage.WithMaxBodyBytes(vendorBodyLimit))
 	mux.Handle(signagePath, s.vendorRoute("signage", vendorBodyLimit, always, h))
 	s.mounted = append(s.mounted, "signage")
 }
