@@ -218,7 +218,7 @@ type wireSession struct {
 // place; its instants and second counts are shadowed by the fields below
 // (encoding/json fills the shallower of two fields with the same name).
 type wireStat struct {
-	Stat
+	wireStatFields
 	SleepTime       wireTime    `json:"sleep_time"`
 	WakeTime        wireTime    `json:"wake_time"`
 	SleepCycles     []wireCycle `json:"sleep_cycle"`
@@ -242,6 +242,42 @@ type wireStat struct {
 	TimeInSnoring        *wireSeconds `json:"time_in_snoring"`
 	TimeInNoSnoring      *wireSeconds `json:"time_in_no_snoring"`
 	LongestWASO          *wireSeconds `json:"longest_waso"`
+}
+
+// wireStatFields is Stat without its methods, so that encoding/json fills
+// it in place instead of calling Stat.UnmarshalJSON.
+type wireStatFields Stat
+
+// secondCount is one second count of a report: its name as sent, its wire
+// field in a wireStat and its field in a Stat.
+type secondCount struct {
+	name string
+	n    *wireSeconds
+	d    **time.Duration
+}
+
+// secondCounts lists the second counts of w and s, in one place for
+// decoding and for Stat.MarshalJSON.
+func secondCounts(w *wireStat, s *Stat) [17]secondCount {
+	return [...]secondCount{
+		{"sleep_latency", w.SleepLatency, &s.SleepLatency},
+		{"wakeup_latency", w.WakeupLatency, &s.WakeupLatency},
+		{"light_latency", w.LightLatency, &s.LightLatency},
+		{"deep_latency", w.DeepLatency, &s.DeepLatency},
+		{"rem_latency", w.REMLatency, &s.REMLatency},
+		{"time_in_bed", w.TimeInBed, &s.TimeInBed},
+		{"time_in_sleep_period", w.TimeInSleepPeriod, &s.TimeInSleepPeriod},
+		{"time_in_sleep", w.TimeInSleep, &s.TimeInSleep},
+		{"time_in_wake", w.TimeInWake, &s.TimeInWake},
+		{"time_in_light", w.TimeInLight, &s.TimeInLight},
+		{"time_in_deep", w.TimeInDeep, &s.TimeInDeep},
+		{"time_in_rem", w.TimeInREM, &s.TimeInREM},
+		{"time_in_stable_breath", w.TimeInStableBreath, &s.TimeInStableBreath},
+		{"time_in_unstable_breath", w.TimeInUnstableBreath, &s.TimeInUnstableBreath},
+		{"time_in_snoring", w.TimeInSnoring, &s.TimeInSnoring},
+		{"time_in_no_snoring", w.TimeInNoSnoring, &s.TimeInNoSnoring},
+		{"longest_waso", w.LongestWASO, &s.LongestWASO},
+	}
 }
 
 // wireSeconds is a count of seconds. It has no methods, which keeps
@@ -351,7 +387,7 @@ const maxSeconds = math.MaxInt64 / int64(time.Second)
 
 // stat returns w's Stat completed in place, so no copy is made.
 func (w *wireStat) stat(path string) (*Stat, error) {
-	s := &w.Stat
+	s := (*Stat)(&w.wireStatFields)
 	var err error
 	if s.SleepTime, err = w.SleepTime.opt(path, "sleep_time"); err != nil {
 		return nil, err
@@ -359,30 +395,7 @@ func (w *wireStat) stat(path string) (*Stat, error) {
 	if s.WakeTime, err = w.WakeTime.opt(path, "wake_time"); err != nil {
 		return nil, err
 	}
-	seconds := [...]struct {
-		name string
-		n    *wireSeconds
-		d    **time.Duration
-	}{
-		{"sleep_latency", w.SleepLatency, &s.SleepLatency},
-		{"wakeup_latency", w.WakeupLatency, &s.WakeupLatency},
-		{"light_latency", w.LightLatency, &s.LightLatency},
-		{"deep_latency", w.DeepLatency, &s.DeepLatency},
-		{"rem_latency", w.REMLatency, &s.REMLatency},
-		{"time_in_bed", w.TimeInBed, &s.TimeInBed},
-		{"time_in_sleep_period", w.TimeInSleepPeriod, &s.TimeInSleepPeriod},
-		{"time_in_sleep", w.TimeInSleep, &s.TimeInSleep},
-		{"time_in_wake", w.TimeInWake, &s.TimeInWake},
-		{"time_in_light", w.TimeInLight, &s.TimeInLight},
-		{"time_in_deep", w.TimeInDeep, &s.TimeInDeep},
-		{"time_in_rem", w.TimeInREM, &s.TimeInREM},
-		{"time_in_stable_breath", w.TimeInStableBreath, &s.TimeInStableBreath},
-		{"time_in_unstable_breath", w.TimeInUnstableBreath, &s.TimeInUnstableBreath},
-		{"time_in_snoring", w.TimeInSnoring, &s.TimeInSnoring},
-		{"time_in_no_snoring", w.TimeInNoSnoring, &s.TimeInNoSnoring},
-		{"longest_waso", w.LongestWASO, &s.LongestWASO},
-	}
-	for _, f := range seconds {
+	for _, f := range secondCounts(w, s) {
 		if f.n == nil {
 			continue
 		}
@@ -525,7 +538,7 @@ func jsonPath(field string) string {
 	out := parts[:0]
 	for _, p := range parts {
 		switch p {
-		case "wireReport", "Report", "Session", "Stat":
+		case "wireReport", "wireStatFields", "Report", "Session", "Stat":
 			continue
 		}
 		out = append(out, p)

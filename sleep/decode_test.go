@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
@@ -191,4 +192,27 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("round trip differs (-decoded +re-decoded):\n%s", diff)
 		}
 	})
+}
+
+// Stat marshals second counts as the vendor sends them, and refuses a
+// count it cannot write as whole seconds.
+func TestStatSeconds(t *testing.T) {
+	d := 90 * time.Second
+	b, err := json.Marshal(sleep.Stat{SleepLatency: &d})
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"sleep_latency":90,`)
+	assert.Equal(t, 90*time.Second, d, "the caller's value is untouched")
+	var back sleep.Stat
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.NotNil(t, back.SleepLatency)
+	assert.Equal(t, d, *back.SleepLatency)
+	assert.Nil(t, back.TimeInBed)
+
+	half := 1500 * time.Millisecond
+	_, err = json.Marshal(&sleep.Stat{LongestWASO: &half})
+	assert.ErrorContains(t, err, "sleep: stat.longest_waso: 1.5s is not a whole number of seconds")
+
+	err = json.Unmarshal([]byte(`{"time_in_bed": "1h"}`), &back)
+	assert.EqualError(t, err, "sleep: stat.time_in_bed: want integer seconds, got string")
+	assert.ErrorIs(t, err, sleep.ErrMalformed)
 }

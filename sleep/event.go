@@ -8,6 +8,9 @@
 //     sealed [Event] interface, with the report's instants as [time.Time],
 //     its second counts as [time.Duration] and the fields the vendor may
 //     send as null as pointers, so that 0 and "not measured" differ.
+//     json.Marshal writes a report's second counts as the integer seconds
+//     the vendor sends, not as nanoseconds, so that a stored event reads
+//     like the callback and decodes back to an equal value.
 //   - [Decode] turns a callback body into an Event, without HTTP. It accepts
 //     the three envelope spellings Asleep has used (V1, V2 and V3).
 //   - [NewHandler] is an http.Handler that checks the method and the
@@ -19,6 +22,8 @@ package sleep
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strconv"
 	"time"
 )
@@ -201,6 +206,52 @@ type Stat struct {
 
 	UnstableBreathCount *int `json:"unstable_breath_count"`
 	SnoringCount        *int `json:"snoring_count"`
+}
+
+// MarshalJSON writes s as Asleep sends it: second counts as integer
+// seconds (not the nanoseconds a time.Duration would give), instants in RFC
+// 3339, null for what was not measured. UnmarshalJSON and Decode read that
+// form back to an equal Stat. It fails for a second count that is not a
+// whole number of seconds, which the vendor's form cannot carry.
+func (s Stat) MarshalJSON() ([]byte, error) {
+	var secs [17]time.Duration
+	for i, f := range secondCounts(&wireStat{}, &s) {
+		d := *f.d
+		if d == nil {
+			continue
+		}
+		if *d%time.Second != 0 {
+			return nil, fmt.Errorf("sleep: stat.%s: %v is not a whole number of seconds", f.name, *d)
+		}
+		secs[i] = *d / time.Second
+		*f.d = &secs[i] // in the copy s only
+	}
+	return json.Marshal((*wireStatFields)(&s))
+}
+
+// UnmarshalJSON reads a stat object as Asleep sends it and MarshalJSON
+// writes it, with Decode's rules: second counts are integers, instants
+// carry a UTC offset. Errors are *DecodeError naming the field under
+// "stat". A JSON null leaves s unchanged.
+func (s *Stat) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var w wireStat
+	if err := json.Unmarshal(b, &w); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			te.Field = "stat." + te.Field
+			return typeError(te)
+		}
+		return jsonError(b, err)
+	}
+	st, err := w.stat("stat")
+	if err != nil {
+		return err
+	}
+	*s = *st
+	return nil
 }
 
 // SleepCycle is one sleep cycle of the report.
