@@ -109,6 +109,28 @@ func TestDecodeTypes(t *testing.T) {
 	assert.True(t, st.Peculiarities[0].Known())
 }
 
+// Every peculiarity the vendor documents appears in a golden case and is
+// Known; the made-up one is kept and is not.
+func TestPeculiaritiesKnown(t *testing.T) {
+	seen := map[sleep.Peculiarity]bool{}
+	for _, c := range golden.Cases(t, dir) {
+		ev, err := sleep.Decode(c.Data)
+		sc, ok := ev.(*sleep.SessionComplete)
+		if err != nil || !ok {
+			continue
+		}
+		for _, p := range sc.Peculiarities {
+			seen[p] = true
+			assert.Equal(t, p != "SOMETHING_NEW", p.Known(), "%s: %s", c.Name, p)
+		}
+	}
+	for _, p := range []sleep.Peculiarity{sleep.InProgress, sleep.NeverSlept, sleep.TooShortForAnalysis,
+		sleep.TooLongForAnalysis, sleep.TooManyDefectsInSleepStages, sleep.NoBreathingStability,
+		sleep.NoRealtimePolling, "SOMETHING_NEW"} {
+		assert.True(t, seen[p], "no golden case has %s", p)
+	}
+}
+
 // A time written with JSON escapes decodes like the plain one.
 func TestDecodeEscapedTime(t *testing.T) {
 	plain := read(t, "spec_session_complete")
