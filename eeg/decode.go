@@ -56,7 +56,6 @@ type objForm struct {
 	blink, eye       Value
 	hasBlink, hasEye bool
 	present          bool
-	hasArt, hasBP    bool
 }
 
 type decoder struct {
@@ -737,10 +736,8 @@ func (d *decoder) metricsObject(p fieldPath, dst *objForm) error {
 		}
 		switch string(key) {
 		case "artifact_detect":
-			dst.hasArt = true
 			err = d.stringChannels(p.dot("artifact_detect"), &dst.art)
 		case "bandpower":
-			dst.hasBP = true
 			err = d.bandChannels(p.dot("bandpower"), true, &dst.bp)
 		case "blink":
 			dst.hasBlink = true

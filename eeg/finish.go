@@ -46,7 +46,7 @@ func (d *decoder) finish(data []byte) (Event, error) {
 		d.channels(pathOf("data.artifact_detect"), false, d.art.present, d.art.seen, wantQuality)
 		fill(&e.Quality, &d.art.v, d.art.seen)
 		if arr := d.arrayAction("array of 4 or 5 values"); arr != nil {
-			d.qualityArray(pathOf("action.value"), arr.v[:arr.n], 0, arr.n, &e.Action)
+			d.qualityArray(pathOf("action.value"), arr.v[:arr.n], 0, &e.Action)
 		}
 		ev = e
 	case KindMetrics:
@@ -145,8 +145,10 @@ func (d *decoder) powerArray(p fieldPath, v []Value, dst *Channels[Bands]) {
 	}
 }
 
-// qualityArray maps n artifact values to channels.
-func (d *decoder) qualityArray(p fieldPath, v []Value, base, n int, dst *Channels[Quality]) {
+// qualityArray maps 4 or 5 artifact values to channels; base is the index
+// of v[0] in the array at p.
+func (d *decoder) qualityArray(p fieldPath, v []Value, base int, dst *Channels[Quality]) {
+	n := len(v)
 	if n != 4 && n != 5 {
 		d.mismatch(p, "array of 4 or 5 values", "array of "+strconv.Itoa(n)+" values", -1)
 		return
@@ -175,7 +177,7 @@ func (d *decoder) metricsArray(p fieldPath, arr *valArray, dst *MetricsArray) {
 		return
 	}
 	dst.Blink, dst.Eye = arr.v[0], arr.v[1]
-	d.qualityArray(p, arr.v[2:2+nch], 2, nch, &dst.Artifact)
+	d.qualityArray(p, arr.v[2:2+nch], 2, &dst.Artifact)
 	d.powerArray(p, arr.v[2+nch:arr.n], &dst.Power)
 }
 
@@ -185,8 +187,8 @@ func (d *decoder) object(p fieldPath, o *objForm, dst *MetricsObject) {
 		d.missing(p, "object")
 		return
 	}
-	d.channels(p.dot("artifact_detect"), true, o.hasArt, o.art.seen, "string")
-	d.channels(p.dot("bandpower"), true, o.hasBP, o.bp.seen, "object")
+	d.channels(p.dot("artifact_detect"), true, o.art.present, o.art.seen, "string")
+	d.channels(p.dot("bandpower"), true, o.bp.present, o.bp.seen, "object")
 	d.require(o.hasBlink, p.dot("blink"), "object")
 	d.require(o.hasEye, p.dot("eye"), "object")
 	fill(&dst.Artifact, &o.art.v, o.art.seen)

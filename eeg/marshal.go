@@ -197,10 +197,19 @@ func appendQualityArray(b []byte, cs *Channels[Quality]) []byte {
 	return b
 }
 
-// wireBandOrder is the key order of the vendor's data.bandpower objects.
-var wireBandOrder = [4]int{3, 2, 0, 1} // delta, theta, alpha, beta
+// Key order of the vendor's band objects: data.bandpower's by name (delta,
+// theta, alpha, beta), metricsJson's by digit ("0".."3": alpha, beta,
+// theta, delta).
+var (
+	wireBandOrder  = [4]int{3, 2, 0, 1}
+	digitBandOrder = [4]int{0, 1, 2, 3}
+)
 
 func appendPowerObject(b []byte, cs *Channels[Bands], long bool) []byte {
+	order, names := &wireBandOrder, &bandNames
+	if long {
+		order, names = &digitBandOrder, &bandDigits
+	}
 	b = append(b, '{')
 	for i := 0; i < cs.count(); i++ {
 		if i > 0 {
@@ -210,22 +219,14 @@ func appendPowerObject(b []byte, cs *Channels[Bands], long bool) []byte {
 		b = append(b, channelName(i, long)...)
 		b = append(b, `":{`...)
 		bs := cs.ptr(i, nil)
-		if long {
-			b = append(b, `"0":`...)
-			b = appendValue(b, bs.Alpha)
-			b = appendValue(append(b, `,"1":`...), bs.Beta)
-			b = appendValue(append(b, `,"2":`...), bs.Theta)
-			b = appendValue(append(b, `,"3":`...), bs.Delta)
-		} else {
-			for j, band := range wireBandOrder {
-				if j > 0 {
-					b = append(b, ',')
-				}
-				b = append(b, '"')
-				b = append(b, bandNames[band]...)
-				b = append(b, `":`...)
-				b = appendValue(b, *bs.band(band))
+		for j, band := range order {
+			if j > 0 {
+				b = append(b, ',')
 			}
+			b = append(b, '"')
+			b = append(b, names[band]...)
+			b = append(b, `":`...)
+			b = appendValue(b, *bs.band(band))
 		}
 		b = append(b, '}')
 	}
