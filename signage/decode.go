@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/vendorhooks/vendorhooks/internal/lit"
 )
 
 // More decode errors.
@@ -86,122 +89,184 @@ func DecodeQuery(q url.Values) (Trigger, error) {
 
 // decodeTrigger decodes the JSON object of a trigger; part names it in
 // errors.
+//
+// Keys match exactly, as a map would have them: encoding/json would also
+// take "Event_ID", or "ſensor_data" with the long s, for a struct field.
+// json.Valid gives encoding/json's own syntax errors; a lit.Scanner then
+// walks the valid object in place, so nothing is decoded twice and only the
+// kept text is copied. A key given twice keeps its last value (both must be
+// valid).
 func decodeTrigger(part string, data []byte) (Trigger, error) {
-	fields, err := object(part, data)
-	if err != nil {
+	var s lit.Scanner
+	if err := beginObject(&s, part, data); err != nil {
 		return Trigger{}, err
 	}
 	var t Trigger
-	raw, ok := fields["event_id"]
-	if !ok || jsonType(raw) == "null" {
-		return Trigger{}, ErrMissingEventID
-	}
-	if t.EventID, err = text("event_id", raw, false); err != nil {
-		return Trigger{}, err
+	for {
+		key, ok, err := s.NextKey()
+		if err != nil {
+			return Trigger{}, syntax(part, err)
+		}
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "event_id":
+			t.EventID, err = text(&s, "event_id", false)
+		case "sensor_data":
+			t.Sensor, err = sensorData(&s)
+		default:
+			_, err = s.Skip()
+		}
+		if err != nil {
+			return Trigger{}, syntax(part, err)
+		}
 	}
 	if t.EventID == "" {
 		return Trigger{}, ErrMissingEventID
 	}
-	if raw, ok := fields["sensor_data"]; ok {
-		if t.Sensor, err = sensorData(raw); err != nil {
-			return Trigger{}, err
-		}
-	}
 	return t, nil
+}
+
+// beginObject checks that data is strict JSON holding an object, and starts
+// s on it.
+func beginObject(s *lit.Scanner, part string, data []byte) error {
+	if !json.Valid(data) {
+		return &SyntaxError{Part: part, Err: json.Unmarshal(data, new(json.RawMessage))}
+	}
+	s.Reset(validUTF8(data))
+	if k, _ := s.Peek(); k != lit.Object {
+		return &FieldError{Path: part, Want: "object", Got: kindName(k)}
+	}
+	return s.BeginObject()
 }
 
 // sensorData decodes the sensor_data field: an object, a string holding an
 // object literal, or null or "" for none.
-func sensorData(raw json.RawMessage) (*SensorData, error) {
-	switch jsonType(raw) {
-	case "null":
-		return nil, nil
-	case "object":
-		return sensorObject(raw)
-	case "string":
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, &SyntaxError{Part: "sensor_data", Err: err}
+func sensorData(s *lit.Scanner) (*SensorData, error) {
+	switch k, _ := s.Peek(); k {
+	case lit.Null:
+		return nil, s.ReadNull()
+	case lit.Object:
+		if err := s.BeginObject(); err != nil {
+			return nil, err
 		}
-		if strings.TrimSpace(s) == "" {
+		return sensorObject(s)
+	case lit.String:
+		str, err := s.ReadString()
+		if err != nil {
+			return nil, err
+		}
+		if len(bytes.TrimSpace(str)) == 0 {
 			return nil, nil
 		}
-		strict, err := literalJSON([]byte(s))
+		strict, err := literalJSON(str)
 		if err != nil {
 			return nil, &SyntaxError{Part: "sensor_data", Err: err}
 		}
-		if got := jsonType(strict); got != "object" {
-			return nil, &FieldError{Path: "sensor_data", Want: "object literal in the string", Got: got}
+		var inner lit.Scanner
+		if err := beginObject(&inner, "sensor_data", strict); err != nil {
+			var fe *FieldError
+			if errors.As(err, &fe) {
+				fe.Want = "object literal in the string"
+			}
+			return nil, err
 		}
-		return sensorObject(strict)
+		return sensorObject(&inner)
 	default:
-		return nil, &FieldError{Path: "sensor_data", Want: "object or string", Got: jsonType(raw)}
+		return nil, &FieldError{Path: "sensor_data", Want: "object or string", Got: kindName(k)}
 	}
 }
 
-// sensorObject decodes a sensor_data JSON object.
-func sensorObject(data []byte) (*SensorData, error) {
-	fields, err := object("sensor_data", data)
-	if err != nil {
-		return nil, err
-	}
-	var s SensorData
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"id", &s.ID}, {"event", &s.Event}, {"value", &s.Value}} {
-		if raw, ok := fields[f.name]; ok {
-			if *f.dst, err = text("sensor_data."+f.name, raw, true); err != nil {
-				return nil, err
-			}
+// sensorObject decodes the members of a sensor_data object whose '{' s has
+// read.
+func sensorObject(s *lit.Scanner) (*SensorData, error) {
+	var d SensorData
+	for {
+		key, ok, err := s.NextKey()
+		if err != nil {
+			return nil, syntax("sensor_data", err)
+		}
+		if !ok {
+			break
+		}
+		switch string(key) {
+		case "id":
+			d.ID, err = text(s, "sensor_data.id", true)
+		case "event":
+			d.Event, err = text(s, "sensor_data.event", true)
+		case "value":
+			d.Value, err = text(s, "sensor_data.value", true)
+		default:
+			_, err = s.Skip()
+		}
+		if err != nil {
+			return nil, syntax("sensor_data", err)
 		}
 	}
-	if s.ID == "" {
+	if d.ID == "" {
 		return nil, ErrMissingSensorID
 	}
-	return &s, nil
+	return &d, nil
 }
 
-// object decodes a JSON object into its raw fields.
-func object(part string, data []byte) (map[string]json.RawMessage, error) {
-	if got := jsonType(data); got != "object" {
-		if err := json.Unmarshal(data, new(json.RawMessage)); err != nil {
-			return nil, &SyntaxError{Part: part, Err: err}
+// text reads a field that carries text: a string, or a number kept as its
+// literal; with lenient also a boolean kept as its literal. null is "".
+func text(s *lit.Scanner, path string, lenient bool) (string, error) {
+	k, _ := s.Peek()
+	var b []byte
+	var err error
+	switch {
+	case k == lit.String:
+		b, err = s.ReadString()
+	case k == lit.Number:
+		b, err = s.ReadNumber()
+	case k == lit.Null:
+		return "", s.ReadNull()
+	case k == lit.Bool && lenient:
+		var v bool
+		if v, err = s.ReadBool(); v {
+			return "true", err
 		}
-		return nil, &FieldError{Path: part, Want: "object", Got: got}
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil {
-		return nil, &SyntaxError{Part: part, Err: err}
-	}
-	return fields, nil
-}
-
-// text decodes a field that carries text: a string, or a number kept as its
-// literal; with lenient also a boolean kept as its literal, and null as "".
-func text(path string, raw json.RawMessage, lenient bool) (string, error) {
-	switch got := jsonType(raw); got {
-	case "string":
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", &SyntaxError{Part: path, Err: err}
-		}
-		return s, nil
-	case "number":
-		return string(bytes.TrimSpace(raw)), nil
-	case "boolean", "null":
-		if lenient {
-			if got == "null" {
-				return "", nil
-			}
-			return string(bytes.TrimSpace(raw)), nil
-		}
-		fallthrough
+		return "false", err
 	default:
 		want := "string or number"
 		if lenient {
 			want = "string, number, boolean or null"
 		}
-		return "", &FieldError{Path: path, Want: want, Got: got}
+		return "", &FieldError{Path: path, Want: want, Got: kindName(k)}
 	}
+	return string(b), err
+}
+
+// validUTF8 returns data with each byte that is not valid UTF-8 replaced by
+// U+FFFD, as encoding/json reads strings (the scanner would reject it).
+func validUTF8(data []byte) []byte {
+	if utf8.Valid(data) {
+		return data
+	}
+	out := make([]byte, 0, len(data)+16)
+	for len(data) > 0 {
+		r, n := utf8.DecodeRune(data)
+		out = utf8.AppendRune(out, r) // RuneError for an invalid byte
+		data = data[n:]
+	}
+	return out
+}
+
+// syntax wraps the scanner's errors in a *SyntaxError naming part, and
+// returns the others as they are.
+func syntax(part string, err error) error {
+	if le, ok := err.(*lit.SyntaxError); ok {
+		return &SyntaxError{Part: part, Err: le}
+	}
+	return err
+}
+
+// kindName names a lit kind as JSON does ("boolean", not "bool").
+func kindName(k lit.Kind) string {
+	if k == lit.Bool {
+		return "boolean"
+	}
+	return k.String()
 }

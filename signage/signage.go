@@ -34,10 +34,7 @@
 // {"message":"Error","error":"<short reason>"} with a 4xx or 5xx status.
 package signage
 
-import (
-	"bytes"
-	"errors"
-)
+import "errors"
 
 // Path is the vendor's endpoint path below the server root.
 const Path = "/public-api/integration/webhooks"
@@ -122,25 +119,3 @@ func (e *SyntaxError) Error() string {
 }
 
 func (e *SyntaxError) Unwrap() error { return e.Err }
-
-// jsonType names the JSON type of a raw value by its first byte.
-func jsonType(raw []byte) string {
-	s := bytes.TrimLeft(raw, " \t\r\n")
-	if len(s) == 0 {
-		return "nothing"
-	}
-	switch s[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	default:
-		return "number"
-	}
-}
