@@ -17,7 +17,8 @@ import (
 // FuzzVerify feeds arbitrary header values to verifiers of two schemes. It
 // must never panic; a refusal is an unauthorized error naming one of the
 // sentinels and never holding the MAC; an acceptance means the header holds
-// the MAC; and a good signature after any junk and a separator passes.
+// the MAC; a header gets the same answer alone as after a space; and a good
+// signature after any junk and a separator passes.
 func FuzzVerify(f *testing.F) {
 	key := []byte("fuzz-key")
 	body := []byte(`{"event":"x"}`)
@@ -65,6 +66,11 @@ func FuzzVerify(f *testing.F) {
 				if strings.Contains(strings.ToLower(err.Error()), strings.ToLower(c.encoded)) || strings.Contains(err.Error(), "fuzz-key") {
 					t.Fatalf("error %q leaks the MAC or the key", err)
 				}
+			}
+			// A header alone gets the answer it gets after a separator
+			// (Verify decides a single signature without the list scan).
+			if inList := c.v.Verify(body, " "+header); (err == nil) != (inList == nil) || err != nil && err.Error() != inList.Error() {
+				t.Fatalf("Verify(%q) = %v, but after a space: %v", header, err, inList)
 			}
 			if err := c.v.Verify(body, header+" "+c.v.Sign(body)); err != nil {
 				t.Fatalf("Verify(%q + good signature) = %v", header, err)

@@ -180,7 +180,8 @@ func WithHeader(name string) Option { return func(c *config) { c.header = name }
 // WithPrefix sets the text before each encoded MAC in the header value, such
 // as "sha256=", "hmac-sha256=" or "v1," (default none). Verify matches the
 // prefix without regard to case and ignores signatures without it (another
-// scheme's or version's).
+// scheme's or version's). New refuses a prefix starting with a separator
+// (space, comma or tab) with ErrInvalidConfig.
 func WithPrefix(prefix string) Option { return func(c *config) { c.prefix = prefix } }
 
 // WithMaxBodyBytes sets the largest body VerifyRequest and Middleware read
@@ -312,7 +313,7 @@ type macSet struct {
 // New builds a Verifier. It fails with ErrNoSecret when no secret is given,
 // ErrEmptySecret when one is empty, ErrMalformedSecret when a preset's secret
 // does not decode, and ErrInvalidConfig for an unknown hash or encoding, an
-// empty header name or a wrong template.
+// empty header name, a prefix starting with a separator or a wrong template.
 func New(opts ...Option) (*Verifier, error) {
 	c := config{header: DefaultHeader}
 	for _, o := range opts {
@@ -338,6 +339,11 @@ func New(opts ...Option) (*Verifier, error) {
 	}
 	if c.header == "" {
 		return nil, fmt.Errorf("%w: empty header name", ErrInvalidConfig)
+	}
+	if c.prefix != "" && isSeparator(c.prefix[0]) {
+		// Verify skips separators before a signature, so no header could
+		// ever pass.
+		return nil, fmt.Errorf("%w: prefix starts with a space, comma or tab", ErrInvalidConfig)
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxBodyBytes

@@ -109,6 +109,7 @@ func TestNewErrors(t *testing.T) {
 		{"unknown hash", []hmacverify.Option{secret, hmacverify.WithHash(7)}, hmacverify.ErrInvalidConfig},
 		{"unknown encoding", []hmacverify.Option{secret, hmacverify.WithEncoding(7)}, hmacverify.ErrInvalidConfig},
 		{"empty header", []hmacverify.Option{secret, hmacverify.WithHeader("")}, hmacverify.ErrInvalidConfig},
+		{"prefix after a separator", []hmacverify.Option{secret, hmacverify.WithPrefix(",sha256=")}, hmacverify.ErrInvalidConfig},
 		{"empty timestamp header", []hmacverify.Option{secret, hmacverify.WithTimestamp("", 0)}, hmacverify.ErrInvalidConfig},
 		{"empty id header", []hmacverify.Option{secret, hmacverify.WithTimestamp("t", 0), hmacverify.WithIDHeader("")}, hmacverify.ErrInvalidConfig},
 		{"template without timestamp", []hmacverify.Option{secret, hmacverify.WithTemplate("{body}")}, hmacverify.ErrInvalidConfig},
@@ -237,6 +238,33 @@ func TestSeveralSignatures(t *testing.T) {
 		"SHA256=" + strings.TrimPrefix(good, "sha256="),
 	} {
 		assert.NoError(t, v.Verify(body, header), header)
+	}
+}
+
+// TestSingleSignatureAsInList checks that a header of exactly one
+// signature, which Verify decides without scanning for separators, gets the
+// answer it gets inside a list (after a separator), for every scheme.
+func TestSingleSignatureAsInList(t *testing.T) {
+	body := []byte("payload")
+	for _, v := range []*hmacverify.Verifier{
+		newVerifier(t, hmacverify.WithSecrets([]byte("a"), []byte("k")), hmacverify.WithPrefix("sha256=")),
+		newVerifier(t, hmacverify.WithSecrets([]byte("k")), hmacverify.WithHash(hmacverify.SHA512)),
+		newVerifier(t, hmacverify.WithSecrets([]byte("k")), hmacverify.WithPrefix("v1,"), hmacverify.WithEncoding(hmacverify.Base64)),
+		newVerifier(t, hmacverify.WithSecrets([]byte("k")), hmacverify.WithEncoding(hmacverify.Base64URL)),
+	} {
+		good := v.Sign(body)
+		for _, header := range []string{
+			good, strings.ToUpper(good), good + "=", good + "==", good[:len(good)-1], good + "A",
+			good[:len(good)-2] + "\n", flip(good), "x" + good, good + "x",
+		} {
+			single, inList := v.Verify(body, header), v.Verify(body, " "+header)
+			if inList == nil {
+				assert.NoError(t, single, "%q", header)
+			} else if assert.Error(t, single, "%q", header) {
+				assert.Equal(t, inList.Error(), single.Error(), "%q", header)
+			}
+		}
+		assert.NoError(t, v.Verify(body, good))
 	}
 }
 

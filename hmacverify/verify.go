@@ -109,66 +109,77 @@ func (v *Verifier) verify(body []byte, id, ts, header string, timestamped bool) 
 			return err
 		}
 	}
-	if strings.Trim(header, separators) == "" {
-		// Refused before computing any MAC.
-		return errMissing
+	var sig [maxMACSize]byte
+	n, single := v.single(&sig, header)
+	if !single {
+		// Refused before computing any MAC when no signature is well formed.
+		if err := v.checkHeader(header); err != nil {
+			return err
+		}
 	}
 	set := v.pool.Get().(*macSet)
 	for i := range set.hs {
 		v.mac(set, i, body, id, ts, timestamped)
 	}
-	err := v.match(set, header)
+	err := errInvalid
+	if single && v.equal(set, sig[:n]) || !single && v.match(set, header) {
+		err = nil
+	}
 	v.pool.Put(set)
 	return err
 }
 
-// checkHeader makes sure header holds at least one well-formed signature, so
-// that VerifyRequest refuses a request without one before reading its body.
-func (v *Verifier) checkHeader(header string) error {
-	return v.match(nil, header)
+// single decodes header into sig when it is exactly one signature: the
+// prefix (in any case) followed by an encoded MAC, with nothing around it.
+// That is the common case, decided without scanning for separators. It
+// reports false for any other header, which match then parses.
+func (v *Verifier) single(sig *[maxMACSize]byte, header string) (int, bool) {
+	p := v.prefix
+	if len(header) <= len(p) || !strings.EqualFold(header[:len(p)], p) {
+		return 0, false
+	}
+	n, r := v.decode(sig, header[len(p):])
+	return n, r == reasonOK
 }
 
-// match compares every well-formed signature in header with the MAC of
-// every secret in set, whatever matches first, and returns nil when one
-// matched. Without a set it only checks that header holds a well-formed
-// signature. Each signature is decoded once, into a buffer on the stack.
-func (v *Verifier) match(set *macSet, header string) error {
+// equal compares sig with the MAC of every secret in set, whatever matches
+// first, in constant time, and reports whether one matched.
+func (v *Verifier) equal(set *macSet, sig []byte) bool {
+	matched := false
+	for i := range set.sums {
+		matched = hmac.Equal(set.sums[i][:v.size], sig) || matched
+	}
+	return matched
+}
+
+// checkHeader makes sure header holds at least one well-formed signature, so
+// that a header without one is refused before any MAC is computed or any
+// body read. It returns ErrMissingSignature or ErrMalformedSignature.
+func (v *Verifier) checkHeader(header string) error {
 	var sig [maxMACSize]byte
-	seen, prefixed, wellFormed, matched := false, false, false, false
+	seen, prefixed := false, false
 	why := reasonOK
 	for rest := header; rest != ""; {
 		var tok string
 		var kind int
 		tok, kind, rest = v.next(rest)
-		if kind == wordNone {
+		switch kind {
+		case wordNone:
+			continue
+		case wordForeign:
+			seen = true
 			continue
 		}
-		seen = true
-		if kind == wordForeign {
-			continue
-		}
-		prefixed = true
-		n, r := v.decode(&sig, tok)
-		if r != reasonOK {
-			if why == reasonOK {
-				why = r
-			}
-			continue
-		}
-		wellFormed = true
-		if set == nil {
+		seen, prefixed = true, true
+		_, r := v.decode(&sig, tok)
+		if r == reasonOK {
 			return nil
 		}
-		for i := range set.sums {
-			eq := hmac.Equal(set.sums[i][:v.size], sig[:n])
-			matched = matched || eq
+		if why == reasonOK {
+			why = r
 		}
 	}
 	switch {
-	case matched:
-		return nil
-	case wellFormed:
-		return errInvalid
 	case !seen:
 		return errMissing
 	case !prefixed:
@@ -177,8 +188,25 @@ func (v *Verifier) match(set *macSet, header string) error {
 	return refuse(ErrMalformedSignature, "hmacverify: malformed signature: "+v.reason(why), ErrInvalidSignature)
 }
 
-// separators separate signatures in a header value.
-const separators = " ,\t"
+// match compares every well-formed signature in header with the MAC of
+// every secret in set, whatever matches first, and reports whether one
+// matched. Each signature is decoded once, into a buffer on the stack.
+func (v *Verifier) match(set *macSet, header string) bool {
+	var sig [maxMACSize]byte
+	matched := false
+	for rest := header; rest != ""; {
+		var tok string
+		var kind int
+		tok, kind, rest = v.next(rest)
+		if kind != wordSignature {
+			continue
+		}
+		if n, r := v.decode(&sig, tok); r == reasonOK {
+			matched = v.equal(set, sig[:n]) || matched
+		}
+	}
+	return matched
+}
 
 // isSeparator reports whether c separates signatures in a header value.
 func isSeparator(c byte) bool { return c == ' ' || c == ',' || c == '\t' }
