@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks/hmacverify"
 	"github.com/vendorhooks/vendorhooks/wms"
 	"github.com/vendorhooks/vendorhooks/wms/wmstest"
 )
@@ -94,25 +95,26 @@ func TestVerify(t *testing.T) {
 		body   []byte
 		header string
 		want   error
+		cause  error // the hmacverify sentinel the refusal also matches
 	}{
-		{"ascii", spec, specMAC, nil},
-		{"non-ascii signed the node way", nonASCIIBody, nodeMAC, nil},
-		{"non-ascii signed over bytes", nonASCIIBody, rawMAC, nil},
-		{"invalid utf-8 signed the node way", invalidUTF8Body, invalidUTF8MAC, nil},
+		{"ascii", spec, specMAC, nil, nil},
+		{"non-ascii signed the node way", nonASCIIBody, nodeMAC, nil, nil},
+		{"non-ascii signed over bytes", nonASCIIBody, rawMAC, nil, nil},
+		{"invalid utf-8 signed the node way", invalidUTF8Body, invalidUTF8MAC, nil, nil},
 		// Hex is compared as bytes: the vendor sends lowercase, uppercase
 		// carries the same MAC.
-		{"uppercase hex", spec, upper, nil},
-		{"wrong secret", spec, wmstest.Sign(spec, "other"), wms.ErrInvalidMAC},
-		{"wrong secret node way", nonASCIIBody, wmstest.SignNode(nonASCIIBody, "other"), wms.ErrInvalidMAC},
-		{"tampered body", append(bytes.Clone(spec), ' '), specMAC, wms.ErrInvalidMAC},
-		{"node MAC of another body", spec, nodeMAC, wms.ErrInvalidMAC},
-		{"missing header", spec, "", wms.ErrMissingMAC},
-		{"blank header", spec, "  ", wms.ErrMissingMAC},
-		{"wrong prefix", spec, "sha256=" + strings.TrimPrefix(specMAC, wms.MACPrefix), wms.ErrInvalidMAC},
-		{"no prefix", spec, strings.TrimPrefix(specMAC, wms.MACPrefix), wms.ErrInvalidMAC},
-		{"prefix only", spec, wms.MACPrefix, wms.ErrInvalidMAC},
-		{"short hex", spec, specMAC[:len(specMAC)-2], wms.ErrInvalidMAC},
-		{"not hex", spec, specMAC[:len(specMAC)-1] + "g", wms.ErrInvalidMAC},
+		{"uppercase hex", spec, upper, nil, nil},
+		{"wrong secret", spec, wmstest.Sign(spec, "other"), wms.ErrInvalidMAC, hmacverify.ErrInvalidSignature},
+		{"wrong secret node way", nonASCIIBody, wmstest.SignNode(nonASCIIBody, "other"), wms.ErrInvalidMAC, hmacverify.ErrInvalidSignature},
+		{"tampered body", append(bytes.Clone(spec), ' '), specMAC, wms.ErrInvalidMAC, hmacverify.ErrInvalidSignature},
+		{"node MAC of another body", spec, nodeMAC, wms.ErrInvalidMAC, hmacverify.ErrInvalidSignature},
+		{"missing header", spec, "", wms.ErrMissingMAC, hmacverify.ErrMissingSignature},
+		{"blank header", spec, "  ", wms.ErrMissingMAC, hmacverify.ErrMissingSignature},
+		{"wrong prefix", spec, "sha256=" + strings.TrimPrefix(specMAC, wms.MACPrefix), wms.ErrInvalidMAC, hmacverify.ErrMalformedSignature},
+		{"no prefix", spec, strings.TrimPrefix(specMAC, wms.MACPrefix), wms.ErrInvalidMAC, hmacverify.ErrMalformedSignature},
+		{"prefix only", spec, wms.MACPrefix, wms.ErrInvalidMAC, hmacverify.ErrMalformedSignature},
+		{"short hex", spec, specMAC[:len(specMAC)-2], wms.ErrInvalidMAC, hmacverify.ErrMalformedSignature},
+		{"not hex", spec, specMAC[:len(specMAC)-1] + "g", wms.ErrInvalidMAC, hmacverify.ErrMalformedSignature},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := v.Verify(c.body, c.header)
@@ -121,6 +123,7 @@ func TestVerify(t *testing.T) {
 				return
 			}
 			assert.ErrorIs(t, err, c.want)
+			assert.ErrorIs(t, err, c.cause)
 		})
 	}
 }
@@ -137,9 +140,11 @@ func TestVerifyRotation(t *testing.T) {
 
 func TestNewVerifierNeedsSecret(t *testing.T) {
 	_, err := wms.NewVerifier()
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, hmacverify.ErrNoSecret)
+	assert.EqualError(t, err, "wms: hmacverify: no secret configured")
 	_, err = wms.NewVerifier("ok", "")
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, hmacverify.ErrEmptySecret)
+	assert.EqualError(t, err, "wms: hmacverify: empty secret configured (secret 1)")
 }
 
 func FuzzVerify(f *testing.F) {

@@ -2,6 +2,7 @@ package wms
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/vendorhooks/vendorhooks/hmacverify"
 )
@@ -31,8 +32,10 @@ type Verifier struct {
 
 // NewVerifier returns a Verifier accepting a MAC by any of secrets, the
 // macSecret strings assigned by NuraLogix (used as their UTF-8 bytes, as the
-// vendor's Node sample does). It fails when secrets is empty or holds an
-// empty secret, so nothing is ever accepted unauthenticated by accident.
+// vendor's Node sample does). It fails when secrets is empty (the error
+// matches hmacverify.ErrNoSecret with errors.Is) or holds an empty secret
+// (hmacverify.ErrEmptySecret), so nothing is ever accepted unauthenticated by
+// accident.
 func NewVerifier(secrets ...string) (*Verifier, error) {
 	keys := make([][]byte, len(secrets))
 	for i, s := range secrets {
@@ -46,7 +49,7 @@ func NewVerifier(secrets ...string) (*Verifier, error) {
 		hmacverify.WithPrefix(MACPrefix),
 	)
 	if err != nil {
-		return nil, errors.New("wms: " + err.Error())
+		return nil, fmt.Errorf("wms: %w", err)
 	}
 	return &Verifier{v: v}, nil
 }
@@ -56,7 +59,9 @@ func NewVerifier(secrets ...string) (*Verifier, error) {
 // for a non-ASCII body, the HMAC of NodeASCII(body), which is what the
 // vendor's sample code signs. Every comparison is constant time
 // (hmac.Equal) against every secret. A refusal matches ErrMissingMAC or
-// ErrInvalidMAC; its message names what failed, never a value.
+// ErrInvalidMAC, and the hmacverify error it comes from
+// (hmacverify.ErrMissingSignature, ErrMalformedSignature or
+// ErrInvalidSignature); its message names what failed, never a value.
 //
 // The second way inherits the weakness of the vendor's scheme: NodeASCII
 // keeps one byte per character, so a body passing that way may differ from
@@ -79,15 +84,15 @@ func (v *Verifier) VerifyRaw(body []byte, header string) error {
 	return refusal(v.v.Verify(body, header))
 }
 
-// refusal maps an error of hmacverify to this package's.
+// refusal maps an error of hmacverify to this package's, which wraps it.
 func refusal(err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, hmacverify.ErrMissingSignature):
-		return ErrMissingMAC
+		return fmt.Errorf("%w: %w", ErrMissingMAC, err)
 	}
-	return ErrInvalidMAC
+	return fmt.Errorf("%w: %w", ErrInvalidMAC, err)
 }
 
 // Sign returns the header value for body signed over its raw bytes with the
