@@ -29,6 +29,8 @@ type DecodeError struct {
 	Err error
 }
 
+// Error returns "sleep: PATH: MSG", or "sleep: MSG" when the body as a
+// whole is at fault.
 func (e *DecodeError) Error() string {
 	if e.Path == "" {
 		return "sleep: " + e.Msg
