@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"github.com/vendorhooks/vendorhooks/internal/lit"
 )
 
 // ErrMalformed is matched (with errors.Is) by every error Decode returns.
@@ -491,36 +493,24 @@ func (w *wireTime) req(path, name string) (time.Time, error) {
 	return *t, nil
 }
 
-// jsonError turns a syntax error into a DecodeError with a line and column.
+// jsonError turns a syntax error into a DecodeError with a line and column
+// (computed by internal/lit, as eeg's are).
 func jsonError(data []byte, err error) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &DecodeError{Msg: "empty body", Err: err}
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := position(data, se.Offset)
+		// se.Offset counts the offending byte as read: report the byte
+		// before it.
+		at := lit.NewSyntaxError(data, max(int(se.Offset)-1, 0), "")
 		hint := ""
 		if se.Offset > 0 && se.Offset <= int64(len(data)) && data[se.Offset-1] == '/' {
 			hint = " (JSON has no comments)"
 		}
-		return &DecodeError{Msg: fmt.Sprintf("invalid JSON at line %d, column %d: %v%s", line, col, se, hint), Err: err}
+		return &DecodeError{Msg: fmt.Sprintf("invalid JSON at line %d, column %d: %v%s", at.Line, at.Column, se, hint), Err: err}
 	}
 	return &DecodeError{Msg: "invalid JSON: " + err.Error(), Err: err}
-}
-
-// position returns the 1-based line and column of the byte before offset,
-// where encoding/json stopped.
-func position(data []byte, offset int64) (line, col int) {
-	if offset > int64(len(data)) {
-		offset = int64(len(data))
-	}
-	if offset > 0 {
-		offset-- // SyntaxError.Offset counts the offending byte as read
-	}
-	before := data[:offset]
-	line = bytes.Count(before, []byte("\n")) + 1
-	col = int(offset) - bytes.LastIndexByte(before, '\n')
-	return line, col
 }
 
 var secondsType = reflect.TypeFor[wireSeconds]()
