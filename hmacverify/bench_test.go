@@ -138,7 +138,7 @@ func interleave(b *testing.B, bytes int, base, measured func()) {
 
 // histogram counts small non-negative integers; larger ones count as the
 // largest bucket.
-type histogram [1 << 14]int32
+type histogram [1 << 16]int32
 
 func (h *histogram) add(v int) { h[max(0, min(v, len(h)-1))]++ }
 
