@@ -96,9 +96,6 @@ func TestHandlerRefuses(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			rec := &recorder{}
 			opts := append([]wms.Option{wms.WithSecrets(wmstest.Secret)}, c.opts...)
-			if c.name == "rotated out" {
-				opts = c.opts
-			}
 			w := serve(wms.NewHandler(rec.fn, opts...), c.req)
 			assert.Equal(t, c.status, w.Code)
 			assert.Equal(t, c.msg, errorText(t, w))
@@ -197,7 +194,7 @@ func TestHandlerLogs(t *testing.T) {
 	assert.NotContains(t, buf.String(), wmstest.Secret)
 }
 
-// TestHandlerConcurrent delivers every sample event twice from several
+// TestHandlerConcurrent delivers every sample event four times, from four
 // goroutines at once; with duplicates dropped, each is processed once.
 func TestHandlerConcurrent(t *testing.T) {
 	var mu sync.Mutex
