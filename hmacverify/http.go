@@ -44,18 +44,15 @@ func (v *Verifier) VerifyRequest(r *http.Request) ([]byte, error) {
 // verifyRequest is VerifyRequest; w, when not nil, lets the server close
 // the connection after a body over the limit.
 func (v *Verifier) verifyRequest(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	header := r.Header.Get(v.header)
 	var id, ts string
 	if v.segments != nil {
 		if v.idHeader != "" {
 			id = r.Header.Get(v.idHeader)
 		}
 		ts = r.Header.Get(v.tsHeader)
-		if err := v.checkTimestamp(id, ts); err != nil {
-			return nil, err
-		}
 	}
-	if err := v.checkHeader(header); err != nil {
+	var c checked
+	if err := v.check(&c, id, ts, r.Header.Get(v.header)); err != nil {
 		return nil, err
 	}
 	body, err := httpx.ReadBody(w, r, v.maxBody)
@@ -67,7 +64,7 @@ func (v *Verifier) verifyRequest(w http.ResponseWriter, r *http.Request) ([]byte
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
-	if err := v.verify(body, id, ts, header, v.segments != nil); err != nil {
+	if err := v.compare(&c, body); err != nil {
 		return nil, err
 	}
 	return body, nil

@@ -87,7 +87,7 @@ func (set *macSet) writeString(h hash.Hash, s string) {
 // timestamped verifier Verify fails with ErrMissingTimestamp: use
 // VerifyTimestamped.
 func (v *Verifier) Verify(body []byte, header string) error {
-	return v.verify(body, "", "", header, true)
+	return v.verify(body, "", "", header)
 }
 
 // VerifyTimestamped checks a request of the timestamped scheme: id and
@@ -98,31 +98,55 @@ func (v *Verifier) Verify(body []byte, header string) error {
 // On a verifier without the timestamped scheme it equals Verify and ignores
 // id and timestamp.
 func (v *Verifier) VerifyTimestamped(body []byte, id, timestamp, header string) error {
-	return v.verify(body, id, timestamp, header, true)
+	return v.verify(body, id, timestamp, header)
 }
 
 // verify is Verify and VerifyTimestamped.
-func (v *Verifier) verify(body []byte, id, ts, header string, timestamped bool) error {
-	timestamped = timestamped && v.segments != nil
-	if timestamped {
+func (v *Verifier) verify(body []byte, id, ts, header string) error {
+	var c checked
+	if err := v.check(&c, id, ts, header); err != nil {
+		return err
+	}
+	return v.compare(&c, body)
+}
+
+// checked is a request whose headers passed Verifier.check and is ready for
+// Verifier.compare: its signature header, and for the timestamped scheme
+// its id and timestamp. When the header is exactly one signature it is
+// decoded once, here.
+type checked struct {
+	id, ts, header string
+	timestamped    bool
+	single         bool // sig[:n] is the header's only signature
+	n              int
+	sig            [maxMACSize]byte
+}
+
+// check fills c and refuses, before any MAC is computed or any body read, a
+// timestamp outside the tolerance and a header holding no well-formed
+// signature.
+func (v *Verifier) check(c *checked, id, ts, header string) error {
+	c.id, c.ts, c.header, c.timestamped = id, ts, header, v.segments != nil
+	if c.timestamped {
 		if err := v.checkTimestamp(id, ts); err != nil {
 			return err
 		}
 	}
-	var sig [maxMACSize]byte
-	n, single := v.single(&sig, header)
-	if !single {
-		// Refused before computing any MAC when no signature is well formed.
-		if err := v.checkHeader(header); err != nil {
-			return err
-		}
+	if c.n, c.single = v.single(&c.sig, header); !c.single {
+		return v.checkHeader(header)
 	}
+	return nil
+}
+
+// compare computes the MAC of the message of body and c with every secret
+// and compares each with every signature of c's header.
+func (v *Verifier) compare(c *checked, body []byte) error {
 	set := v.pool.Get().(*macSet)
 	for i := range set.hs {
-		v.mac(set, i, body, id, ts, timestamped)
+		v.mac(set, i, body, c.id, c.ts, c.timestamped)
 	}
 	err := errInvalid
-	if single && v.equal(set, sig[:n]) || !single && v.match(set, header) {
+	if c.single && v.equal(set, c.sig[:c.n]) || !c.single && v.match(set, c.header) {
 		err = nil
 	}
 	v.pool.Put(set)
@@ -152,9 +176,8 @@ func (v *Verifier) equal(set *macSet, sig []byte) bool {
 	return matched
 }
 
-// checkHeader makes sure header holds at least one well-formed signature, so
-// that a header without one is refused before any MAC is computed or any
-// body read. It returns ErrMissingSignature or ErrMalformedSignature.
+// checkHeader makes sure header holds at least one well-formed signature,
+// and returns ErrMissingSignature or ErrMalformedSignature when not.
 func (v *Verifier) checkHeader(header string) error {
 	var sig [maxMACSize]byte
 	seen, prefixed := false, false
