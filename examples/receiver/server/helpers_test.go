@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -141,8 +140,6 @@ func compact(t testing.TB, b []byte) string {
 	require.NoError(t, err)
 	return string(out)
 }
-
-var _ = strings.TrimSpace
 
 // readCloser returns b as a request body.
 func readCloser(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }

@@ -36,7 +36,7 @@ func TestSignageGolden(t *testing.T) {
 				require.NoError(t, err)
 			}
 			req.URL.Path = "/signage/public-api/integration/webhooks"
-			req.Body = io.NopCloser(strings.NewReader(string(body)))
+			req.Body = readCloser(body)
 			req.ContentLength = int64(len(body))
 			status, answer := e.do(t, req)
 			if c.Want == nil {
