@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/vendorhooks/vendorhooks/internal/httpx"
 	"github.com/vendorhooks/vendorhooks/signage"
 )
 
@@ -72,10 +73,7 @@ func NewServer(keys ...string) *Server {
 
 // writeError answers the vendor's error body.
 func writeError(w http.ResponseWriter, status int, reason string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	b, _ := json.Marshal(map[string]string{"message": "Error", "error": reason})
-	_, _ = w.Write(b)
+	httpx.WriteJSON(w, status, map[string]string{"message": "Error", "error": reason})
 }
 
 func (s *Server) record(_ context.Context, t signage.Trigger) error {
