@@ -30,7 +30,8 @@ func ExampleNewHandler() {
 	mux.Handle("/hooks/wms/", http.StripPrefix("/hooks/wms", h))
 
 	// What the vendor would send: three events, the second one twice, the
-	// last signed over the body the way the vendor's Node sample does.
+	// third signed over the body the way the vendor's Node sample does; then
+	// a forgery signed with a wrong secret.
 	send := func(r *http.Request) {
 		w := httptest.NewRecorder()
 		mux.ServeHTTP(w, r)
