@@ -34,21 +34,25 @@ func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 
 func TestHandlerRefusesToServeMisconfigured(t *testing.T) {
 	noop := func(context.Context, signage.Command) error { return nil }
-	for name, opts := range map[string][]signage.Option{
-		"no key":                {},
-		"empty key":             {signage.WithAPIKeys("")},
-		"actions without fn":    {signage.WithAPIKeys("k"), signage.WithActions(signage.Actions{}, nil)},
-		"invalid action table":  {signage.WithAPIKeys("k"), signage.WithActions(signage.Actions{"e": {Action: signage.ActionLoadURL, Target: signage.AllDevices()}}, noop)},
-		"table with empty id":   {signage.WithAPIKeys("k"), signage.WithActions(signage.Actions{"": {Action: signage.ActionRestartDevice, Target: signage.AllDevices()}}, noop)},
-		"no function at all(k)": {signage.WithAPIKeys("k")},
+	for _, tc := range []struct {
+		name   string
+		noFunc bool // NewHandler gets a nil function
+		opts   []signage.Option
+	}{
+		{"no key", false, nil},
+		{"empty key", false, []signage.Option{signage.WithAPIKeys("")}},
+		{"actions without fn", false, []signage.Option{signage.WithAPIKeys("k"), signage.WithActions(signage.Actions{}, nil)}},
+		{"invalid action table", false, []signage.Option{signage.WithAPIKeys("k"), signage.WithActions(signage.Actions{"e": {Action: signage.ActionLoadURL, Target: signage.AllDevices()}}, noop)}},
+		{"table with empty id", false, []signage.Option{signage.WithAPIKeys("k"), signage.WithActions(signage.Actions{"": {Action: signage.ActionRestartDevice, Target: signage.AllDevices()}}, noop)}},
+		{"no function at all", true, []signage.Option{signage.WithAPIKeys("k")}},
 	} {
-		t.Run(name, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			called := false
-			var fn func(context.Context, signage.Trigger) error
-			if name != "no function at all(k)" {
-				fn = func(context.Context, signage.Trigger) error { called = true; return nil }
+			fn := func(context.Context, signage.Trigger) error { called = true; return nil }
+			if tc.noFunc {
+				fn = nil
 			}
-			w := serve(signage.NewHandler(fn, opts...), signagetest.NewPostRequest("k", signagetest.EmergencyTrigger()))
+			w := serve(signage.NewHandler(fn, tc.opts...), signagetest.NewPostRequest("k", signagetest.EmergencyTrigger()))
 			assert.Equal(t, http.StatusInternalServerError, w.Code)
 			assert.JSONEq(t, `{"message":"Error","error":"handler not configured"}`, w.Body.String())
 			assert.False(t, called)
