@@ -8,7 +8,10 @@
 // Keys and secrets come from the same environment variables the receiver
 // reads (VENDORHOOKS_SLEEP_API_KEYS, VENDORHOOKS_SIGNAGE_API_KEYS,
 // VENDORHOOKS_WMS_SECRETS; the first of each comma-separated list is used),
-// or from -sleep-key, -signage-key and -wms-secret.
+// or from -sleep-key, -signage-key and -wms-secret; where neither gives one,
+// from the keys the receiver generated in its database (-db, by default the
+// receiver's own default, ./vendorhooks.db), so the two commands above need
+// no setup.
 //
 // It prints a progress line each second, then a summary table: per vendor
 // the requests sent, 2xx, 4xx, 5xx and latency percentiles; per fault what
@@ -31,6 +34,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -40,6 +44,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
 	"github.com/vendorhooks/vendorhooks/examples/simulate/sim"
 )
 
@@ -75,6 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sleepKey := fs.String("sleep-key", "", "Asleep x-api-key (default: first of $VENDORHOOKS_SLEEP_API_KEYS)")
 	signageKey := fs.String("signage-key", "", "Signage API key (default: first of $VENDORHOOKS_SIGNAGE_API_KEYS)")
 	wmsSecret := fs.String("wms-secret", "", "WMS MAC secret (default: first of $VENDORHOOKS_WMS_SECRETS)")
+	dbPath := fs.String("db", "./vendorhooks.db", "the receiver's database: keys neither given by flag nor in the environment are read from the ones the receiver generated there")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -100,6 +106,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cfg.SleepAPIKey = orEnv(*sleepKey, "VENDORHOOKS_SLEEP_API_KEYS")
 	cfg.SignageAPIKey = orEnv(*signageKey, "VENDORHOOKS_SIGNAGE_API_KEYS")
 	cfg.WMSSecret = orEnv(*wmsSecret, "VENDORHOOKS_WMS_SECRETS")
+	if cfg.SleepAPIKey == "" || cfg.SignageAPIKey == "" || cfg.WMSSecret == "" {
+		// The receiver generates the keys it was not given; read them from
+		// its database, as a user would copy them from its start-up lines.
+		generated, err := server.GeneratedKeys(context.Background(), *dbPath)
+		switch {
+		case err == nil:
+			cfg.SleepAPIKey = cmp.Or(cfg.SleepAPIKey, generated["sleep"])
+			cfg.SignageAPIKey = cmp.Or(cfg.SignageAPIKey, generated["signage"])
+			cfg.WMSSecret = cmp.Or(cfg.WMSSecret, generated["wms"])
+		case !errors.Is(err, os.ErrNotExist):
+			fmt.Fprintln(stderr, "simulate: reading generated keys:", err)
+		}
+	}
 	if !*quiet {
 		cfg.Progress = stderr
 	}

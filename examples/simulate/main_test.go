@@ -2,15 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
 
 	_ "github.com/vendorhooks/vendorhooks/internal/golden" // every test binary must accept -update
 )
@@ -94,8 +99,31 @@ func TestKeysFromEnvironment(t *testing.T) {
 	assert.Equal(t, 0, code, stdout+stderr)
 
 	t.Setenv("VENDORHOOKS_WMS_SECRETS", "")
-	code, stdout, stderr = runArgs("-url", srv.URL, "-vendor", "wms", "-quiet")
+	code, stdout, stderr = runArgs("-url", srv.URL, "-vendor", "wms", "-quiet", "-db", filepath.Join(t.TempDir(), "none.db"))
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stdout, "skipped wms: no key configured: set VENDORHOOKS_WMS_SECRETS or -wms-secret")
 	assert.Contains(t, stderr, "could not run")
+}
+
+// With no key in flags or environment, the keys the receiver generated in its
+// database are used, so `go run ./examples/receiver` and
+// `go run ./examples/simulate -vendor all` work together with no setup.
+func TestKeysFromReceiverDatabase(t *testing.T) {
+	for _, env := range []string{"VENDORHOOKS_SLEEP_API_KEYS", "VENDORHOOKS_SIGNAGE_API_KEYS", "VENDORHOOKS_WMS_SECRETS"} {
+		t.Setenv(env, "")
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "vendorhooks.db")
+	s, err := server.Open(context.Background(), server.Config{DBPath: db, UploadsDir: filepath.Join(dir, "uploads")})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	require.Equal(t, []string{"sleep", "signage", "wms"}, s.Keys().Generated)
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+
+	code, stdout, stderr := runArgs("-url", srv.URL, "-vendor", "sleep,signage,wms", "-rate", "0", "-quiet",
+		"-sessions", "1", "-sleep-windows", "2", "-db", db)
+	assert.Equal(t, 0, code, stdout+stderr)
+	assert.NotContains(t, stdout, "skipped")
+	assert.Contains(t, stdout, "ok: every request got the answer it should have")
 }

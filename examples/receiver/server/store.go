@@ -319,3 +319,33 @@ func insert(stmts *[len(writerSQL)]*sql.Stmt, wr *write) writeResult {
 	}
 	return writeResult{ID: id}
 }
+
+// GeneratedKeys returns the keys a receiver generated and kept in the
+// database file at path, by vendor ("sleep", "signage", "wms"). It opens the
+// file read-only and changes nothing, so it is safe while the receiver runs;
+// it is how a tool on the same machine, such as examples/simulate, finds the
+// keys. A missing file gives an error that wraps fs.ErrNotExist.
+func GeneratedKeys(ctx context.Context, path string) (map[string]string, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, "SELECT name, value FROM secrets")
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading keys: %w", path, err)
+	}
+	defer rows.Close()
+	keys := map[string]string{}
+	for rows.Next() {
+		var name, value string
+		if err := rows.Scan(&name, &value); err != nil {
+			return nil, err
+		}
+		keys[name] = value
+	}
+	return keys, rows.Err()
+}

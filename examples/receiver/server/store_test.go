@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -224,4 +225,24 @@ func TestListLimitCapped(t *testing.T) {
 	}
 	assert.Len(t, getList(t, s, "/events?limit=5000").Events, maxLimit)
 	assert.Len(t, getList(t, s, "/events").Events, defaultLimit)
+}
+
+func TestGeneratedKeysReadWhileServing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.db")
+	_, err := GeneratedKeys(context.Background(), path)
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+
+	s, err := Open(context.Background(), Config{DBPath: path, WMSSecrets: []string{"configured"}})
+	require.NoError(t, err)
+	defer s.Close()
+	before, err := os.ReadFile(path)
+	require.NoError(t, err)
+
+	keys, err := GeneratedKeys(context.Background(), path)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"sleep": s.Keys().Sleep[0], "signage": s.Keys().Signage[0]}, keys,
+		"only generated keys are kept, and a configured one is not among them")
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "reading the keys leaves the file as it was")
 }
