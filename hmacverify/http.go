@@ -51,8 +51,10 @@ func (v *Verifier) verifyRequest(w http.ResponseWriter, r *http.Request) ([]byte
 		}
 		ts = r.Header.Get(v.tsHeader)
 	}
-	var c checked
-	if err := v.check(&c, id, ts, r.Header.Get(v.header)); err != nil {
+	header := r.Header.Get(v.header)
+	var sig [maxMACSize]byte
+	n, single, err := v.check(&sig, id, ts, header)
+	if err != nil {
 		return nil, err
 	}
 	body, err := httpx.ReadBody(w, r, v.maxBody)
@@ -64,7 +66,7 @@ func (v *Verifier) verifyRequest(w http.ResponseWriter, r *http.Request) ([]byte
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
-	if err := v.compare(&c, body); err != nil {
+	if err := v.compare(body, id, ts, header, single, sig[:n]); err != nil {
 		return nil, err
 	}
 	return body, nil

@@ -103,50 +103,40 @@ func (v *Verifier) VerifyTimestamped(body []byte, id, timestamp, header string) 
 
 // verify is Verify and VerifyTimestamped.
 func (v *Verifier) verify(body []byte, id, ts, header string) error {
-	var c checked
-	if err := v.check(&c, id, ts, header); err != nil {
+	var sig [maxMACSize]byte
+	n, single, err := v.check(&sig, id, ts, header)
+	if err != nil {
 		return err
 	}
-	return v.compare(&c, body)
+	return v.compare(body, id, ts, header, single, sig[:n])
 }
 
-// checked is a request whose headers passed Verifier.check and is ready for
-// Verifier.compare: its signature header, and for the timestamped scheme
-// its id and timestamp. When the header is exactly one signature it is
-// decoded once, here.
-type checked struct {
-	id, ts, header string
-	timestamped    bool
-	single         bool // sig[:n] is the header's only signature
-	n              int
-	sig            [maxMACSize]byte
-}
-
-// check fills c and refuses, before any MAC is computed or any body read, a
-// timestamp outside the tolerance and a header holding no well-formed
-// signature.
-func (v *Verifier) check(c *checked, id, ts, header string) error {
-	c.id, c.ts, c.header, c.timestamped = id, ts, header, v.segments != nil
-	if c.timestamped {
+// check refuses, before any MAC is computed or any body read, a timestamp
+// outside the tolerance and a header holding no well-formed signature. When
+// the header is exactly one signature, it decodes it into sig, returns its
+// length and reports single.
+func (v *Verifier) check(sig *[maxMACSize]byte, id, ts, header string) (n int, single bool, err error) {
+	if v.segments != nil {
 		if err := v.checkTimestamp(id, ts); err != nil {
-			return err
+			return 0, false, err
 		}
 	}
-	if c.n, c.single = v.single(&c.sig, header); !c.single {
-		return v.checkHeader(header)
+	if n, single = v.single(sig, header); !single {
+		err = v.checkHeader(header)
 	}
-	return nil
+	return n, single, err
 }
 
-// compare computes the MAC of the message of body and c with every secret
-// and compares each with every signature of c's header.
-func (v *Verifier) compare(c *checked, body []byte) error {
+// compare computes the MAC of the message of body, id and ts with every
+// secret and compares each with sig when single, or else with every
+// signature in header. The headers passed check.
+func (v *Verifier) compare(body []byte, id, ts, header string, single bool, sig []byte) error {
 	set := v.pool.Get().(*macSet)
 	for i := range set.hs {
-		v.mac(set, i, body, c.id, c.ts, c.timestamped)
+		v.mac(set, i, body, id, ts, v.segments != nil)
 	}
 	err := errInvalid
-	if c.single && v.equal(set, c.sig[:c.n]) || !c.single && v.match(set, c.header) {
+	if single && v.equal(set, sig) || !single && v.match(set, header) {
 		err = nil
 	}
 	v.pool.Put(set)
