@@ -1,10 +1,12 @@
 package labvanced
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"strings"
 
@@ -18,6 +20,9 @@ const (
 	DefaultMaxBodyBytes   int64 = 32 << 20  // JSON and form bodies
 	DefaultMaxUploadBytes int64 = 128 << 20 // whole /file_upload requests
 )
+
+// uploadReadSize is the size of the reads of a /file_upload request body.
+const uploadReadSize = 64 << 10
 
 // DefaultOrigin is the origin of the Labvanced player, allowed by CORS
 // unless options change it.
@@ -196,12 +201,17 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 		h.failErr(w, r, RouteFileUpload, httpx.Wrap(httpx.ErrTooLarge, errors.New("labvanced: upload over the limit")))
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, h.c.maxUpload)
-	mr, err := r.MultipartReader()
-	if err != nil {
+	format, boundary := bodyFormat(r.Header.Get("Content-Type"), nil)
+	if format != formatMultipart || boundary == "" {
 		h.failErr(w, r, RouteFileUpload, malformed("", "want a multipart/form-data body"))
 		return
 	}
+	// mime/multipart scans parts through its own 4 KiB buffer, and the
+	// server reads a request body straight into the caller's buffer, so
+	// without the larger buffer below it every 4 KiB of the file would be
+	// one read from the connection.
+	body := bufio.NewReaderSize(http.MaxBytesReader(w, r.Body, h.c.maxUpload), uploadReadSize)
+	mr := multipart.NewReader(body, boundary)
 	ctx := r.Context()
 	guid := newGUID()
 	put := func(suggested string, src io.Reader) (string, error) {

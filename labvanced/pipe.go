@@ -5,7 +5,7 @@ import (
 	"sync"
 )
 
-// pipeBufs is the number of 1 MiB buffers a pipeCopy cycles through.
+// pipeBufs is the number of copyBufSize buffers a pipeCopy cycles through.
 const pipeBufs = 4
 
 // chunk is one buffer of a pipeCopy and how much of it is filled.

@@ -28,9 +28,12 @@ type DirStore string
 // "<guid>_<name>" stays under the 255-byte limit of common file systems.
 const maxNameBytes = 200
 
-// copyBufSize is the write size of DirStore: large writes keep the
-// syscall count of a 100 MB recording low.
-const copyBufSize = 1 << 20
+// copyBufSize is the size of the buffers of a pipeCopy, so the write size
+// of DirStore: large enough to keep the syscall count of a 100 MB recording
+// low, small enough to stay in a core's cache from one stage to the next.
+// 1 MiB buffers were measured slower (about 245 against 205 ms for 256 MiB
+// through the handler on 2 cores) for four times the memory.
+const copyBufSize = 256 << 10
 
 // writebackEvery is how often DirStore asks the kernel to start writing
 // the file out, so that the final fsync has little left to wait for.

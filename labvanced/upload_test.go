@@ -191,6 +191,8 @@ func TestUploadFailuresLeaveNoFile(t *testing.T) {
 		{"not multipart", nil, nil,
 			func() *http.Request { return labvancedtest.NewFormRequest("/s/file_upload", map[string]any{"a": 1}) },
 			http.StatusBadRequest},
+		{"multipart without boundary", nil, nil,
+			func() *http.Request { return rawUpload(body, "multipart/form-data") }, http.StatusBadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
