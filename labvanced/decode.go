@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,8 +46,6 @@ func (e *DecodeError) Error() string {
 func (e *DecodeError) Unwrap() error { return ErrMalformed }
 
 var errTrailing = errors.New("trailing data after the JSON value")
-
-func isEOF(err error) bool { return err == io.EOF }
 
 // Body formats Decode understands.
 const (
@@ -353,7 +351,7 @@ func toBool(x any) (bool, bool) {
 func (o *object) OptFloat(keys ...string) *float64 {
 	return want(o, func(x any) (float64, string) {
 		f, ok := Value{x}.AsFloat()
-		if _, isBool := x.(bool); !ok || isBool {
+		if !ok {
 			return 0, "want number, got " + describe(x)
 		}
 		return f, ""
@@ -424,7 +422,7 @@ func (o *object) Rest() map[string]Value {
 func values(m map[string]any, skip []string) map[string]Value {
 	var out map[string]Value
 	for k, x := range m {
-		if contains(skip, k) {
+		if slices.Contains(skip, k) {
 			continue
 		}
 		if out == nil {
@@ -433,15 +431,6 @@ func values(m map[string]any, skip []string) map[string]Value {
 		out[k] = Value{x}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // describe names the kind of a decoded value for an error message, with a
@@ -550,14 +539,4 @@ func parseUnix(s string) (time.Time, bool) {
 		return time.Unix(sec, ms*1e6+nanos/1000).UTC(), true
 	}
 	return time.Unix(n, nanos).UTC(), true
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

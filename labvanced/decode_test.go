@@ -94,12 +94,7 @@ func textTree(v labvanced.Value) any {
 // TestFormEqualsJSON checks that each route's JSON golden and the jQuery
 // form body of the same payload decode to the same event.
 func TestFormEqualsJSON(t *testing.T) {
-	for _, route := range []string{
-		labvanced.RouteStartExpPlayer, labvanced.RouteStartFirstPlayerSession,
-		labvanced.RouteSetPlayerSessionStartedTime, labvanced.RouteAddMetaInfo,
-		labvanced.RouteRecordStartTask, labvanced.RouteRecordTrial,
-		labvanced.RouteFinishExpSession, labvanced.RouteErrExpSession,
-	} {
+	for _, route := range bodyRoutes {
 		t.Run(route, func(t *testing.T) {
 			js, err := os.ReadFile(filepath.Join(goldenDir, route+".json.in"))
 			require.NoError(t, err)

@@ -20,6 +20,8 @@ package labvanced
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -335,7 +337,7 @@ func inline(v any, extra map[string]Value) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Write(b[:len(b)-1])
 	first := len(b) == 2
-	for _, k := range sortedKeys(extra) {
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
 		if !first {
 			buf.WriteByte(',')
 		}

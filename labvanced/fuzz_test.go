@@ -3,6 +3,7 @@ package labvanced_test
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,13 +15,7 @@ import (
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 )
 
-var fuzzRoutes = []string{
-	labvanced.RouteStartExpPlayer, labvanced.RouteStartFirstPlayerSession,
-	labvanced.RouteSetPlayerSessionStartedTime, labvanced.RouteAddMetaInfo,
-	labvanced.RouteRecordStartTask, labvanced.RouteRecordTrial,
-	labvanced.RouteFinishExpSession, labvanced.RouteErrExpSession,
-	labvanced.RouteFileUpload, "someFutureRoute",
-}
+var fuzzRoutes = append(slices.Clone(bodyRoutes), labvanced.RouteFileUpload, "someFutureRoute")
 
 // FuzzDecode feeds every input to every route as JSON, as a form and with no
 // content type (and to file_upload as multipart): Decode must not panic, and

@@ -57,7 +57,9 @@ func serve(t *testing.T, h http.Handler, r *http.Request) (*httptest.ResponseRec
 	return w, a
 }
 
-var jsonRoutes = []string{
+// bodyRoutes are the routes with a JSON or form body: every known route but
+// file_upload.
+var bodyRoutes = []string{
 	labvanced.RouteStartExpPlayer, labvanced.RouteStartFirstPlayerSession,
 	labvanced.RouteSetPlayerSessionStartedTime, labvanced.RouteAddMetaInfo,
 	labvanced.RouteRecordStartTask, labvanced.RouteRecordTrial,
@@ -73,7 +75,7 @@ func TestHandlerMounts(t *testing.T) {
 	mux.Handle("/study1/", http.StripPrefix("/study1", h))
 	mux.Handle("/deep/er/path/", h) // no StripPrefix: the last element still decides
 	for _, base := range []string{"/study1/", "/deep/er/path/"} {
-		for _, route := range jsonRoutes {
+		for _, route := range bodyRoutes {
 			for _, req := range []*http.Request{
 				labvancedtest.NewFormRequest(base+route, labvancedtest.Payload(route)),
 				labvancedtest.NewJSONRequest(base+route+"/", labvancedtest.Payload(route)),
@@ -88,9 +90,9 @@ func TestHandlerMounts(t *testing.T) {
 		}
 	}
 	evs := rec.all()
-	require.Len(t, evs, 2*2*len(jsonRoutes))
+	require.Len(t, evs, 2*2*len(bodyRoutes))
 	for i, ev := range evs {
-		assert.Equal(t, jsonRoutes[(i/2)%len(jsonRoutes)], ev.Kind())
+		assert.Equal(t, bodyRoutes[(i/2)%len(bodyRoutes)], ev.Kind())
 	}
 	trial := evs[2*5].(*labvanced.RecordTrial)
 	rt, ok := trial.RecData.Data["rt"].AsInt()

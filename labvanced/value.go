@@ -3,6 +3,7 @@ package labvanced
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math"
 	"reflect"
 	"strconv"
@@ -210,7 +211,7 @@ func decodeJSON(b []byte) (any, error) {
 	}
 	if _, err := dec.Token(); err == nil {
 		return nil, errTrailing
-	} else if !isEOF(err) {
+	} else if err != io.EOF {
 		return nil, err
 	}
 	return x, nil

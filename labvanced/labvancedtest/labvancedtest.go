@@ -8,16 +8,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/vendorhooks/vendorhooks/labvanced"
 )
 
 // Origin is the Origin header the player's requests carry.
-const Origin = "https://www.labvanced.com"
+const Origin = labvanced.DefaultOrigin
 
 // FormContentType is the content type jQuery gives form bodies.
 const FormContentType = "application/x-www-form-urlencoded; charset=UTF-8"
@@ -117,14 +120,7 @@ func normalize(v any) any {
 	return out
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
 
 // NewFormRequest returns a POST to target (a path such as
 // "/study/recordTrial", or a URL) with payload as a jQuery form body and
@@ -164,10 +160,9 @@ func NewPreflight(target, origin string) *http.Request {
 // NewUploadRequest returns a /file_upload POST to target as the player
 // sends it: multipart/form-data with the fields expSessionNr and
 // newFileName, then the file as myFile (a Blob, which browsers name
-// "blob"). The body is
-// streamed from file as the handler reads it, never held in memory, so
-// file may be as large as a test needs; the request's ContentLength is
-// unknown (-1).
+// "blob"). The body is streamed from file as the handler reads it, never
+// held in memory, so file may be as large as a test needs; the request's
+// ContentLength is unknown (-1).
 func NewUploadRequest(target, expSessionNr, newFileName string, file io.Reader) *http.Request {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
@@ -238,26 +233,26 @@ func Payload(route string) map[string]any {
 		}
 	}
 	switch route {
-	case "startExpPlayer":
+	case labvanced.RouteStartExpPlayer:
 		return map[string]any{"expId": 4711, "isTestrun": false, "subject_code": "P-017", "token": "tok-8c1d", "askSubjData": true}
-	case "startFirstPlayerSession":
+	case labvanced.RouteStartFirstPlayerSession:
 		return map[string]any{
 			"expId": 4711, "expSessionNr": 982345, "subject_code": "P-017", "token": "tok-8c1d",
 			"survey_data": map[string]any{"selectedGender": "female", "selectedAge": 31, "selectedCountry": "Germany", "selectedLanguage": "German"},
 			"isTestrun":   false, "runOnlyGroupNr": false, "runOnlySessionNr": false,
 			"groupNr": 2, "sessionNr": 1, "group_name": "Group B", "session_name": "Session 1", "experiment_name": "Stroop online",
 		}
-	case "setPlayerSessionStartedTime":
+	case labvanced.RouteSetPlayerSessionStartedTime:
 		return map[string]any{"expId": 4711, "expSessionNr": 982345, "start_time": "2024-03-05 14:07:33+01", "sessionNr": 1, "groupNr": 2, "token": "tok-8c1d"}
-	case "addMetaInfo":
+	case labvanced.RouteAddMetaInfo:
 		return map[string]any{"expId": 4711, "expSessionNr": 982345, "var_data": varData()}
-	case "recordStartTask":
+	case labvanced.RouteRecordStartTask:
 		return map[string]any{
 			"expId": 4711, "expSessionNr": 982345, "blockNr": 1, "blockId": "0b7e4c52-1f0a-4e3b-8a61-5c9d2e7f3b10",
 			"blockName": "Practice", "taskNr": 2, "taskId": "9d3f6a10-2c4b-4d5e-8f7a-1b2c3d4e5f60", "recTaskId": 1203377,
 			"taskName": "Stroop task", "start_time": "2024-03-05 14:08:02+01:00",
 		}
-	case "recordTrial":
+	case labvanced.RouteRecordTrial:
 		return map[string]any{
 			"expId": 4711, "expSessionNr": 982345, "recTaskId": 1203377, "taskId": "9d3f6a10-2c4b-4d5e-8f7a-1b2c3d4e5f60", "trialNr": 3,
 			"recData": map[string]any{
@@ -269,13 +264,13 @@ func Payload(route string) map[string]any {
 				"scope": "trial",
 			},
 		}
-	case "finishExpSession":
+	case labvanced.RouteFinishExpSession:
 		return map[string]any{
 			"expId": 4711, "expSessionNr": 982345, "end_time": "2024-03-05 14:31:09+01", "var_data": varData(),
 			"nextStartTime": 1709820000, "nextEndTime": 1709906400000, "reminderTime": "2 days",
 			"selectedEmail": "participant@example.org", "emailReminder": "1 day before",
 		}
-	case "errExpSession":
+	case labvanced.RouteErrExpSession:
 		return map[string]any{"expId": 4711, "expSessionNr": 982345, "err_msg": "TypeError: cannot read properties of undefined (reading 'play')"}
 	}
 	return nil

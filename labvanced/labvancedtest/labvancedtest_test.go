@@ -28,8 +28,12 @@ func TestParam(t *testing.T) {
 }
 
 func TestRequestsDecode(t *testing.T) {
-	for _, route := range []string{"startExpPlayer", "startFirstPlayerSession", "setPlayerSessionStartedTime", "addMetaInfo",
-		"recordStartTask", "recordTrial", "finishExpSession", "errExpSession"} {
+	for _, route := range []string{
+		labvanced.RouteStartExpPlayer, labvanced.RouteStartFirstPlayerSession,
+		labvanced.RouteSetPlayerSessionStartedTime, labvanced.RouteAddMetaInfo,
+		labvanced.RouteRecordStartTask, labvanced.RouteRecordTrial,
+		labvanced.RouteFinishExpSession, labvanced.RouteErrExpSession,
+	} {
 		for _, r := range []*http.Request{
 			labvancedtest.NewFormRequest("/s/"+route, labvancedtest.Payload(route)),
 			labvancedtest.NewJSONRequest("/s/"+route, labvancedtest.Payload(route)),
@@ -42,7 +46,7 @@ func TestRequestsDecode(t *testing.T) {
 			assert.Equal(t, route, ev.Kind())
 		}
 	}
-	assert.Nil(t, labvancedtest.Payload("file_upload"))
+	assert.Nil(t, labvancedtest.Payload(labvanced.RouteFileUpload))
 
 	body, ct := labvancedtest.UploadBody("982345", "rec.webm", []byte("abc"))
 	ev, err := labvanced.Decode("file_upload", ct, body)
