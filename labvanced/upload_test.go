@@ -2,6 +2,7 @@ package labvanced_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -224,4 +225,75 @@ type zeros struct{}
 func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// onlyReader hides every method of r but Read, as a plain network reader.
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// TestDirStoreAlone uses DirStore without the handler: it stores what it
+// reads across several buffers, never overwrites, and leaves nothing behind
+// when it fails.
+func TestDirStoreAlone(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store := labvanced.DirStore(dir)
+	content := bytes.Repeat([]byte("0123456789abcdef"), (1<<20+123)/16)
+
+	name, err := store.Put(ctx, "g1", "../rec.webm", onlyReader{bytes.NewReader(content)})
+	require.NoError(t, err)
+	assert.Equal(t, "g1__rec.webm", name)
+	got, err := os.ReadFile(filepath.Join(dir, name))
+	require.NoError(t, err)
+	assert.Equal(t, content, got)
+
+	_, err = store.Put(ctx, "g1", "../rec.webm", strings.NewReader("other"))
+	require.ErrorIs(t, err, os.ErrExist, "an existing file is never overwritten")
+	got, err = os.ReadFile(filepath.Join(dir, name))
+	require.NoError(t, err)
+	assert.Equal(t, content, got)
+
+	_, err = store.Put(ctx, "../g2", "a.webm", strings.NewReader("x"))
+	assert.Error(t, err)
+	_, err = store.Put(ctx, "g3", "a.webm", &errReader{n: 600 << 10})
+	assert.ErrorContains(t, err, "connection reset")
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = store.Put(canceled, "g4", "a.webm", strings.NewReader("x"))
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, []string{name}, dirNames(t, dir), "failed puts leave no file")
+
+	assert.Error(t, store.Remove(ctx, "../"+name))
+	require.NoError(t, store.Remove(ctx, name))
+	assert.Empty(t, dirNames(t, dir))
+}
+
+// shortStore reads only the start of each file and remembers what the
+// handler asks it to remove.
+type shortStore struct{ removed []string }
+
+func (s *shortStore) Put(_ context.Context, guid, _ string, r io.Reader) (string, error) {
+	_, err := io.ReadFull(r, make([]byte, 10))
+	return guid + "_short", err
+}
+
+func (s *shortStore) Remove(_ context.Context, name string) error {
+	s.removed = append(s.removed, name)
+	return nil
+}
+
+// TestUploadStoreStopsEarly: a store that returns before reading the whole
+// file must not produce a silently shortened upload: the answer is 500 and
+// the stored file is removed.
+func TestUploadStoreStopsEarly(t *testing.T) {
+	rec := &recorder{}
+	store := &shortStore{}
+	h := labvanced.NewHandler(rec.fn, labvanced.WithFileStore(store))
+	w, a := serve(t, h, labvancedtest.NewUploadRequest("/s/file_upload", "7", "a.webm", strings.NewReader(strings.Repeat("x", 100))))
+	assert.Equal(t, http.StatusInternalServerError, w.Code, w.Body.String())
+	assert.Equal(t, "handler failed", a.Error)
+	require.Len(t, store.removed, 1)
+	assert.True(t, strings.HasSuffix(store.removed[0], "_short"))
+	assert.Empty(t, rec.all())
 }
