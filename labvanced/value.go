@@ -3,6 +3,7 @@ package labvanced
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"reflect"
@@ -167,11 +168,12 @@ func (v Value) MarshalJSON() ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// UnmarshalJSON sets v to the JSON value in b.
+// UnmarshalJSON sets v to the JSON value in b, which must hold exactly one
+// value.
 func (v *Value) UnmarshalJSON(b []byte) error {
 	x, err := decodeJSON(b)
 	if err != nil {
-		return err
+		return fmt.Errorf("labvanced: value: %w", err)
 	}
 	v.v = x
 	return nil

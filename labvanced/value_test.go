@@ -80,4 +80,5 @@ func TestValueAccessors(t *testing.T) {
 	assert.True(t, data["n"].Equal(data["n"]))
 	assert.False(t, data["n"].Equal(data["s"]), "512 and \"512\" are different values")
 	assert.Error(t, json.Unmarshal([]byte(`{"a": 1} x`), new(labvanced.Value)))
+	assert.EqualError(t, new(labvanced.Value).UnmarshalJSON([]byte(`{"a": 1} 2`)), "labvanced: value: trailing data after the JSON value")
 }
