@@ -11,8 +11,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/vendorhooks/vendorhooks/internal/benchx"
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
 	"github.com/vendorhooks/vendorhooks/wms"
 	"github.com/vendorhooks/vendorhooks/wms/wmstest"
@@ -56,68 +56,6 @@ func benchServe(b *testing.B, h http.Handler, body []byte, mac string) {
 	}
 }
 
-// batch is how many calls interleave times at once, so that reading the
-// clock costs little against the calls.
-const batch = 16
-
-// interleave runs base and measured alternately, batch calls at a time, so
-// that both see the same machine load (on a shared machine, separate runs do
-// not), each first on every other round so neither gains from its place. It
-// reports the medians over rounds of each one's time per call and of their
-// ratio (measured over base), so that a round another process preempted
-// does not weigh. An op is one round: 2*batch calls of bytes each.
-func interleave(b *testing.B, bytes int, base, measured func()) {
-	b.ReportAllocs()
-	b.SetBytes(int64(2 * batch * bytes))
-	var hb, hm, hr histogram // ns per call, and the ratio in thousandths
-	timed := func(f func()) time.Duration {
-		t := time.Now()
-		for range batch {
-			f()
-		}
-		return time.Since(t)
-	}
-	n := 0
-	for b.Loop() {
-		var tb, tm time.Duration
-		if n%2 == 0 {
-			tb = timed(base)
-			tm = timed(measured)
-		} else {
-			tm = timed(measured)
-			tb = timed(base)
-		}
-		hb.add(int(tb.Nanoseconds() / batch))
-		hm.add(int(tm.Nanoseconds() / batch))
-		hr.add(int(1000 * tm / tb))
-		n++
-	}
-	b.ReportMetric(float64(hb.median()), "baseline-ns/call")
-	b.ReportMetric(float64(hm.median()), "measured-ns/call")
-	b.ReportMetric(float64(hr.median())/1000, "ratio")
-}
-
-// histogram counts small non-negative integers; larger ones count as the
-// largest bucket.
-type histogram [1 << 16]int32
-
-func (h *histogram) add(v int) { h[max(0, min(v, len(h)-1))]++ }
-
-// median returns the smallest value at or above which half the counts lie.
-func (h *histogram) median() int {
-	var total int
-	for _, c := range h {
-		total += int(c)
-	}
-	seen := 0
-	for v, c := range h {
-		if seen += int(c); 2*seen >= total {
-			return v
-		}
-	}
-	return 0
-}
-
 type noCloser struct{ *bytes.Reader }
 
 func (noCloser) Close() error { return nil }
@@ -138,7 +76,7 @@ func BenchmarkHandler(b *testing.B) {
 	b.Run("interleaved", func(b *testing.B) {
 		base := server(b, readOnly, body, mac)
 		measured := server(b, wms.NewHandler(func(context.Context, wms.Event) error { return nil }, wms.WithSecrets(wmstest.Secret)), body, mac)
-		interleave(b, len(body), base, measured)
+		benchx.Interleave(b, len(body), base, measured)
 	})
 	b.Run("verify+decode+track", func(b *testing.B) {
 		h := wms.NewHandler(func(context.Context, wms.Event) error { return nil },
@@ -175,7 +113,7 @@ func BenchmarkVerify(b *testing.B) {
 		})
 		b.Run(c.name+"/interleaved", func(b *testing.B) {
 			v := verifier(b, wmstest.Secret)
-			interleave(b, len(body), rawVerify(b, body, mac), func() {
+			benchx.Interleave(b, len(body), rawVerify(b, body, mac), func() {
 				if err := v.Verify(body, mac); err != nil {
 					b.Fatal(err)
 				}
