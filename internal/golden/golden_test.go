@@ -40,6 +40,14 @@ func (r *recorder) run(f func()) {
 
 func (r *recorder) failed() bool { return len(r.errs) > 0 || r.fatal != "" }
 
+// setUpdate sets the -update flag to v for the rest of the test, so these
+// tests check the harness the same way under `go test ./... -update`.
+func setUpdate(t *testing.T, v bool) {
+	old := *Update
+	*Update = v
+	t.Cleanup(func() { *Update = old })
+}
+
 func write(t *testing.T, dir, name, content string) {
 	t.Helper()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))
@@ -51,6 +59,7 @@ type value struct {
 }
 
 func TestCheckMatchingGoldenPasses(t *testing.T) {
+	setUpdate(t, false)
 	dir := t.TempDir()
 	write(t, dir, "ok.golden.json", "{\n  \"a\": 1,\n  \"b\": \"<x>\"\n}\n")
 	var r recorder
@@ -59,6 +68,7 @@ func TestCheckMatchingGoldenPasses(t *testing.T) {
 }
 
 func TestCheckMismatchShowsDiff(t *testing.T) {
+	setUpdate(t, false)
 	dir := t.TempDir()
 	write(t, dir, "ok.golden.json", "{\n  \"a\": 1,\n  \"b\": \"x\"\n}\n")
 	var r recorder
@@ -69,6 +79,7 @@ func TestCheckMismatchShowsDiff(t *testing.T) {
 }
 
 func TestCheckMissingGoldenFails(t *testing.T) {
+	setUpdate(t, false)
 	dir := t.TempDir()
 	var r recorder
 	r.run(func() { Check(&r, dir, "new", value{A: 1}, nil) })
@@ -78,6 +89,7 @@ func TestCheckMissingGoldenFails(t *testing.T) {
 }
 
 func TestCheckErrorCases(t *testing.T) {
+	setUpdate(t, false)
 	dir := t.TempDir()
 	write(t, dir, "bad.err", "pkg: boom\n")
 	write(t, dir, "good.golden.json", "{}\n")
@@ -103,8 +115,7 @@ func TestCheckErrorCases(t *testing.T) {
 func TestCheckUpdateRewritesAndRemovesStale(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "c.err", "old error\n")
-	*Update = true
-	defer func() { *Update = false }()
+	setUpdate(t, true)
 
 	var r recorder
 	r.run(func() { Check(&r, dir, "c", value{A: 3}, nil) })
