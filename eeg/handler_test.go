@@ -89,3 +89,15 @@ func TestHandlerLogs(t *testing.T) {
 	assert.Contains(t, buf.String(), "status=500")
 	assert.Contains(t, buf.String(), "boom")
 }
+
+// TestHandlerDefaultLimit checks the default body limit of 1 MiB: a body of
+// exactly 1 MiB is served, one byte more is answered 413 without calling fn.
+func TestHandlerDefaultLimit(t *testing.T) {
+	calls := 0
+	h := eeg.NewHandler(func(context.Context, eeg.Event) error { calls++; return nil })
+	body := eegtest.JSON["blink"]
+	fill := strings.Repeat(" ", 1<<20-len(body))
+	assert.Equal(t, http.StatusOK, serve(h, eegtest.NewRequest(body+fill)).Code)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, serve(h, eegtest.NewRequest(body+fill+" ")).Code)
+	assert.Equal(t, 1, calls)
+}
