@@ -104,6 +104,25 @@ func TestReadBody(t *testing.T) {
 		require.NoError(t, err)
 		assert.Len(t, b, 700)
 	})
+	t.Run("zero means the default of 1 MiB", func(t *testing.T) {
+		require.Equal(t, int64(1<<20), DefaultMaxBodyBytes)
+		for _, declared := range []bool{true, false} {
+			for size, ok := range map[int]bool{1 << 20: true, 1<<20 + 1: false} {
+				r := httptest.NewRequest("POST", "/", strings.NewReader(strings.Repeat("a", size)))
+				if !declared {
+					r.Body = io.NopCloser(r.Body)
+					r.ContentLength = -1
+				}
+				b, err := ReadBody(httptest.NewRecorder(), r, 0)
+				if ok {
+					require.NoError(t, err, "declared %v", declared)
+					assert.Len(t, b, size)
+				} else {
+					assert.ErrorIs(t, err, ErrTooLarge, "declared %v", declared)
+				}
+			}
+		}
+	})
 	t.Run("read failure is malformed", func(t *testing.T) {
 		r := httptest.NewRequest("POST", "/", io.MultiReader(strings.NewReader("ab"), errReader{}))
 		r.ContentLength = -1
