@@ -231,3 +231,17 @@ func TestHandlerRawMACOnly(t *testing.T) {
 	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewNodeRequest("/", specBody(t), wmstest.Secret)).Code, "ASCII: both ways agree")
 	assert.Len(t, rec.events, 2)
 }
+
+// TestHandlerDefaultLimit checks the default body limit of 1 MiB: a signed
+// event of exactly 1 MiB is handled, one byte more is answered 413.
+func TestHandlerDefaultLimit(t *testing.T) {
+	rec := &recorder{}
+	h := wms.NewHandler(rec.fn, wms.WithSecrets(wmstest.Secret))
+	spec := specBody(t)
+	fill := func(n int) []byte { return append(bytes.Clone(spec), bytes.Repeat([]byte(" "), n-len(spec))...) }
+	w := serve(h, wmstest.NewRequest("/", fill(1<<20), wmstest.Secret))
+	assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	w = serve(h, wmstest.NewRequest("/", fill(1<<20+1), wmstest.Secret))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+	assert.Len(t, rec.events, 1)
+}
