@@ -506,6 +506,19 @@ func TestVerifyRequest(t *testing.T) {
 		_, err := v.VerifyRequest(r)
 		assert.ErrorIs(t, err, hmacverify.ErrTooLarge)
 	})
+	t.Run("default limit is 1 MiB", func(t *testing.T) {
+		require.Equal(t, int64(1<<20), hmacverify.DefaultMaxBodyBytes)
+		dv := newVerifier(t, hmacverify.WithSecrets([]byte("k")))
+		for size, ok := range map[int]bool{1 << 20: true, 1<<20 + 1: false} {
+			big := bytes.Repeat([]byte("x"), size)
+			_, err := dv.VerifyRequest(hmacverifytest.NewRequest(dv, http.MethodPost, "/", big))
+			if ok {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorIs(t, err, hmacverify.ErrTooLarge)
+			}
+		}
+	})
 	t.Run("read error", func(t *testing.T) {
 		r := hmacverifytest.NewRequest(v, http.MethodPost, "/", body)
 		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body[:3]), errReader{}))
