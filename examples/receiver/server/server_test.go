@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
+	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 )
 
 func TestHealthz(t *testing.T) {
@@ -100,4 +101,51 @@ func TestTooLarge(t *testing.T) {
 	status, answer = e.do(t, chunked)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, status, answer)
 	assert.Empty(t, e.events(t, ""))
+}
+
+// TestEventsFilters stores events of several vendors, kinds and sessions and
+// checks that each filter of GET /events (vendor, kind, session, and their
+// combination) selects exactly the matching rows.
+func TestEventsFilters(t *testing.T) {
+	e := newEnv(t)
+	eegBody, err := os.ReadFile(filepath.Join(testdata, "eeg", benchEEGCase+".in"))
+	require.NoError(t, err)
+	status, answer := e.do(t, mustRequest(t, "/eeg/", eegBody))
+	require.Equal(t, http.StatusOK, status, answer)
+	sleepBody, err := os.ReadFile(filepath.Join(testdata, "sleep", "session_complete_v3.in"))
+	require.NoError(t, err)
+	req := mustRequest(t, "/sleep/", sleepBody)
+	req.Header.Set("x-api-key", sleepKey)
+	status, answer = e.do(t, req)
+	require.Equal(t, http.StatusOK, status, answer)
+	for _, s := range []struct{ route, session string }{
+		{"recordStartTask", "5001"}, {"recordTrial", "5001"}, {"recordTrial", "5001"}, {"recordTrial", "5002"},
+	} {
+		p := labvancedtest.Payload(s.route)
+		require.NotNil(t, p, s.route)
+		p["expSessionNr"] = s.session
+		req := labvancedtest.NewFormRequest(e.srv.URL+"/labvanced/"+s.route, p)
+		req.RequestURI = ""
+		resp, err := e.srv.Client().Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, s.route)
+	}
+
+	type row struct{ Vendor, Kind, Session string }
+	list := func(query string) []row {
+		var out []row
+		for _, ev := range e.events(t, query) {
+			out = append(out, row{ev.Vendor, ev.Kind, ev.Session})
+		}
+		return out
+	}
+	trial := row{"labvanced", "recordTrial", "5001"}
+	assert.Len(t, list(""), 6)
+	assert.Equal(t, []row{{"eeg", "bandpower", ""}}, list("vendor=eeg"))
+	assert.Equal(t, []row{{"sleep", "SESSION_COMPLETE", "20250115025029_fvivn"}}, list("vendor=sleep"))
+	assert.Equal(t, []row{trial, trial, {"labvanced", "recordTrial", "5002"}}, list("kind=recordTrial"))
+	assert.Equal(t, []row{{"labvanced", "recordStartTask", "5001"}, trial, trial}, list("session=5001"))
+	assert.Equal(t, []row{trial, trial}, list("vendor=labvanced&kind=recordTrial&session=5001"))
+	assert.Empty(t, list("vendor=eeg&kind=recordTrial"))
 }
