@@ -257,3 +257,24 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestEventDoesNotAliasInput checks Decode's promise that the event never
+// aliases data: overwriting the input after decoding changes nothing.
+func TestEventDoesNotAliasInput(t *testing.T) {
+	n := 0
+	for _, c := range golden.Cases(t, dir) {
+		want, err := eeg.Decode(c.Data)
+		if err != nil {
+			continue
+		}
+		data := []byte(string(c.Data))
+		got, err := eeg.Decode(data)
+		require.NoError(t, err, c.Name)
+		for i := range data {
+			data[i] = 'x'
+		}
+		assert.Empty(t, cmp.Diff(want, got), c.Name)
+		n++
+	}
+	assert.Greater(t, n, 20)
+}
