@@ -282,3 +282,24 @@ func TestStatSeconds(t *testing.T) {
 	assert.EqualError(t, err, "sleep: stat.time_in_bed: want integer seconds, got string")
 	assert.ErrorIs(t, err, sleep.ErrMalformed)
 }
+
+// TestEventDoesNotAliasInput checks that an event stays intact when the
+// body it came from is overwritten (a handler's buffer may be reused).
+func TestEventDoesNotAliasInput(t *testing.T) {
+	n := 0
+	for _, c := range golden.Cases(t, dir) {
+		want, err := sleep.Decode(c.Data)
+		if err != nil {
+			continue
+		}
+		data := bytes.Clone(c.Data)
+		got, err := sleep.Decode(data)
+		require.NoError(t, err, c.Name)
+		for i := range data {
+			data[i] = 'x'
+		}
+		assert.Empty(t, cmp.Diff(want, got), c.Name)
+		n++
+	}
+	assert.Greater(t, n, 10)
+}
