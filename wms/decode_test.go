@@ -31,6 +31,7 @@ func TestDecodeSpecBody(t *testing.T) {
 		Payload:   &wms.Measurement{MeasurementID: "f0c8ca8d-111d-4dcf-a69d-46ed39a2db06"},
 	}
 	assert.Empty(t, cmp.Diff(want, ev))
+	assert.Equal(t, time.UTC, ev.Timestamp.Location(), "Timestamp is in UTC, whatever the local zone")
 	assert.Equal(t, "MEASUREMENT_CREATED", ev.Kind())
 }
 
