@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
@@ -24,6 +25,7 @@ func TestEEGGolden(t *testing.T) {
 	stored, accepted := 0, 0
 	for _, c := range goldenCases(t, "eeg") {
 		t.Run(c.Name, func(t *testing.T) {
+			before := time.Now()
 			status, answer := e.do(t, mustRequest(t, "/eeg/", c.Data))
 			if c.Want == nil {
 				assert.Equal(t, http.StatusBadRequest, status, answer)
@@ -40,6 +42,7 @@ func TestEEGGolden(t *testing.T) {
 			got := e.event(t, evs[len(evs)-1].ID)
 			assert.Equal(t, want.Kind, got.Kind)
 			assert.Empty(t, got.Session, "Petal has no session")
+			assertReceived(t, got.ReceivedAt, before)
 			require.NotNil(t, got.Raw)
 			assert.Equal(t, string(c.Data), *got.Raw)
 

@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
@@ -143,3 +145,14 @@ func compact(t testing.TB, b []byte) string {
 
 // readCloser returns b as a request body.
 func readCloser(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }
+
+// assertReceived checks that a stored received_at is an RFC 3339 UTC instant
+// between before (taken just before the request was sent) and now.
+func assertReceived(t testing.TB, receivedAt string, before time.Time) {
+	t.Helper()
+	at, err := time.Parse(time.RFC3339Nano, receivedAt)
+	require.NoError(t, err, "received_at %q", receivedAt)
+	assert.Equal(t, time.UTC, at.Location(), "received_at %q is UTC", receivedAt)
+	assert.False(t, at.Before(before), "received_at %s is before the request was sent (%s)", at, before)
+	assert.False(t, at.After(time.Now()), "received_at %s is in the future", at)
+}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -57,6 +58,7 @@ func TestLabvancedGolden(t *testing.T) {
 			if route == "file_upload" && format != "multipart" {
 				t.Skip("Decode-only case: uploads arrive as multipart")
 			}
+			before := time.Now()
 			status, answer := e.do(t, req)
 			if c.Want == nil {
 				assert.GreaterOrEqual(t, status, 400, answer)
@@ -72,6 +74,7 @@ func TestLabvancedGolden(t *testing.T) {
 			require.Len(t, evs, stored)
 			got := e.event(t, evs[len(evs)-1].ID)
 			assert.Equal(t, want.Kind, got.Kind)
+			assertReceived(t, got.ReceivedAt, before)
 			var session struct{ ExpSessionNr json.Number }
 			require.NoError(t, json.Unmarshal(want.Event, &session))
 			if session.ExpSessionNr != "0" {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -38,6 +39,7 @@ func TestSignageGolden(t *testing.T) {
 			req.URL.Path = "/signage/public-api/integration/webhooks"
 			req.Body = readCloser(body)
 			req.ContentLength = int64(len(body))
+			before := time.Now()
 			status, answer := e.do(t, req)
 			if c.Want == nil {
 				wantStatus := wantErrStatus(t, "signage", c.Name)
@@ -54,6 +56,7 @@ func TestSignageGolden(t *testing.T) {
 			assert.Equal(t, "signage", got.Vendor)
 			assert.Equal(t, "trigger", got.Kind)
 			assert.Empty(t, got.Session)
+			assertReceived(t, got.ReceivedAt, before)
 			assert.Equal(t, compact(t, c.Want), compact(t, got.Event))
 			require.NotNil(t, got.Raw)
 			if req.Method == http.MethodGet {

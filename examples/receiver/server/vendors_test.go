@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,6 +36,7 @@ func runBodyGoldens(t *testing.T, e *env, v bodyVendor) {
 			require.NoError(t, err)
 			req.Header.Set("Content-Type", "application/json")
 			v.prepare(req, c.Data)
+			before := time.Now()
 			status, answer := e.do(t, req)
 			if c.Want == nil {
 				assert.GreaterOrEqual(t, status, 400, answer)
@@ -51,7 +53,7 @@ func runBodyGoldens(t *testing.T, e *env, v bodyVendor) {
 			assert.Equal(t, v.name, got.Vendor)
 			assert.Equal(t, v.kind(t, c.Want), got.Kind)
 			assert.Equal(t, v.session(t, c.Want), got.Session)
-			assert.NotEmpty(t, got.ReceivedAt)
+			assertReceived(t, got.ReceivedAt, before)
 			assert.Equal(t, compact(t, c.Want), compact(t, got.Event))
 			require.NotNil(t, got.Raw, "raw body is UTF-8 text")
 			assert.Equal(t, string(c.Data), *got.Raw, "raw body byte for byte")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,6 +36,7 @@ func TestWMSGolden(t *testing.T) {
 	for _, c := range goldenCases(t, "wms") {
 		t.Run(c.Name, func(t *testing.T) {
 			req := wmstest.NewRequest(e.srv.URL+"/wms/", c.Data, wmsSecret)
+			before := time.Now()
 			status, answer := e.do(t, req)
 			if c.Want == nil {
 				assert.Equal(t, http.StatusBadRequest, status, answer)
@@ -63,6 +65,7 @@ func TestWMSGolden(t *testing.T) {
 			assert.Equal(t, want.Kind, got.Kind)
 			assert.Equal(t, id.SessionID, got.Session)
 			assert.NotEmpty(t, got.Verdict)
+			assertReceived(t, got.ReceivedAt, before)
 			assert.Equal(t, compact(t, want.Event), compact(t, got.Event))
 			require.NotNil(t, got.Raw)
 			assert.Equal(t, string(c.Data), *got.Raw)
