@@ -94,6 +94,30 @@ func TestHandlerBodyLimit(t *testing.T) {
 	assert.Len(t, rec.triggers, 1)
 }
 
+// TestHandlerDefaultBodyLimit: without WithMaxBodyBytes, a body of exactly
+// 1 MiB is served and one byte more is answered 413, whether its length is
+// declared or not.
+func TestHandlerDefaultBodyLimit(t *testing.T) {
+	rec := &recorder{}
+	h := signage.NewHandler(rec.fn, signage.WithAPIKeys("k"))
+	body := func(size int) string {
+		head, tail := `{"event_id": "e", "pad": "`, `"}`
+		return head + strings.Repeat("x", size-len(head)-len(tail)) + tail
+	}
+	post := func(b string, length int64) *http.Request {
+		r := signagetest.NewPostRequest("k", signagetest.EmergencyTrigger())
+		r.Body, r.ContentLength = io.NopCloser(strings.NewReader(b)), length
+		return r
+	}
+	const limit = 1 << 20
+	for _, length := range []int64{limit, -1} {
+		assert.Equal(t, http.StatusOK, serve(h, post(body(limit), length)).Code, "1 MiB, length %d", length)
+	}
+	assert.Equal(t, http.StatusRequestEntityTooLarge, serve(h, post(body(limit+1), limit+1)).Code, "declared")
+	assert.Equal(t, http.StatusRequestEntityTooLarge, serve(h, post(body(limit+1), -1)).Code, "chunked")
+	assert.Len(t, rec.triggers, 2)
+}
+
 func TestHandlerFunctionErrorIs500WithoutDetail(t *testing.T) {
 	h := signage.NewHandler(func(context.Context, signage.Trigger) error {
 		return errors.New("db password=hunter2 rejected")
