@@ -169,6 +169,22 @@ func TestClientRetryNetworkError(t *testing.T) {
 	assert.EqualValues(t, 5, ft.calls.Load())
 }
 
+// TestClientRetryMaxBackoff: MaxBackoff caps the doubling. Sixteen retries
+// from 1ms, capped at 1ms, wait about 16ms; uncapped they would wait over a
+// minute and meet the context's deadline first.
+func TestClientRetryMaxBackoff(t *testing.T) {
+	ft := &failingTransport{}
+	c := &signage.Client{BaseURL: "http://signage.invalid", APIKey: "k", HTTPClient: &http.Client{Transport: ft},
+		Retry: signage.Retry{Max: 16, Backoff: time.Millisecond, MaxBackoff: time.Millisecond}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := c.Trigger(ctx, signagetest.EmergencyTrigger())
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "connection refused")
+	assert.EqualValues(t, 17, ft.calls.Load())
+}
+
 func TestClientContext(t *testing.T) {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
