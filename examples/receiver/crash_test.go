@@ -240,8 +240,9 @@ func TestCrashDurability(t *testing.T) {
 	checkUploads(t, client, p.baseURL, dir, ackedUploads)
 }
 
-// TestGracefulShutdown sends SIGTERM to a running receiver: it must exit 0,
-// and what it acknowledged must be there after a restart.
+// TestGracefulShutdown sends SIGTERM to a running receiver while a request
+// is in flight: the request must be finished and answered 200, the receiver
+// must exit 0, and what it acknowledged must be there after a restart.
 func TestGracefulShutdown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the receiver binary; skipped with -short")
@@ -257,7 +258,35 @@ func TestGracefulShutdown(t *testing.T) {
 		resp.Body.Close()
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 	}
+	// A request in flight when SIGTERM arrives: half its body is sent
+	// before the signal, the rest after. It must be finished and stored.
+	inflight, err := wmsRequest(context.Background(), p.baseURL, "graceful", 5)
+	require.NoError(t, err)
+	body, err := io.ReadAll(inflight.Body)
+	require.NoError(t, err)
+	pr, pw := io.Pipe()
+	inflight.Body, inflight.ContentLength = pr, int64(len(body))
+	answered := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(inflight)
+		if err != nil {
+			t.Errorf("in-flight request: %v", err)
+			answered <- 0
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	_, err = pw.Write(body[:len(body)/2])
+	require.NoError(t, err)
+	time.Sleep(100 * time.Millisecond) // let the server read the headers: the request is in flight
+
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	time.Sleep(300 * time.Millisecond) // the receiver is shutting down, waiting for the request
+	_, err = pw.Write(body[len(body)/2:])
+	require.NoError(t, err)
+	require.NoError(t, pw.Close())
+	require.Equal(t, http.StatusOK, <-answered, "a request in flight at SIGTERM is finished")
 	done := make(chan error, 1)
 	go func() { done <- p.cmd.Wait() }()
 	select {
@@ -275,7 +304,7 @@ func TestGracefulShutdown(t *testing.T) {
 	defer resp.Body.Close()
 	var list struct{ Events []json.RawMessage }
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
-	require.Len(t, list.Events, 5)
+	require.Len(t, list.Events, 6, "the 5 events before SIGTERM and the one in flight")
 }
 
 // upload is one acknowledged Labvanced file upload.
