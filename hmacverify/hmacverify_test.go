@@ -171,6 +171,22 @@ func TestBase64Alphabets(t *testing.T) {
 	}
 	assert.ErrorIs(t, std.Verify(body, url.Sign(body)), hmacverify.ErrMalformedSignature)
 	assert.ErrorIs(t, url.Verify(body, std.Sign(body)), hmacverify.ErrMalformedSignature)
+
+	// Decoding is strict: the 43rd character of a SHA-256 MAC carries two
+	// unused bits, and an encoding with them set is refused, not read as
+	// the same MAC.
+	for _, v := range []*hmacverify.Verifier{std, url} {
+		sig := strings.TrimRight(v.Sign(body), "=")
+		require.Len(t, sig, 43)
+		alphabet := "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+		if v == url {
+			alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+		}
+		last := strings.IndexByte(alphabet, sig[42])
+		require.Zero(t, last&3, "the unused bits of a signature are zero")
+		loose := sig[:42] + string(alphabet[last|1])
+		assert.ErrorIs(t, v.Verify(body, loose), hmacverify.ErrMalformedSignature, loose)
+	}
 }
 
 func TestVerifyErrors(t *testing.T) {
@@ -473,6 +489,7 @@ func TestVerifyRequest(t *testing.T) {
 		got, err := v.VerifyRequest(r)
 		require.NoError(t, err)
 		assert.Equal(t, body, got)
+		assert.Equal(t, int64(len(body)), r.ContentLength, "the restored body's length is known")
 	})
 	t.Run("bad signature, body still restored", func(t *testing.T) {
 		r := hmacverifytest.NewRequest(v, http.MethodPost, "/", body)
