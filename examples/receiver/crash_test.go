@@ -37,13 +37,16 @@ type receiverProc struct {
 }
 
 // startReceiver runs bin on db and waits for its banner to learn its address.
-func startReceiver(t *testing.T, bin, dir string) *receiverProc {
+// env entries (NAME=value) override the keys it is started with; args are
+// added to its flags.
+func startReceiver(t *testing.T, bin, dir string, env []string, args ...string) *receiverProc {
 	t.Helper()
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "crash.db"), "-uploads", filepath.Join(dir, "uploads"))
+	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "crash.db"), "-uploads", filepath.Join(dir, "uploads")}, args...)...)
 	cmd.Env = append(os.Environ(),
 		"VENDORHOOKS_WMS_SECRETS="+crashSecret,
 		"VENDORHOOKS_SLEEP_API_KEYS=crash-sleep",
 		"VENDORHOOKS_SIGNAGE_API_KEYS=crash-signage")
+	cmd.Env = append(cmd.Env, env...) // the last value of a name wins
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = io.Discard
@@ -143,7 +146,7 @@ func TestCrashDurability(t *testing.T) {
 	}
 
 	for round := range rounds {
-		p := startReceiver(t, bin, dir)
+		p := startReceiver(t, bin, dir, nil)
 		ctx, cancel := context.WithCancel(context.Background())
 		// Retry what the last crash left unanswered, before new events.
 		retry := unacked
@@ -200,7 +203,7 @@ func TestCrashDurability(t *testing.T) {
 		t.Logf("round %d: %d acknowledged so far, %d unanswered to retry", round, totalAcked, len(unacked))
 	}
 
-	p := startReceiver(t, bin, dir)
+	p := startReceiver(t, bin, dir, nil)
 	defer func() { p.cmd.Process.Kill(); p.cmd.Wait() }()
 	for _, k := range unacked {
 		require.True(t, send(context.Background(), p.baseURL, k), "retry of %v", k)
@@ -249,7 +252,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := buildReceiver(t, dir)
-	p := startReceiver(t, bin, dir)
+	p := startReceiver(t, bin, dir, nil)
 	for seq := range 5 {
 		req, err := wmsRequest(context.Background(), p.baseURL, "graceful", seq)
 		require.NoError(t, err)
@@ -297,7 +300,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal("receiver did not exit within 15 s of SIGTERM")
 	}
 
-	p = startReceiver(t, bin, dir)
+	p = startReceiver(t, bin, dir, nil)
 	defer func() { p.cmd.Process.Kill(); p.cmd.Wait() }()
 	resp, err := http.Get(p.baseURL + "/events?session=graceful")
 	require.NoError(t, err)

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
+)
+
+func TestEnvList(t *testing.T) {
+	for value, want := range map[string][]string{
+		"":                   nil,
+		" , ":                nil,
+		"one":                {"one"},
+		" new-key , old-key": {"new-key", "old-key"},
+		"a,,b,":              {"a", "b"},
+	} {
+		t.Setenv("VENDORHOOKS_TEST_LIST", value)
+		assert.Equal(t, want, envList("VENDORHOOKS_TEST_LIST"), "%q", value)
+	}
+}
+
+// TestCommandConfig runs the command with a rotated secret list in the
+// environment and two -cors-origin flags: a request signed with the older
+// secret is accepted, and both origins (and the vendor's own) may call the
+// Labvanced routes from a browser, but no other.
+func TestCommandConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the receiver binary; skipped with -short")
+	}
+	dir := t.TempDir()
+	bin := buildReceiver(t, dir)
+	p := startReceiver(t, bin, dir, []string{"VENDORHOOKS_WMS_SECRETS=new-secret, " + crashSecret},
+		"-cors-origin", "https://a.example", "-cors-origin", "https://b.example")
+	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
+
+	req, err := wmsRequest(context.Background(), p.baseURL, "rotated", 0) // signed with crashSecret
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "the second secret of the list is accepted")
+
+	for origin, allowed := range map[string]bool{
+		"https://a.example":    true,
+		"https://b.example":    true,
+		labvancedtest.Origin:   true,
+		"https://evil.example": false,
+	} {
+		req := labvancedtest.NewPreflight(p.baseURL+"/labvanced/recordTrial", origin)
+		req.RequestURI = ""
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		if allowed {
+			assert.Equal(t, origin, resp.Header.Get("Access-Control-Allow-Origin"), origin)
+		} else {
+			assert.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"), origin)
+		}
+	}
+}
