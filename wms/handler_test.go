@@ -245,3 +245,38 @@ func TestHandlerDefaultLimit(t *testing.T) {
 	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
 	assert.Len(t, rec.events, 1)
 }
+
+// TestHandlerDropDuplicatesUsesGivenTracker checks that WithDropDuplicates
+// tracks with the tracker of WithTracker when there is one, so handlers
+// sharing it drop each other's duplicates.
+func TestHandlerDropDuplicatesUsesGivenTracker(t *testing.T) {
+	tr := wms.NewTracker()
+	recA, recB := &recorder{}, &recorder{}
+	a := wms.NewHandler(recA.fn, wms.WithSecrets(wmstest.Secret), wms.WithTracker(tr), wms.WithDropDuplicates())
+	b := wms.NewHandler(recB.fn, wms.WithDropDuplicates(), wms.WithSecrets(wmstest.Secret), wms.WithTracker(tr))
+	body := wmstest.Body(wmstest.Event(wms.CodeWMSLoaded, 0))
+	assert.Equal(t, http.StatusOK, serve(a, wmstest.NewRequest("/", body, wmstest.Secret)).Code)
+	assert.Equal(t, http.StatusOK, serve(b, wmstest.NewRequest("/", body, wmstest.Secret)).Code)
+	assert.Len(t, recA.events, 1)
+	assert.Empty(t, recB.events, "the second handler sees the first one's delivery in the shared tracker")
+	assert.Equal(t, 1, tr.Len())
+}
+
+// TestHandlerFailedDuplicateStaysSeen checks that when the function fails
+// on a duplicate (duplicates not dropped), the number stays seen: the first
+// delivery was processed.
+func TestHandlerFailedDuplicateStaysSeen(t *testing.T) {
+	rec := &recorder{}
+	h := wms.NewHandler(rec.fn, wms.WithSecrets(wmstest.Secret), wms.WithTracker(wms.NewTracker()))
+	body := wmstest.Body(wmstest.Event(wms.CodeWMSLoaded, 0))
+	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewRequest("/", body, wmstest.Secret)).Code)
+	rec.fail = errors.New("busy")
+	assert.Equal(t, http.StatusInternalServerError, serve(h, wmstest.NewRequest("/", body, wmstest.Secret)).Code)
+	rec.fail = nil
+	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewRequest("/", body, wmstest.Secret)).Code)
+	var got []wms.Order
+	for _, v := range rec.verdicts {
+		got = append(got, v.Order)
+	}
+	assert.Equal(t, []wms.Order{wms.InOrder, wms.Duplicate, wms.Duplicate}, got)
+}
