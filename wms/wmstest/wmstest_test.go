@@ -2,6 +2,7 @@ package wmstest_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -63,6 +64,10 @@ func TestRequests(t *testing.T) {
 	assert.Equal(t, http.MethodPost, r.Method)
 	assert.Equal(t, "/hooks", r.URL.Path)
 	assert.Equal(t, wmstest.Sign(body, "k"), r.Header.Get(wms.MACHeader))
+	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	got, err := io.ReadAll(r.Body)
+	require.NoError(t, err)
+	assert.Equal(t, body, got)
 	n := wmstest.NewNodeRequest("/hooks", body, "k")
 	assert.Equal(t, wmstest.SignNode(body, "k"), n.Header.Get(wms.MACHeader))
 	assert.NotEqual(t, r.Header.Get(wms.MACHeader), n.Header.Get(wms.MACHeader), "non-ASCII: the two ways differ")
