@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -244,4 +245,32 @@ func TestCORSPreflight(t *testing.T) {
 		})
 	}
 	assert.Empty(t, rec.all(), "preflights and malformed posts never reach fn")
+}
+
+// TestHandlerDefaultBodyLimit: without WithMaxBodyBytes, a body of exactly
+// 32 MiB is served and one byte more is answered 413 (with the CORS
+// origin), streamed or declared. The route is one Decode does not know, so
+// the test measures the limit, not the decoder.
+func TestHandlerDefaultBodyLimit(t *testing.T) {
+	const limit = 32 << 20
+	post := func(size int, declared int64) *http.Request {
+		r := labvancedtest.NewJSONRequest("/s/someFutureRoute", nil)
+		r.Body, r.ContentLength = io.NopCloser(io.LimitReader(zeros{}, int64(size))), declared
+		return r
+	}
+	rec := &recorder{}
+	h := labvanced.NewHandler(rec.fn)
+	w, _ := serve(t, h, post(limit, -1))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.Len(t, rec.all(), 1)
+	assert.Len(t, rec.all()[0].(*labvanced.Unknown).Raw, limit)
+
+	for _, declared := range []int64{-1, limit + 1} {
+		w, a := serve(t, h, post(limit+1, declared))
+		assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code, "declared length %d", declared)
+		assert.Equal(t, labvancedtest.Origin, w.Header().Get("Access-Control-Allow-Origin"))
+		require.NotNil(t, a.Success)
+		assert.False(t, *a.Success)
+	}
+	assert.Len(t, rec.all(), 1)
 }
