@@ -297,3 +297,50 @@ func TestUploadStoreStopsEarly(t *testing.T) {
 	assert.True(t, strings.HasSuffix(store.removed[0], "_short"))
 	assert.Empty(t, rec.all())
 }
+
+// discardStore reads every file to the end and keeps nothing.
+type discardStore struct{}
+
+func (discardStore) Put(_ context.Context, guid, _ string, r io.Reader) (string, error) {
+	_, err := io.Copy(io.Discard, r)
+	return guid + "_discarded", err
+}
+
+func (discardStore) Remove(context.Context, string) error { return nil }
+
+// TestUploadDefaultLimit: without WithMaxUploadBytes, a whole /file_upload
+// request of 128 MiB (a file over the player's 100 MB cap) is served, and
+// one byte more is answered 413, streamed or declared.
+func TestUploadDefaultLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams 384 MiB")
+	}
+	const limit = 128 << 20
+	empty, _ := labvancedtest.UploadBody("7", "a.webm", nil)
+	upload := func(total, declared int64) *http.Request {
+		r := labvancedtest.NewUploadRequest("/s/file_upload", "7", "a.webm",
+			io.LimitReader(zeros{}, total-int64(len(empty))))
+		r.ContentLength = declared
+		return r
+	}
+	rec := &recorder{}
+	h := labvanced.NewHandler(rec.fn, labvanced.WithFileStore(discardStore{}))
+
+	w, _ := serve(t, h, upload(limit, limit))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	evs := rec.all()
+	require.Len(t, evs, 1)
+	assert.Equal(t, int64(limit-len(empty)), evs[0].(*labvanced.FileUpload).Size)
+	assert.Greater(t, evs[0].(*labvanced.FileUpload).Size, int64(100e6))
+
+	for _, declared := range []int64{-1, limit + 1} {
+		r := upload(limit+1, declared)
+		w, a := serve(t, h, r)
+		_ = r.Body.Close() // ends the writer when the handler refused unread
+		assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code, "declared length %d: %s", declared, w.Body.String())
+		assert.Equal(t, labvancedtest.Origin, w.Header().Get("Access-Control-Allow-Origin"))
+		require.NotNil(t, a.Success)
+		assert.False(t, *a.Success)
+	}
+	assert.Len(t, rec.all(), 1)
+}
