@@ -123,6 +123,14 @@ func TestReadBody(t *testing.T) {
 			}
 		}
 	})
+	t.Run("declared length over the limit is refused unread", func(t *testing.T) {
+		r := httptest.NewRequest("POST", "/", strings.NewReader("hello!"))
+		r.Body = io.NopCloser(errReader{}) // reading would fail as malformed
+		r.ContentLength = 6
+		_, err := ReadBody(httptest.NewRecorder(), r, 5)
+		assert.ErrorIs(t, err, ErrTooLarge)
+		assert.NotErrorIs(t, err, ErrMalformed)
+	})
 	t.Run("read failure is malformed", func(t *testing.T) {
 		r := httptest.NewRequest("POST", "/", io.MultiReader(strings.NewReader("ab"), errReader{}))
 		r.ContentLength = -1
@@ -150,6 +158,10 @@ func TestKeys(t *testing.T) {
 	assert.False(t, k.Match("new-key "))
 	assert.False(t, k.Match(""))
 	assert.False(t, Keys{}.Match("x"), "an empty set matches nothing")
+
+	twice, err := NewKeys([]string{"same", "other", "same"})
+	require.NoError(t, err)
+	assert.True(t, twice.Match("same"), "a key listed twice still matches")
 }
 
 func TestOptionsLog(t *testing.T) {
