@@ -182,8 +182,15 @@ func Marshal(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Seed adds every golden input in dir to the fuzz corpus of f.
-func Seed(f *testing.F, dir string) {
+// Seeder is the part of *testing.F that Seed uses.
+type Seeder interface {
+	TB
+	Add(args ...any)
+}
+
+// Seed adds every golden input in dir to the fuzz corpus of f, a
+// *testing.F, as one []byte argument each.
+func Seed(f Seeder, dir string) {
 	f.Helper()
 	for _, c := range Cases(f, dir) {
 		f.Add(c.Data)

@@ -153,3 +153,24 @@ func TestCasesEmptyDirFails(t *testing.T) {
 	r.run(func() { Cases(&r, t.TempDir()) })
 	assert.Contains(t, r.fatal, "no .in files")
 }
+
+// seeds records what Seed adds.
+type seeds struct {
+	recorder
+	added [][]any
+}
+
+func (s *seeds) Add(args ...any) { s.added = append(s.added, args) }
+
+var _ Seeder = (*testing.F)(nil)
+
+func TestSeedAddsEveryInput(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "b.in", "B")
+	write(t, dir, "a.in", "A")
+	write(t, dir, "a.golden.json", "{}\n")
+	var s seeds
+	s.run(func() { Seed(&s, dir) })
+	require.False(t, s.failed())
+	assert.Equal(t, [][]any{{[]byte("A")}, {[]byte("B")}}, s.added)
+}
