@@ -68,13 +68,37 @@ func startReceiver(t *testing.T, bin, dir string, env []string, args ...string) 
 	return &receiverProc{cmd: cmd, baseURL: base}
 }
 
-// buildReceiver builds the receiver binary into dir.
-func buildReceiver(t *testing.T, dir string) string {
-	t.Helper()
+// binDir holds the receiver binary the tests share; TestMain removes it.
+var binDir string
+
+// build builds the receiver binary once for all tests of this package.
+var build = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "receiver-test")
+	if err != nil {
+		return "", err
+	}
+	binDir = dir
 	bin := filepath.Join(dir, "receiver")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// buildReceiver returns the receiver binary, built on first use.
+func buildReceiver(t *testing.T) string {
+	t.Helper()
+	bin, err := build()
+	require.NoError(t, err)
 	return bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
 }
 
 // wmsRequest is one signed WMS event; session and sequence identify it.
@@ -104,7 +128,7 @@ func TestCrashDurability(t *testing.T) {
 		t.Skip("builds and kills the receiver binary; skipped with -short")
 	}
 	dir := t.TempDir()
-	bin := buildReceiver(t, dir)
+	bin := buildReceiver(t)
 
 	const (
 		rounds    = 4
@@ -251,7 +275,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Skip("builds and runs the receiver binary; skipped with -short")
 	}
 	dir := t.TempDir()
-	bin := buildReceiver(t, dir)
+	bin := buildReceiver(t)
 	p := startReceiver(t, bin, dir, nil)
 	for seq := range 5 {
 		req, err := wmsRequest(context.Background(), p.baseURL, "graceful", seq)

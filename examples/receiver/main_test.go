@@ -33,7 +33,7 @@ func TestCommandConfig(t *testing.T) {
 		t.Skip("builds and runs the receiver binary; skipped with -short")
 	}
 	dir := t.TempDir()
-	bin := buildReceiver(t, dir)
+	bin := buildReceiver(t)
 	p := startReceiver(t, bin, dir, []string{"VENDORHOOKS_WMS_SECRETS=new-secret, " + crashSecret},
 		"-cors-origin", "https://a.example", "-cors-origin", "https://b.example")
 	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
