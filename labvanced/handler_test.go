@@ -217,6 +217,9 @@ func TestCORSPreflight(t *testing.T) {
 		{"origin func", labvanced.NewHandler(rec.fn, labvanced.WithOriginFunc(func(o string) bool {
 			return strings.HasSuffix(o, ".labvanced.com")
 		})), "https://app.labvanced.com", true},
+		{"origin func refuses", labvanced.NewHandler(rec.fn, labvanced.WithOriginFunc(func(o string) bool {
+			return strings.HasSuffix(o, ".labvanced.com")
+		})), "https://labvanced.com.evil.example", false},
 		{"star", labvanced.NewHandler(rec.fn, labvanced.WithOrigins("*")), "http://localhost:8000", true},
 	}
 	for _, tt := range tests {
