@@ -426,3 +426,43 @@ func TestRunCountsBadAnswers(t *testing.T) {
 	require.NoError(t, res.WriteSummary(&buf))
 	assert.Contains(t, buf.String(), `got 200 bad answer want {"message":"success"}`)
 }
+
+// TestSlowSenderSendsInPieces checks that a slow delivery reaches the
+// receiver in several pieces spread over the configured delay, whole.
+func TestSlowSenderSendsInPieces(t *testing.T) {
+	body := bytes.Repeat([]byte("x"), 1000)
+	type seen struct {
+		reads int
+		took  time.Duration
+		got   []byte
+	}
+	seenc := make(chan seen, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var s seen
+		start := time.Now()
+		buf := make([]byte, 4096)
+		for {
+			n, err := r.Body.Read(buf)
+			if n > 0 {
+				s.reads++
+				s.got = append(s.got, buf[:n]...)
+			}
+			if err != nil {
+				break
+			}
+		}
+		s.took = time.Since(start)
+		seenc <- s
+	}))
+	t.Cleanup(srv.Close)
+	const delay = 200 * time.Millisecond
+	s := &sender{client: srv.Client(), base: srv.URL, paths: map[string]string{EEG: "/eeg/"}, slowDelay: delay}
+	o := s.send(context.Background(), &Request{Vendor: EEG, Method: http.MethodPost, Header: http.Header{}, Body: body, Slow: true})
+	require.True(t, o.Succeeded(), "%+v", o)
+	got := <-seenc
+	assert.Equal(t, body, got.got, "the whole body arrives")
+	assert.GreaterOrEqual(t, got.reads, 2, "the body arrives in pieces")
+	// The first piece waits before the headers go out; the other pieces
+	// arrive at least delay/slowPieces apart.
+	assert.GreaterOrEqual(t, got.took, (slowPieces-1)*delay/slowPieces*9/10, "the pieces are spread over the delay")
+}
