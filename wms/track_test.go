@@ -139,6 +139,11 @@ func TestTrackerBoundedHoles(t *testing.T) {
 	}
 	assert.Equal(t, wms.Duplicate, tr.Track("a", 1997).Order)
 	assert.Equal(t, wms.Duplicate, tr.Track("a", 1998).Order)
+	// The session remembers only the last 256 runs: an old number is not
+	// remembered as seen (late again, never a duplicate), a recent one is.
+	assert.Equal(t, wms.Late, tr.Track("a", 0).Order, "trimmed")
+	assert.Equal(t, wms.Duplicate, tr.Track("a", 2*(1000-256)).Order, "within the last 256 runs")
+	assert.Equal(t, wms.Late, tr.Track("a", 2*(1000-257)).Order, "just past the last 256 runs")
 }
 
 func TestTrackerConcurrent(t *testing.T) {
