@@ -431,6 +431,14 @@ func TestStandardWebhooks(t *testing.T) {
 	raw, err := hmacverify.ParseStandardSecret(secret)
 	require.NoError(t, err)
 	assert.Len(t, raw, 24)
+	// A secret whose base64 needs padding is read with or without it.
+	padded := "whsec_" + base64.StdEncoding.EncodeToString([]byte("seventeen bytes!!"))
+	require.True(t, strings.HasSuffix(padded, "="))
+	for _, s := range []string{padded, strings.TrimRight(padded, "=")} {
+		key, err := hmacverify.ParseStandardSecret(s)
+		require.NoError(t, err, s)
+		assert.Equal(t, []byte("seventeen bytes!!"), key, s)
+	}
 	bare := newVerifier(t, hmacverify.StandardWebhooks(strings.TrimPrefix(secret, "whsec_")))
 	assert.Equal(t, want, bare.SignTimestamped(body, id, at))
 	bytesKey := newVerifier(t, hmacverify.StandardWebhooks(), hmacverify.WithSecrets(raw))
