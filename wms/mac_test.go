@@ -75,6 +75,16 @@ func TestNodeASCII(t *testing.T) {
 	} {
 		assert.Equal(t, []byte(c.want), wms.NodeASCII([]byte(c.in)), "%q", c.in)
 	}
+	// Ill-formed sequences of every lead byte class, with what Node v20
+	// gives for Buffer.from(hex, 'hex').toString() written as 'latin1'
+	// (the same bytes as hmac.update(s, 'ascii')).
+	for in, want := range map[string]string{
+		"c3": "fd", "c341": "fd41", "c2c3a9": "fde9", "dfbf": "ff", "c1bf": "fdfd", "80": "fd",
+		"e0": "fd", "e080": "fdfd", "e0a0": "fd", "e0a041": "fd41", "e09f41": "fdfd41", "e1": "fd", "eda0": "fdfd",
+		"f0": "fd", "f1": "fd", "f18080": "fd", "f1808041": "fd41", "f38f": "fd", "f48f": "fd", "f5": "fd",
+	} {
+		assert.Equal(t, mustHex(want), wms.NodeASCII(mustHex(in)), "%s", in)
+	}
 }
 
 func TestSignMatchesNode(t *testing.T) {
