@@ -7,7 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
 )
@@ -55,5 +59,79 @@ func BenchmarkIngest(b *testing.B) {
 			})
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
+	}
+}
+
+// ingestWindow is how long each mode sends in one round of
+// BenchmarkIngestInterleaved.
+const ingestWindow = 250 * time.Millisecond
+
+// BenchmarkIngestInterleaved measures the same as BenchmarkIngest, but
+// alternates the two modes in windows of ingestWindow on two receivers open
+// side by side (each first in every other round), so that both see the same
+// load on a shared machine. One op is one round (a window of each mode). It
+// reports each mode's events/s over all rounds and the median over rounds of
+// their ratio (group commit over one transaction per request).
+func BenchmarkIngestInterleaved(b *testing.B) {
+	body, err := os.ReadFile(filepath.Join(testdata, "eeg", benchEEGCase+".in"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	perRequest := newEnv(b, func(c *server.Config) { c.PerRequestTx = true })
+	group := newEnv(b)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: loadSenders}}
+	// window sends from loadSenders goroutines to e for ingestWindow and
+	// returns the events acknowledged and the time taken.
+	window := func(e *env) (int64, time.Duration) {
+		var acked atomic.Int64
+		var wg sync.WaitGroup
+		start := time.Now()
+		deadline := start.Add(ingestWindow)
+		for range loadSenders {
+			wg.Go(func() {
+				for time.Now().Before(deadline) {
+					resp, err := client.Post(e.srv.URL+"/eeg/", "application/json", bytes.NewReader(body))
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						b.Errorf("status %d", resp.StatusCode)
+						return
+					}
+					acked.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		return acked.Load(), time.Since(start)
+	}
+	var perN, groupN int64
+	var perD, groupD time.Duration
+	var ratios []float64
+	round := 0
+	for b.Loop() {
+		var pn, gn int64
+		var pd, gd time.Duration
+		if round%2 == 0 {
+			pn, pd = window(perRequest)
+			gn, gd = window(group)
+		} else {
+			gn, gd = window(group)
+			pn, pd = window(perRequest)
+		}
+		perN, perD, groupN, groupD = perN+pn, perD+pd, groupN+gn, groupD+gd
+		if pn > 0 {
+			ratios = append(ratios, (float64(gn)/gd.Seconds())/(float64(pn)/pd.Seconds()))
+		}
+		round++
+	}
+	b.ReportMetric(float64(perN)/perD.Seconds(), "per-request-events/s")
+	b.ReportMetric(float64(groupN)/groupD.Seconds(), "group-events/s")
+	if len(ratios) > 0 {
+		slices.Sort(ratios)
+		b.ReportMetric(ratios[len(ratios)/2], "ratio")
 	}
 }
