@@ -96,6 +96,19 @@ func TestTrackerRelease(t *testing.T) {
 	assert.Equal(t, wms.Gap, v.Order)
 	assert.Equal(t, []int64{4, 5, 6}, v.Missing.Numbers(10))
 
+	// Releasing numbers among missing ones keeps the runs in order; a
+	// number still missing is not changed by a release.
+	tr = wms.NewTracker()
+	orders(tr, "r", 0, 10, 5, 3, 7, 20)
+	tr.Release("r", 5)
+	tr.Release("r", 1) // still missing
+	tr.Release("r", 3)
+	tr.Release("r", 7)
+	assert.Equal(t, []wms.Order{wms.Late, wms.Late, wms.Late, wms.Late, wms.Late, wms.Duplicate, wms.Duplicate, wms.InOrder},
+		orders(tr, "r", 7, 3, 5, 1, 2, 10, 0, 21))
+
+	tr = wms.NewTracker()
+	orders(tr, "a", 0, 1, 2, 3, 7)
 	tr.Release("a", 100)    // never seen: no effect
 	tr.Release("nobody", 0) // unknown session: no effect
 	assert.Equal(t, wms.InOrder, tr.Track("a", 8).Order)
