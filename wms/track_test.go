@@ -104,8 +104,14 @@ func TestTrackerRelease(t *testing.T) {
 	tr.Release("r", 1) // still missing
 	tr.Release("r", 3)
 	tr.Release("r", 7)
-	assert.Equal(t, []wms.Order{wms.Late, wms.Late, wms.Late, wms.Late, wms.Late, wms.Duplicate, wms.Duplicate, wms.InOrder},
-		orders(tr, "r", 7, 3, 5, 1, 2, 10, 0, 21))
+	assert.Equal(t, []wms.Order{wms.Late, wms.Late, wms.Late, wms.Late, wms.Late, wms.Duplicate, wms.Duplicate, wms.InOrder, wms.Duplicate},
+		orders(tr, "r", 7, 3, 5, 1, 2, 10, 0, 21, 1))
+	// A released number above every missing run joins the expected range
+	// when the last number is released too.
+	orders(tr, "s", 0, 5, 6) // 1-4 missing
+	tr.Release("s", 5)
+	tr.Release("s", 6)
+	assert.Equal(t, []wms.Order{wms.InOrder, wms.InOrder, wms.Late}, orders(tr, "s", 5, 6, 2))
 
 	tr = wms.NewTracker()
 	orders(tr, "a", 0, 1, 2, 3, 7)
