@@ -34,7 +34,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -112,9 +111,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		generated, err := server.GeneratedKeys(context.Background(), *dbPath)
 		switch {
 		case err == nil:
-			cfg.SleepAPIKey = cmp.Or(cfg.SleepAPIKey, generated["sleep"])
-			cfg.SignageAPIKey = cmp.Or(cfg.SignageAPIKey, generated["signage"])
-			cfg.WMSSecret = cmp.Or(cfg.WMSSecret, generated["wms"])
+			var used []string
+			for _, k := range []struct {
+				vendor string
+				dst    *string
+			}{{"sleep", &cfg.SleepAPIKey}, {"signage", &cfg.SignageAPIKey}, {"wms", &cfg.WMSSecret}} {
+				if *k.dst == "" && generated[k.vendor] != "" {
+					*k.dst = generated[k.vendor]
+					used = append(used, k.vendor)
+				}
+			}
+			if len(used) > 0 {
+				// Say so: a receiver started with a key of its own since
+				// then answers these 401.
+				fmt.Fprintf(stderr, "simulate: %s keys: the ones the receiver generated in %s\n", strings.Join(used, ", "), *dbPath)
+			}
 		case !errors.Is(err, os.ErrNotExist):
 			fmt.Fprintln(stderr, "simulate: reading generated keys:", err)
 		}

@@ -126,4 +126,5 @@ func TestKeysFromReceiverDatabase(t *testing.T) {
 	assert.Equal(t, 0, code, stdout+stderr)
 	assert.NotContains(t, stdout, "skipped")
 	assert.Contains(t, stdout, "ok: every request got the answer it should have")
+	assert.Contains(t, stderr, "sleep, signage, wms keys: the ones the receiver generated in "+db)
 }
