@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -162,6 +163,24 @@ func TestUploadFailuresLeaveNoFile(t *testing.T) {
 		_, _ = fw.Write([]byte("data"))
 	}
 	require.NoError(t, mw.Close())
+	// fileThen builds an upload whose file comes first, followed by
+	// fields: the stored file must be removed when a field is refused.
+	fileThen := func(fields ...[2]string) func() *http.Request {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, err := mw.CreateFormFile("myFile", "a.webm")
+		require.NoError(t, err)
+		_, _ = fw.Write([]byte("data"))
+		for _, f := range fields {
+			require.NoError(t, mw.WriteField(f[0], f[1]))
+		}
+		require.NoError(t, mw.Close())
+		return func() *http.Request { return rawUpload(buf.Bytes(), mw.FormDataContentType()) }
+	}
+	manyFields := [][2]string{{"expSessionNr", "7"}, {"newFileName", "a.webm"}}
+	for i := len(manyFields); i < 65; i++ {
+		manyFields = append(manyFields, [2]string{fmt.Sprintf("extra%d", i), "x"})
+	}
 	tests := []struct {
 		name   string
 		opts   []labvanced.Option
@@ -185,6 +204,9 @@ func TestUploadFailuresLeaveNoFile(t *testing.T) {
 				return labvancedtest.NewUploadRequest("/s/file_upload", "7", "a.webm", strings.NewReader("data"))
 			}, http.StatusInternalServerError},
 		{"second file", nil, nil, func() *http.Request { return rawUpload(two.Bytes(), mw.FormDataContentType()) }, http.StatusBadRequest},
+		{"field over 64 KiB after the file", nil, nil,
+			fileThen([2]string{"expSessionNr", "7"}, [2]string{"newFileName", strings.Repeat("n", 64<<10+1)}), http.StatusBadRequest},
+		{"more than 64 fields after the file", nil, nil, fileThen(manyFields...), http.StatusBadRequest},
 		{"bad expSessionNr", nil, nil,
 			func() *http.Request {
 				return labvancedtest.NewUploadRequest("/s/file_upload", "abc", "a.webm", strings.NewReader("data"))
