@@ -44,15 +44,7 @@ func BenchmarkIngest(b *testing.B) {
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					resp, err := client.Post(url, "application/json", bytes.NewReader(body))
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						b.Errorf("status %d", resp.StatusCode)
+					if !postEvent(b, client, url, body) {
 						return
 					}
 				}
@@ -90,15 +82,7 @@ func BenchmarkIngestInterleaved(b *testing.B) {
 		for range loadSenders {
 			wg.Go(func() {
 				for time.Now().Before(deadline) {
-					resp, err := client.Post(e.srv.URL+"/eeg/", "application/json", bytes.NewReader(body))
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						b.Errorf("status %d", resp.StatusCode)
+					if !postEvent(b, client, e.srv.URL+"/eeg/", body) {
 						return
 					}
 					acked.Add(1)
@@ -134,4 +118,21 @@ func BenchmarkIngestInterleaved(b *testing.B) {
 		slices.Sort(ratios)
 		b.ReportMetric(ratios[len(ratios)/2], "ratio")
 	}
+}
+
+// postEvent posts body to url and reports whether it was acknowledged with
+// 200; any other outcome fails b.
+func postEvent(b *testing.B, client *http.Client, url string, body []byte) bool {
+	resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		b.Error(err)
+		return false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Errorf("status %d", resp.StatusCode)
+		return false
+	}
+	return true
 }
