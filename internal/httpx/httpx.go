@@ -13,8 +13,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -35,6 +33,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrTooLarge marks a body over the limit (413).
 	ErrTooLarge = errors.New("request body too large")
+	// ErrUnsupported marks a Content-Encoding the handler cannot decode (415).
+	ErrUnsupported = errors.New("unsupported content encoding")
 	// ErrHandler marks a failure of the user's function (500), so the sender retries.
 	ErrHandler = errors.New("handler failed")
 )
@@ -58,16 +58,21 @@ func Wrap(class, err error) error {
 }
 
 // Status returns the HTTP status for an error produced by a handler step:
-// 413 for ErrTooLarge or *http.MaxBytesError, 401, 404, 400 for their
-// classes, and 500 for anything else (a failure of the user's function, or
+// 500 for ErrHandler whatever else the error matches, 413 for ErrTooLarge or
+// *http.MaxBytesError, 415, 401, 404, 400 for their classes, and 500 for
+// anything else (a failure of the user's function, or
 // one this package does not know, which the sender should retry).
 func Status(err error) int {
 	var mbe *http.MaxBytesError
 	switch {
 	case err == nil:
 		return http.StatusOK
+	case errors.Is(err, ErrHandler):
+		return http.StatusInternalServerError
 	case errors.Is(err, ErrTooLarge), errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrUnsupported):
+		return http.StatusUnsupportedMediaType
 	case errors.Is(err, ErrUnauthorized):
 		return http.StatusUnauthorized
 	case errors.Is(err, ErrNotFound):
@@ -96,6 +101,8 @@ func PublicMessage(err error) string {
 		return ErrUnauthorized.Error()
 	case http.StatusRequestEntityTooLarge:
 		return ErrTooLarge.Error()
+	case http.StatusUnsupportedMediaType:
+		return ErrUnsupported.Error()
 	default:
 		return ErrHandler.Error()
 	}
@@ -161,53 +168,6 @@ func Method(w http.ResponseWriter, r *http.Request, allowed ...string) bool {
 	return false
 }
 
-// ReadBody reads r's body whole, but no more than limit bytes. Over the
-// limit it returns an error of class ErrTooLarge, and the server closes the
-// connection after the answer (http.MaxBytesReader's contract). A limit of
-// zero or less means DefaultMaxBodyBytes.
-func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	if limit <= 0 {
-		limit = DefaultMaxBodyBytes
-	}
-	if r.ContentLength > limit {
-		return nil, Wrap(ErrTooLarge, fmt.Errorf("body of %d bytes is over the limit of %d", r.ContentLength, limit))
-	}
-	body := http.MaxBytesReader(w, r.Body, limit)
-	var buf []byte
-	if n := r.ContentLength; n >= 0 {
-		// One extra byte lets ReadAll see EOF without growing the slice.
-		buf = make([]byte, 0, n+1)
-	} else {
-		buf = make([]byte, 0, 512)
-	}
-	b, err := readAll(body, buf)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, Wrap(ErrTooLarge, err)
-		}
-		return nil, Wrap(ErrMalformed, fmt.Errorf("reading body: %w", err))
-	}
-	return b, nil
-}
-
-// readAll is io.ReadAll into a caller-sized buffer.
-func readAll(r io.Reader, b []byte) ([]byte, error) {
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err != nil {
-			if err == io.EOF {
-				return b, nil
-			}
-			return b, err
-		}
-	}
-}
-
 // Keys is a set of accepted secret keys (several, for rotation). Match
 // compares in constant time against every key, so neither which key matched
 // nor how long the keys are shows in the timing.
@@ -251,8 +211,9 @@ func (k Keys) Match(got string) bool {
 // Options are the settings every handler shares; vendor packages embed it in
 // their own configuration and expose it through their own Option functions.
 type Options struct {
-	MaxBodyBytes int64        // <= 0 means DefaultMaxBodyBytes
+	MaxBodyBytes int64        // 0 means the vendor's default; negative is refused by Check
 	Logger       *slog.Logger // nil means no logging
+	Strict       bool         // answer 400 to a delivery with any warning
 }
 
 // Log logs one line per request at Info (or Warn for 5xx) when a logger is set.
