@@ -6,39 +6,41 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/vendorhooks/vendorhooks"
+	"github.com/vendorhooks/vendorhooks/internal/httpx"
+	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
 )
 
-// ErrMalformed is matched (with errors.Is) by every error Decode returns.
-var ErrMalformed = errors.New("wms: malformed event")
+// ErrMalformed is vendorhooks.ErrMalformed, the same value in every vendor
+// package: every error Decode returns matches it (errors.Is), and the
+// handler answers such an error with 400.
+var ErrMalformed = vendorhooks.ErrMalformed
 
-// SyntaxError reports a body that is not valid JSON, such as the vendor's
-// own example with its trailing comma.
-type SyntaxError struct {
-	Line, Column int   // 1-based position of the offending byte
-	Offset       int64 // 0-based byte offset of the offending byte
-	Msg          string
+// DecodeError is vendorhooks.DecodeError: every error Decode returns is a
+// *DecodeError with Vendor "wms", the RFC 6901 JSON Pointer of the field
+// ("/payload/snr"; "" for the body as a whole; a "/" or "~" in a field name
+// is escaped as "~1" or "~0"), the byte offset of the offending value where
+// it is known (-1 otherwise), and a short message that quotes at most about
+// 32 bytes of the body.
+type DecodeError = vendorhooks.DecodeError
+
+// decodeError returns a *DecodeError at path and byte offset off (-1: not
+// known).
+func decodeError(path string, off int, msg string) error {
+	return &DecodeError{Vendor: "wms", Path: path, Offset: int64(off), Msg: msg}
 }
 
-func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("wms: invalid JSON at line %d, column %d: %s", e.Line, e.Column, e.Msg)
+// quote returns raw quoted and cut to about 32 bytes, for a message.
+func quote(raw []byte) string { return httpx.Quote(string(raw)) }
+
+// pointer returns the JSON Pointer of member key of the object at path.
+func pointer(path string, key []byte) string {
+	return string(jsonptr.AppendToken([]byte(path), string(key)))
 }
-
-// Is reports whether target is ErrMalformed.
-func (e *SyntaxError) Is(target error) bool { return target == ErrMalformed }
-
-// FieldError reports a field that is missing, repeated or of the wrong
-// type. Path names it from the body's root, such as "payload.snr".
-type FieldError struct {
-	Path string
-	Msg  string // such as `want number, got string`
-}
-
-func (e *FieldError) Error() string { return "wms: " + e.Path + ": " + e.Msg }
-
-// Is reports whether target is ErrMalformed.
-func (e *FieldError) Is(target error) bool { return target == ErrMalformed }
 
 // Decode reads one event body. It is strict about JSON (no trailing commas,
 // no trailing data, no repeated field names) and about the types of the
@@ -46,50 +48,62 @@ func (e *FieldError) Is(target error) bool { return target == ErrMalformed }
 // unknown severity, page state or detail, and unknown fields are kept, never
 // rejected. timestamp, sessionId (non-empty), sequence (a non-negative
 // integer) and event (non-empty) are required; severity and payload are
-// optional. Errors match ErrMalformed and are *SyntaxError or *FieldError.
+// optional. A refused body gives the zero Event and a *DecodeError, which
+// matches ErrMalformed.
 func Decode(data []byte) (Event, error) {
+	ev, err := decode(data)
+	if err != nil {
+		return Event{}, err
+	}
+	return ev, nil
+}
+
+// decode is Decode, returning on error what it had decoded so far (the
+// handler logs the event's code).
+func decode(data []byte) (Event, error) {
 	var ev Event
 	if err := checkSyntax(data); err != nil {
 		return ev, err
 	}
-	members, err := object(data, "body")
+	members, err := object(data, 0, "")
 	if err != nil {
 		return ev, err
 	}
 	var have [4]bool // timestamp, sessionId, sequence, event
-	var payload json.RawMessage
-	for _, m := range members {
+	var payload *member
+	for i := range members {
+		m := &members[i]
 		switch string(m.key) {
 		case "timestamp":
 			have[0] = true
-			sec, err := integer(m.val, "timestamp", "integer Unix seconds")
+			sec, err := integer(m, "", "integer Unix seconds")
 			if err != nil {
 				return ev, err
 			}
 			ev.Timestamp = time.Unix(sec, 0).UTC()
 		case "sessionId":
 			have[1] = true
-			if ev.SessionID, err = str(m.val, "sessionId", false); err == nil && ev.SessionID == "" {
-				err = &FieldError{Path: "sessionId", Msg: "must not be empty"}
+			if ev.SessionID, err = str(m, "", false); err == nil && ev.SessionID == "" {
+				err = decodeError("/sessionId", m.off, "must not be empty")
 			}
 		case "sequence":
 			have[2] = true
-			if ev.Sequence, err = integer(m.val, "sequence", "non-negative integer"); err == nil && ev.Sequence < 0 {
-				err = &FieldError{Path: "sequence", Msg: "want non-negative integer, got " + string(m.val)}
+			if ev.Sequence, err = integer(m, "", "non-negative integer"); err == nil && ev.Sequence < 0 {
+				err = decodeError("/sequence", m.off, "want non-negative integer, got "+quote(m.val))
 			}
 		case "event":
 			have[3] = true
 			var s string
-			if s, err = str(m.val, "event", false); err == nil && s == "" {
-				err = &FieldError{Path: "event", Msg: "must not be empty"}
+			if s, err = str(m, "", false); err == nil && s == "" {
+				err = decodeError("/event", m.off, "must not be empty")
 			}
 			ev.Code = Code(s)
 		case "severity":
 			var s string
-			s, err = str(m.val, "severity", true)
+			s, err = str(m, "", true)
 			ev.Severity = Severity(s)
 		case "payload":
-			payload = m.val
+			payload = m
 		default:
 			ev.Extra = addExtra(ev.Extra, m)
 		}
@@ -99,27 +113,28 @@ func Decode(data []byte) (Event, error) {
 	}
 	for i, name := range eventFields[:4] {
 		if !have[i] {
-			return ev, &FieldError{Path: name, Msg: "missing"}
+			return ev, decodeError("/"+name, -1, "missing")
 		}
 	}
-	if payload != nil && kind(payload) != "null" {
+	if payload != nil && kind(payload.val) != "null" {
 		ev.Payload, err = decodePayload(ev.Code, payload)
 	}
 	return ev, err
 }
 
-// decodePayload decodes the payload of an event with code c.
-func decodePayload(c Code, raw json.RawMessage) (Payload, error) {
+// decodePayload decodes the payload p of an event with code c.
+func decodePayload(c Code, p *member) (Payload, error) {
 	info, known := codeTable[c]
 	if !known {
-		return &RawPayload{Raw: canonical(raw)}, nil
+		return &RawPayload{Raw: canonical(p.val)}, nil
 	}
-	members, err := object(raw, "payload")
+	const path = "/payload"
+	members, err := object(p.val, p.off, path)
 	if err != nil {
 		return nil, err
 	}
 	if info.payload == payloadNone {
-		return &RawPayload{Raw: canonical(raw)}, nil
+		return &RawPayload{Raw: canonical(p.val)}, nil
 	}
 	var (
 		id, state, details string
@@ -127,20 +142,21 @@ func decodePayload(c Code, raw json.RawMessage) (Payload, error) {
 		seq                int64
 		extra              map[string]json.RawMessage
 	)
-	for _, m := range members {
+	for i := range members {
+		m := &members[i]
 		switch {
 		case string(m.key) == "measurementId" && info.payload != payloadDetails:
-			id, err = str(m.val, "payload.measurementId", true)
+			id, err = str(m, path, true)
 		case string(m.key) == "snr" && info.payload == payloadIntermediate:
-			snr, err = number(m.val, "payload.snr")
+			snr, err = number(m, path)
 		case string(m.key) == "sequence" && info.payload == payloadIntermediate:
 			if kind(m.val) != "null" {
-				seq, err = integer(m.val, "payload.sequence", "integer")
+				seq, err = integer(m, path, "integer")
 			}
 		case string(m.key) == "state" && info.payload == payloadVisibility:
-			state, err = str(m.val, "payload.state", true)
+			state, err = str(m, path, true)
 		case string(m.key) == "details" && info.payload == payloadDetails:
-			details, err = str(m.val, "payload.details", true)
+			details, err = str(m, path, true)
 		default:
 			extra = addExtra(extra, m)
 		}
@@ -165,7 +181,7 @@ func decodePayload(c Code, raw json.RawMessage) (Payload, error) {
 }
 
 // addExtra keeps an unknown field in canonical form.
-func addExtra(extra map[string]json.RawMessage, m member) map[string]json.RawMessage {
+func addExtra(extra map[string]json.RawMessage, m *member) map[string]json.RawMessage {
 	if extra == nil {
 		extra = make(map[string]json.RawMessage)
 	}
@@ -183,11 +199,11 @@ func canonical(raw []byte) json.RawMessage {
 	return h.Bytes()
 }
 
-// checkSyntax reports the first JSON syntax error in data, with its line
-// and column, and names the vendor example's trailing comma plainly.
+// checkSyntax reports the first JSON syntax error in data, with its offset,
+// line and column, and names the vendor example's trailing comma plainly.
 func checkSyntax(data []byte) error {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return &SyntaxError{Line: 1, Column: 1, Msg: "empty body"}
+		return decodeError("", -1, "empty body")
 	}
 	if json.Valid(data) {
 		return nil
@@ -196,16 +212,17 @@ func checkSyntax(data []byte) error {
 	err := json.Unmarshal(data, &v)
 	var se *json.SyntaxError
 	if !errors.As(err, &se) {
-		return &SyntaxError{Line: 1, Column: 1, Msg: "invalid JSON"}
+		return decodeError("", -1, "invalid JSON")
 	}
+	// The message of encoding/json quotes one character at most.
+	msg := se.Error()
 	off := se.Offset - 1 // json counts the offending byte as read
 	if off < 0 {
 		off = 0
 	}
-	if off >= int64(len(data)) {
+	if off >= int64(len(data)) || strings.HasPrefix(msg, "unexpected end") {
 		off = int64(len(data)) // end of input
 	}
-	msg := se.Error()
 	if off < int64(len(data)) && (data[off] == '}' || data[off] == ']') {
 		prev := bytes.TrimRight(data[:off], " \t\r\n")
 		if len(prev) > 0 && prev[len(prev)-1] == ',' {
@@ -214,21 +231,25 @@ func checkSyntax(data []byte) error {
 	}
 	line := 1 + bytes.Count(data[:off], []byte("\n"))
 	col := 1 + utf8.RuneCount(data[bytes.LastIndexByte(data[:off], '\n')+1:off])
-	return &SyntaxError{Line: line, Column: col, Offset: off, Msg: msg}
+	return decodeError("", int(off), fmt.Sprintf("invalid JSON at line %d, column %d: %s", line, col, msg))
 }
 
 // member is one name and value of a JSON object.
 type member struct {
 	key []byte // unquoted
 	val json.RawMessage
+	off int // byte offset of val in the body
 }
 
-// object splits the valid JSON value data into its members, in order. It
-// fails when data is not an object or repeats a name.
-func object(data []byte, path string) ([]member, error) {
+// object splits the valid JSON value data, found at byte offset base of the
+// body and at path, into its members, in order. It fails when data is not
+// an object or repeats a name.
+func object(data []byte, base int, path string) ([]member, error) {
+	lead := len(data) - len(bytes.TrimLeft(data, " \t\r\n"))
 	data = bytes.TrimSpace(data)
+	base += lead
 	if k := kind(data); k != "object" {
-		return nil, &FieldError{Path: path, Msg: "want object, got " + k}
+		return nil, decodeError(path, base, "want object, got "+k)
 	}
 	ms := make([]member, 0, 8)
 	var seen map[string]bool // past a few members, to find a repeat in O(1)
@@ -239,17 +260,17 @@ func object(data []byte, path string) ([]member, error) {
 		if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
 			s, err := unquote(data[i:end])
 			if err != nil {
-				return nil, &FieldError{Path: path, Msg: err.Error()}
+				return nil, decodeError(path, base+i, "field name: "+err.Error())
 			}
 			key = []byte(s)
 		}
 		if repeated(ms, &seen, key) {
-			return nil, &FieldError{Path: join(path, string(key)), Msg: "repeated field"}
+			return nil, decodeError(pointer(path, key), base+i, "repeated field")
 		}
 		i = skipSpace(data, end)
 		i = skipSpace(data, i+1) // the colon
 		end = scanValue(data, i)
-		ms = append(ms, member{key: key, val: data[i:end]})
+		ms = append(ms, member{key: key, val: data[i:end], off: base + i})
 		i = skipSpace(data, end)
 		if data[i] == ',' {
 			i = skipSpace(data, i+1)
@@ -281,14 +302,6 @@ func repeated(ms []member, seen *map[string]bool, key []byte) bool {
 	}
 	(*seen)[string(key)] = true
 	return false
-}
-
-// join names the member key of the object at path.
-func join(path, key string) string {
-	if path == "body" {
-		return key
-	}
-	return path + "." + key
 }
 
 func skipSpace(data []byte, i int) int {
@@ -377,50 +390,52 @@ func unquote(raw []byte) (string, error) {
 	return out, err
 }
 
-// str decodes a string field; null gives "" when nullable.
-func str(raw []byte, path string, nullable bool) (string, error) {
-	switch k := kind(raw); {
+// str decodes the string member m of the object at path; null gives ""
+// when nullable.
+func str(m *member, path string, nullable bool) (string, error) {
+	switch k := kind(m.val); {
 	case k == "string":
-		s, err := unquote(raw)
+		s, err := unquote(m.val)
 		if err != nil {
-			return "", &FieldError{Path: path, Msg: err.Error()}
+			return "", decodeError(pointer(path, m.key), m.off, err.Error())
 		}
 		return s, nil
 	case k == "null" && nullable:
 		return "", nil
 	default:
-		return "", &FieldError{Path: path, Msg: "want string, got " + k}
+		return "", decodeError(pointer(path, m.key), m.off, "want string, got "+k)
 	}
 }
 
-// integer decodes an integer field; want names it in errors.
-func integer(raw []byte, path, want string) (int64, error) {
-	if k := kind(raw); k != "number" {
-		return 0, &FieldError{Path: path, Msg: "want " + want + ", got " + k}
+// integer decodes the integer member m of the object at path; want names
+// the expected value in errors.
+func integer(m *member, path, want string) (int64, error) {
+	if k := kind(m.val); k != "number" {
+		return 0, decodeError(pointer(path, m.key), m.off, "want "+want+", got "+k)
 	}
-	n, err := strconv.ParseInt(string(raw), 10, 64)
+	n, err := strconv.ParseInt(string(m.val), 10, 64)
 	if err != nil {
-		msg := "want " + want + ", got " + string(raw)
+		msg := "want " + want + ", got " + quote(m.val)
 		if errors.Is(err, strconv.ErrRange) {
-			msg = "integer " + string(raw) + " out of range"
+			msg = "integer " + quote(m.val) + " out of range"
 		}
-		return 0, &FieldError{Path: path, Msg: msg}
+		return 0, decodeError(pointer(path, m.key), m.off, msg)
 	}
 	return n, nil
 }
 
-// number decodes a number field; null gives 0.
-func number(raw []byte, path string) (float64, error) {
-	switch k := kind(raw); k {
+// number decodes the number member m of the object at path; null gives 0.
+func number(m *member, path string) (float64, error) {
+	switch k := kind(m.val); k {
 	case "null":
 		return 0, nil
 	case "number":
-		f, err := strconv.ParseFloat(string(raw), 64)
+		f, err := strconv.ParseFloat(string(m.val), 64)
 		if err != nil {
-			return 0, &FieldError{Path: path, Msg: "number " + string(raw) + " out of range"}
+			return 0, decodeError(pointer(path, m.key), m.off, "number "+quote(m.val)+" out of range")
 		}
 		return f, nil
 	default:
-		return 0, &FieldError{Path: path, Msg: "want number, got " + k}
+		return 0, decodeError(pointer(path, m.key), m.off, "want number, got "+k)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +13,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/internal/golden"
 	"github.com/vendorhooks/vendorhooks/wms"
+	"github.com/vendorhooks/vendorhooks/wms/wmstest"
 )
 
 func TestDecodeSpecBody(t *testing.T) {
@@ -36,27 +39,98 @@ func TestDecodeSpecBody(t *testing.T) {
 }
 
 func TestDecodeErrors(t *testing.T) {
-	for _, body := range []string{
-		`{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "WMS_LOADED",}`,
-		`{"timestamp": "1", "sessionId": "s", "sequence": 0, "event": "WMS_LOADED"}`,
+	long := strings.Repeat("9", 5000)
+	for _, c := range []struct {
+		name   string
+		body   string
+		path   string
+		offset int64
+		msg    string
+	}{
+		{"trailing comma", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "WMS_LOADED",}`,
+			"", 72, "invalid JSON at line 1, column 73: trailing comma before '}'"}, // the closing brace
+		{"empty", " \n", "", -1, "empty body"},
+		{"not an object", ` [1]`, "", 1, "want object, got array"},
+		{"wrong type", `{"timestamp": "1", "sessionId": "s", "sequence": 0, "event": "WMS_LOADED"}`,
+			"/timestamp", 14, "want integer Unix seconds, got string"},
+		{"payload type", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "INTERMEDIATE_RESULTS", "payload": {"snr": true}}`,
+			"/payload/snr", 102, "want number, got boolean"},
+		{"payload not an object", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "LOW_SNR", "payload": []}`,
+			"/payload", 81, "want object, got array"},
+		{"missing", `{"timestamp": 1, "sessionId": "s", "event": "WMS_LOADED"}`, "/sequence", -1, "missing"},
+		{"negative", `{"timestamp": 1, "sessionId": "s", "sequence": -1, "event": "WMS_LOADED"}`,
+			"/sequence", 47, `want non-negative integer, got "-1"`},
+		// A 5,000-digit number is quoted in 32 bytes, not echoed whole.
+		{"long number", `{"timestamp": ` + long + `, "sessionId": "s", "sequence": 0, "event": "WMS_LOADED"}`,
+			"/timestamp", 14, `integer "` + long[:32] + `"... out of range`},
+		{"long snr", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "INTERMEDIATE_RESULTS", "payload": {"snr": 1` + long + `e999}}`,
+			"/payload/snr", 102, `number "1` + long[:31] + `"... out of range`},
+		// Field names may hold "/", "~", "." and "[": the path escapes the
+		// first two (RFC 6901) and keeps the others.
+		{"repeated odd name", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "WMS_LOADED", "a/b~c.d[0]": 1, "a/b~c.d[0]": 2}`,
+			"/a~1b~0c.d[0]", 90, "repeated field"},
+		{"repeated in payload", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "LOW_SNR", "payload": {"x.y": 1, "x.y": 2}}`,
+			"/payload/x.y", 92, "repeated field"},
+		{"repeated escaped name", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "WMS_LOADED", "~": 1, "\u007e": 2}`,
+			"/~0", 81, "repeated field"},
 	} {
-		_, err := wms.Decode([]byte(body))
-		require.Error(t, err)
-		assert.ErrorIs(t, err, wms.ErrMalformed)
+		t.Run(c.name, func(t *testing.T) {
+			ev, err := wms.Decode([]byte(c.body))
+			require.Error(t, err)
+			assert.ErrorIs(t, err, wms.ErrMalformed)
+			assert.ErrorIs(t, err, vendorhooks.ErrMalformed)
+			assert.Empty(t, cmp.Diff(wms.Event{}, ev), "a refused body gives the zero Event")
+			var de *wms.DecodeError
+			require.ErrorAs(t, err, &de)
+			assert.Equal(t, "wms", de.Vendor)
+			assert.Equal(t, c.path, de.Path)
+			assert.Equal(t, c.offset, de.Offset)
+			assert.Equal(t, c.msg, de.Msg)
+			assert.Less(t, len(err.Error()), 200, "the message quotes little of the body")
+		})
 	}
-	_, err := wms.Decode([]byte(`{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "WMS_LOADED",}`))
-	var se *wms.SyntaxError
-	require.ErrorAs(t, err, &se)
-	assert.Equal(t, 1, se.Line)
-	assert.Equal(t, int64(72), se.Offset) // the closing brace
-	assert.Equal(t, 73, se.Column)
-	assert.Equal(t, "trailing comma before '}'", se.Msg)
+}
 
-	_, err = wms.Decode([]byte(`{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "INTERMEDIATE_RESULTS", "payload": {"snr": true}}`))
-	var fe *wms.FieldError
-	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, "payload.snr", fe.Path)
-	assert.Equal(t, "want number, got boolean", fe.Msg)
+// TestDecodeZeroEventOnError checks that Decode gives the zero Event for
+// every golden input it refuses, even one refused after its first fields
+// decoded.
+func TestDecodeZeroEventOnError(t *testing.T) {
+	refused := 0
+	for _, c := range golden.Cases(t, goldenDir) {
+		ev, err := wms.Decode(c.Data)
+		if err == nil {
+			continue
+		}
+		refused++
+		assert.Empty(t, cmp.Diff(wms.Event{}, ev), c.Name)
+	}
+	assert.Greater(t, refused, 10)
+}
+
+// TestMarshalValueAndPointer checks that an event and every payload type
+// marshal the same by value and through a pointer.
+func TestMarshalValueAndPointer(t *testing.T) {
+	extra := map[string]json.RawMessage{"x": json.RawMessage(`1`)}
+	for _, v := range []any{
+		wms.Measurement{MeasurementID: "m", Extra: extra},
+		wms.IntermediateResults{MeasurementID: "m", SNR: 1.5, Sequence: 2, Extra: extra},
+		wms.ConstraintViolation{MeasurementID: "m", Extra: extra},
+		wms.APIError{MeasurementID: "m", Extra: extra},
+		wms.PageVisibility{MeasurementID: "m", State: wms.VisibilityHidden, Extra: extra},
+		wms.Details{Details: wms.DetailLowSNR, Extra: extra},
+		wms.RawPayload{Raw: json.RawMessage(`{"a":[1]}`)},
+		wmstest.Event(wms.CodeIntermediateResults, 3),
+	} {
+		byValue, err := json.Marshal(v)
+		require.NoError(t, err)
+		ptr := reflect.New(reflect.TypeOf(v))
+		ptr.Elem().Set(reflect.ValueOf(v))
+		byPointer, err := json.Marshal(ptr.Interface())
+		require.NoError(t, err)
+		assert.JSONEq(t, string(byPointer), string(byValue), "%T", v)
+		assert.Equal(t, string(byPointer), string(byValue), "%T", v)
+		assert.NotContains(t, string(byValue), "MeasurementID", "%T: the wire form, not the Go fields", v)
+	}
 }
 
 func TestCodes(t *testing.T) {
@@ -134,5 +208,8 @@ func TestDecodeManyFields(t *testing.T) {
 	assert.Len(t, ev.Extra, 20000)
 	assert.Equal(t, json.RawMessage("19999"), ev.Extra["f19999"])
 	_, err = wms.Decode([]byte(b.String() + `, "f7": 0}`))
-	assert.EqualError(t, err, "wms: f7: repeated field")
+	var de *wms.DecodeError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "/f7", de.Path)
+	assert.Equal(t, "repeated field", de.Msg)
 }

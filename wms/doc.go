@@ -8,11 +8,15 @@
 //     constant, unknown codes kept), Severity and a typed Payload per code
 //     (*Measurement, *IntermediateResults, *PageVisibility, *Details, ...).
 //     Event.Kind returns the code as the vendor spells it.
-//   - Decode reads a body strictly and names the field of a type error
-//     ("payload.snr: want number, got string"); Verifier checks the
-//     X-WMS-Content-MAC header; Tracker classifies each event's sequence
-//     number as in order, duplicate, gap or late.
-//   - NewHandler puts them together behind an http.Handler.
+//   - Decode reads a body strictly; a refusal is a *DecodeError (matching
+//     ErrMalformed) naming the field by its JSON Pointer
+//     ("wms: /payload/snr (offset 113): want number, got string"); Verifier
+//     checks the X-WMS-Content-MAC header; Tracker classifies each event's
+//     sequence number as in order, duplicate, gap or late.
+//   - New and NewHandler put them together behind an http.Handler built
+//     like every vendor handler of this module: POST only, a bounded read
+//     (gzip decoded), the MAC over the bytes read, Decode, your function
+//     with a vendorhooks.Delivery in its context, and 200 {"ok":true}.
 //
 // The vendor's sample computes the MAC over the body decoded as UTF-8 and
 // fed to Node's HMAC as 'ascii', which keeps the low byte of each UTF-16
@@ -22,15 +26,20 @@
 // from the signed one in its non-ASCII characters: WithRawMACOnly turns it
 // off once the sender signs bytes.
 //
-// Mount the handler under any path:
+// Mount the handler under any path. New refuses a configuration without a
+// secret, so a deployment missing its secret fails at start:
 //
-//	h := wms.NewHandler(func(ctx context.Context, ev wms.Event) error {
+//	h, err := wms.New(func(ctx context.Context, ev wms.Event) error {
 //		if v, ok := wms.VerdictFromContext(ctx); ok && v.Order == wms.Gap {
 //			log.Printf("session %s: missing events %v", ev.SessionID, v.Missing.Numbers(10))
 //		}
 //		return store(ctx, ev) // an error answers 500, so WMS retries
 //	}, wms.WithSecrets(os.Getenv("WMS_MAC_SECRET")), wms.WithDropDuplicates())
+//	if err != nil {
+//		log.Fatal(err) // such as "wms: hmacverify: empty secret configured (secret 0)"
+//	}
 //	mux.Handle("/hooks/wms/", http.StripPrefix("/hooks/wms", h))
 //
-// Package wmstest builds signed requests and sample events for tests.
+// Package wmstest builds signed requests (server-side, and client-side for a
+// real connection) and sample events for tests.
 package wms

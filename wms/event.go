@@ -137,24 +137,24 @@ type measurementWire struct {
 var measurementFields = []string{"measurementId"}
 
 // MarshalJSON returns the payload in the vendor's wire form.
-func (p *Measurement) MarshalJSON() ([]byte, error) {
+func (p Measurement) MarshalJSON() ([]byte, error) {
 	return marshalExtra(measurementWire{p.MeasurementID}, p.Extra, measurementFields)
 }
 
 // MarshalJSON returns the payload in the vendor's wire form.
-func (p *ConstraintViolation) MarshalJSON() ([]byte, error) {
+func (p ConstraintViolation) MarshalJSON() ([]byte, error) {
 	return marshalExtra(measurementWire{p.MeasurementID}, p.Extra, measurementFields)
 }
 
 // MarshalJSON returns the payload in the vendor's wire form.
-func (p *APIError) MarshalJSON() ([]byte, error) {
+func (p APIError) MarshalJSON() ([]byte, error) {
 	return marshalExtra(measurementWire{p.MeasurementID}, p.Extra, measurementFields)
 }
 
 var intermediateFields = []string{"measurementId", "snr", "sequence"}
 
 // MarshalJSON returns the payload in the vendor's wire form.
-func (p *IntermediateResults) MarshalJSON() ([]byte, error) {
+func (p IntermediateResults) MarshalJSON() ([]byte, error) {
 	return marshalExtra(struct {
 		MeasurementID string  `json:"measurementId,omitempty"`
 		SNR           float64 `json:"snr"`
@@ -165,7 +165,7 @@ func (p *IntermediateResults) MarshalJSON() ([]byte, error) {
 var visibilityFields = []string{"measurementId", "state"}
 
 // MarshalJSON returns the payload in the vendor's wire form.
-func (p *PageVisibility) MarshalJSON() ([]byte, error) {
+func (p PageVisibility) MarshalJSON() ([]byte, error) {
 	return marshalExtra(struct {
 		MeasurementID string     `json:"measurementId,omitempty"`
 		State         Visibility `json:"state,omitempty"`
@@ -175,14 +175,14 @@ func (p *PageVisibility) MarshalJSON() ([]byte, error) {
 var detailsFields = []string{"details"}
 
 // MarshalJSON returns the payload in the vendor's wire form.
-func (p *Details) MarshalJSON() ([]byte, error) {
+func (p Details) MarshalJSON() ([]byte, error) {
 	return marshalExtra(struct {
 		Details Detail `json:"details,omitempty"`
 	}{p.Details}, p.Extra, detailsFields)
 }
 
 // MarshalJSON returns the payload as sent; null when Raw is empty.
-func (p *RawPayload) MarshalJSON() ([]byte, error) {
+func (p RawPayload) MarshalJSON() ([]byte, error) {
 	if len(p.Raw) == 0 {
 		return []byte("null"), nil
 	}

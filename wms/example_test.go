@@ -2,10 +2,12 @@ package wms_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/wms"
 	"github.com/vendorhooks/vendorhooks/wms/wmstest"
 )
@@ -71,5 +73,45 @@ func ExampleDecode() {
 	fmt.Println(err)
 	// Output:
 	// MEASUREMENT_CREATED INFO 2023-07-18 12:49:37 +0000 UTC f0c8ca8d-111d-4dcf-a69d-46ed39a2db06
-	// wms: invalid JSON at line 1, column 82: trailing comma before '}'
+	// wms: offset 81: invalid JSON at line 1, column 82: trailing comma before '}'
+}
+
+// ExampleDecode_error shows how a refusal is matched and where it points.
+func ExampleDecode_error() {
+	_, err := wms.Decode([]byte(`{"timestamp": 1689684577, "sessionId": "s", "sequence": 0,
+		"event": "INTERMEDIATE_RESULTS", "payload": {"snr": "high"}}`))
+	var de *wms.DecodeError
+	if errors.Is(err, wms.ErrMalformed) && errors.As(err, &de) {
+		fmt.Println(de.Path, de.Offset, de.Msg)
+	}
+	fmt.Println(err)
+	// Output:
+	// /payload/snr 113 want number, got string
+	// wms: /payload/snr (offset 113): want number, got string
+}
+
+// ExampleNew builds a handler that reports its misconfiguration, and a
+// function that reads the vendorhooks.Delivery of each call.
+func ExampleNew() {
+	fn := func(ctx context.Context, ev wms.Event) error {
+		d, _ := vendorhooks.DeliveryFromContext(ctx)
+		fmt.Println(d.Kind, d.Session, d.Header.Get(wms.MACHeader), len(d.Body), "bytes")
+		return nil
+	}
+	if _, err := wms.New(fn); err != nil {
+		fmt.Println(err) // a deployment without its secret fails at start
+	}
+	h, err := wms.New(fn, wms.WithSecrets("mac-secret"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	body := wmstest.Body(wmstest.Event(wms.CodeScanCompleted, 2))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, wmstest.NewRequest("/", body, "mac-secret"))
+	fmt.Print(w.Code, " ", w.Body.String())
+	// Output:
+	// wms: hmacverify: no secret configured
+	// SCAN_COMPLETED ryueiwoqfh910fu3rpqruvfiu [redacted] 187 bytes
+	// 200 {"ok":true}
 }

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
 )
 
-// Option configures NewHandler.
+// Option configures New and NewHandler.
 type Option func(*config)
 
 type config struct {
@@ -22,7 +23,8 @@ type config struct {
 
 // WithSecrets sets the MAC secrets a call may be signed with; a call signed
 // with any of them passes, so a secret can be rotated by listing the new one
-// beside the old one. A handler without a secret refuses to serve.
+// beside the old one. New refuses a configuration without a secret, or with
+// an empty one.
 func WithSecrets(secrets ...string) Option {
 	return func(c *config) { c.secrets = append(c.secrets, secrets...) }
 }
@@ -35,9 +37,10 @@ func WithTracker(t *Tracker) Option {
 	return func(c *config) { c.tracker = t }
 }
 
-// WithDropDuplicates makes the handler answer 200 to an event its tracker
-// has already seen, without calling the function, so a retried delivery is
-// processed once. Without WithTracker it uses a NewTracker() of its own.
+// WithDropDuplicates makes the handler answer 200 {"ok":true} to an event
+// its tracker has already seen, without calling the function, so a retried
+// delivery is processed once. Without WithTracker it uses a NewTracker() of
+// its own.
 func WithDropDuplicates() Option {
 	return func(c *config) { c.dropDups = true }
 }
@@ -49,107 +52,133 @@ func WithRawMACOnly() Option {
 	return func(c *config) { c.rawOnly = true }
 }
 
-// WithMaxBodyBytes sets the largest body accepted (default 1 MiB); a larger
-// one is answered 413. n <= 0 keeps the default.
+// WithMaxBodyBytes sets the largest body accepted, after gzip decoding
+// (default 1 MiB); a larger one is answered 413. 0 keeps the default; New
+// refuses a negative n.
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) { c.MaxBodyBytes = n }
 }
 
 // WithLogger logs one line per request to l (nil, the default, is silent).
+// A line never holds a secret or a MAC.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.Logger = l }
 }
 
-// handler is the http.Handler NewHandler returns.
-type handler struct {
-	config
-	fn       func(context.Context, Event) error
-	verifier *Verifier
-	err      error // a configuration error: every request is refused with 500
+// The answers to a refused MAC: they name what failed, never a value.
+var (
+	errMissingAnswer = httpx.Unauthorized("missing " + MACHeader + " header")
+	errInvalidAnswer = httpx.Unauthorized("invalid " + MACHeader)
+)
+
+// New returns a handler for WMS webhook calls. It accepts POST only (405
+// with Allow otherwise), reads the body under the limit (413; a gzip body
+// is decoded, with the limit applied to the decoded bytes; 415 for another
+// encoding), verifies the X-WMS-Content-MAC header over the bytes read
+// before looking at them (401 when missing or wrong), decodes them (400
+// with the DecodeError's text), tracks the sequence number when a tracker is
+// set, and calls fn with the event and a context that carries the
+// vendorhooks.Delivery (and the tracker's Verdict): 500 when fn fails, so
+// the sender retries, and 200 {"ok":true} otherwise.
+//
+// The Delivery's Kind is the event code, its Session the sessionId, and its
+// IdempotencyKey is made from the code, the sessionId and the sequence
+// number, the vendor's own identity of an event: a retry has the key of the
+// first delivery even if its body differs. X-WMS-Content-MAC is redacted in
+// its Header.
+//
+// New refuses a nil fn, a configuration without a secret or with an empty
+// one (the error matches hmacverify.ErrNoSecret or ErrEmptySecret), and a
+// negative body limit, so a handler it returns never serves a request
+// unauthenticated. Its errors start with "wms: ". The handler does not
+// depend on its path: mount it under any prefix.
+func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, error) {
+	if fn == nil {
+		return nil, errors.New("wms: nil function")
+	}
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	v, err := NewVerifier(c.secrets...)
+	if err != nil {
+		return nil, err
+	}
+	verify := v.Verify
+	if c.rawOnly {
+		verify = v.VerifyRaw
+	}
+	if c.dropDups && c.tracker == nil {
+		c.tracker = NewTracker()
+	}
+	p := &httpx.Pipeline[Event]{
+		Vendor:  "wms",
+		Methods: []string{http.MethodPost},
+		Options: c.Options,
+		Redact:  []string{MACHeader},
+		Verify: func(r *http.Request, body []byte) error {
+			err := verify(body, r.Header.Get(MACHeader))
+			switch {
+			case err == nil:
+				return nil
+			case errors.Is(err, ErrMissingMAC):
+				return httpx.Wrap(errMissingAnswer, err)
+			default:
+				return httpx.Wrap(errInvalidAnswer, err)
+			}
+		},
+		Decode:  decodeStep,
+		Deliver: deliver(fn, c.tracker, c.dropDups),
+	}
+	if err := p.Check(); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
-// NewHandler returns a handler for WMS webhook calls. It accepts POST only
-// (405 otherwise), reads the body under the limit (413), verifies the
-// X-WMS-Content-MAC header before looking at the body (401 when missing or
-// wrong), decodes it (400 with the decode error), tracks its sequence number
-// when a tracker is set, and calls fn with the request's context and the
-// event: 500 when fn fails, so the sender retries, and 200 otherwise.
-//
-// Without a secret (WithSecrets) the handler refuses every request with 500
-// and calls nothing, so a deployment missing its secret never accepts
-// unauthenticated calls and the sender keeps retrying until it is fixed.
-// The handler does not depend on its path: mount it under any prefix.
+// NewHandler is New for a configuration written in code: it panics with
+// New's error, like regexp.MustCompile.
 func NewHandler(fn func(context.Context, Event) error, opts ...Option) http.Handler {
-	h := &handler{fn: fn}
-	for _, o := range opts {
-		o(&h.config)
-	}
-	h.verifier, h.err = NewVerifier(h.secrets...)
-	if h.dropDups && h.tracker == nil {
-		h.tracker = NewTracker()
+	h, err := New(fn, opts...)
+	if err != nil {
+		panic(err)
 	}
 	return h
 }
 
-// errNotConfigured is answered by a handler without a usable secret.
-var errNotConfigured = errors.New("wms: handler has no usable MAC secret")
-
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !httpx.Method(w, r, http.MethodPost) {
-		h.Log(r, "wms", "", http.StatusMethodNotAllowed, nil)
-		return
-	}
-	if h.err != nil {
-		httpx.WriteError(w, http.StatusInternalServerError, errNotConfigured.Error())
-		h.Log(r, "wms", "", http.StatusInternalServerError, h.err)
-		return
-	}
-	ev, err := h.serve(r.Context(), w, r)
-	status := http.StatusOK
+// decodeStep is the handler's Decode step. The idempotency key comes from
+// the event's identity (sessionId, NUL, sequence in decimal), not its body.
+func decodeStep(_ *http.Request, body []byte) (Event, httpx.Info, error) {
+	ev, err := decode(body)
+	info := httpx.Info{Kind: ev.Kind()} // logged even when decoding fails
 	if err != nil {
-		status = httpx.Fail(w, err)
-	} else {
-		w.WriteHeader(status)
+		return Event{}, info, err
 	}
-	h.Log(r, "wms", ev.Kind(), status, err)
+	info.Session = ev.SessionID
+	info.Identity = ev.SessionID + "\x00" + strconv.FormatInt(ev.Sequence, 10)
+	return ev, info, nil
 }
 
-// serve runs the steps after the method check; a nil error means 200.
-func (h *handler) serve(ctx context.Context, w http.ResponseWriter, r *http.Request) (Event, error) {
-	body, err := httpx.ReadBody(w, r, h.MaxBodyBytes)
-	if err != nil {
-		return Event{}, err
+// deliver returns the handler's Deliver step: fn, behind the tracker when
+// there is one.
+func deliver(fn func(context.Context, Event) error, t *Tracker, dropDups bool) func(context.Context, Event) error {
+	// fn's error is marked as the function's, so that whatever it wraps it
+	// is answered 500 with nothing of its text.
+	call := func(ctx context.Context, ev Event) error {
+		return httpx.Wrap(httpx.ErrHandler, fn(ctx, ev))
 	}
-	verify := h.verifier.Verify
-	if h.rawOnly {
-		verify = h.verifier.VerifyRaw
+	if t == nil {
+		return call
 	}
-	if err := verify(body, r.Header.Get(MACHeader)); err != nil {
-		msg := "invalid " + MACHeader
-		if errors.Is(err, ErrMissingMAC) {
-			msg = "missing " + MACHeader + " header"
+	return func(ctx context.Context, ev Event) error {
+		v := t.Track(ev.SessionID, ev.Sequence)
+		if v.Order == Duplicate && dropDups {
+			return nil
 		}
-		return Event{}, httpx.Wrap(httpx.Unauthorized(msg), err)
+		err := call(ContextWithVerdict(ctx, v), ev)
+		if err != nil && v.Order != Duplicate {
+			t.Release(ev.SessionID, ev.Sequence)
+		}
+		return err
 	}
-	ev, err := Decode(body)
-	if err != nil {
-		return ev, httpx.Wrap(httpx.ErrMalformed, err)
-	}
-	if h.tracker == nil {
-		return ev, h.call(ctx, ev)
-	}
-	v := h.tracker.Track(ev.SessionID, ev.Sequence)
-	if v.Order == Duplicate && h.dropDups {
-		return ev, nil
-	}
-	err = h.call(ContextWithVerdict(ctx, v), ev)
-	if err != nil && v.Order != Duplicate {
-		h.tracker.Release(ev.SessionID, ev.Sequence)
-	}
-	return ev, err
-}
-
-// call runs the user's function.
-func (h *handler) call(ctx context.Context, ev Event) error {
-	return httpx.Wrap(httpx.ErrHandler, h.fn(ctx, ev))
 }

@@ -2,6 +2,7 @@ package wms_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks"
+	"github.com/vendorhooks/vendorhooks/hmacverify"
 	"github.com/vendorhooks/vendorhooks/wms"
 	"github.com/vendorhooks/vendorhooks/wms/wmstest"
 )
@@ -58,6 +61,8 @@ func TestHandlerAccepts(t *testing.T) {
 
 	w := serve(mux, wmstest.NewRequest("/hooks/wms/", specBody(t), wmstest.Secret))
 	assert.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+	assert.JSONEq(t, `{"ok":true}`, w.Body.String())
 	w = serve(mux, wmstest.NewNodeRequest("/hooks/wms/", nonASCIIBody, wmstest.Secret))
 	assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	w = serve(mux, wmstest.NewRequest("/hooks/wms/", nonASCIIBody, wmstest.Secret))
@@ -81,15 +86,22 @@ func TestHandlerRefuses(t *testing.T) {
 		status int
 		msg    string
 	}{
-		{"get", httptest.NewRequest(http.MethodGet, "/", nil), nil, http.StatusMethodNotAllowed, "method GET not allowed"},
+		{"get", httptest.NewRequest(http.MethodGet, "/", nil), nil, http.StatusMethodNotAllowed, `wms: method "GET" not allowed`},
 		{"missing MAC", httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(spec)), nil, http.StatusUnauthorized, "missing X-WMS-Content-MAC header"},
 		{"wrong secret", wmstest.NewRequest("/", spec, "other"), nil, http.StatusUnauthorized, "invalid X-WMS-Content-MAC"},
 		// Verification comes first: bad JSON with a bad MAC is a 401.
 		{"bad JSON, wrong secret", wmstest.NewRequest("/", trailing, "other"), nil, http.StatusUnauthorized, "invalid X-WMS-Content-MAC"},
 		{"bad JSON", wmstest.NewRequest("/", trailing, wmstest.Secret), nil, http.StatusBadRequest,
-			"wms: invalid JSON at line 10, column 1: trailing comma before '}'"},
+			"wms: offset 226: invalid JSON at line 10, column 1: trailing comma before '}'"},
 		{"wrong type", wmstest.NewRequest("/", []byte(`{"timestamp":"x"}`), wmstest.Secret), nil, http.StatusBadRequest,
-			"wms: timestamp: want integer Unix seconds, got string"},
+			"wms: /timestamp (offset 13): want integer Unix seconds, got string"},
+		{"gzip, MAC of the compressed bytes", gzipRequest(t, spec, func(_, z []byte) string { return wmstest.Sign(z, wmstest.Secret) }),
+			nil, http.StatusUnauthorized, "invalid X-WMS-Content-MAC"},
+		{"other encoding", func() *http.Request {
+			r := wmstest.NewRequest("/", spec, wmstest.Secret)
+			r.Header.Set("Content-Encoding", "br")
+			return r
+		}(), nil, http.StatusUnsupportedMediaType, "unsupported content encoding"},
 		{"too large", wmstest.NewRequest("/", spec, wmstest.Secret), []wms.Option{wms.WithMaxBodyBytes(64)}, http.StatusRequestEntityTooLarge, "request body too large"},
 		{"rotated out", wmstest.NewRequest("/", spec, "old"), []wms.Option{wms.WithSecrets("new")}, http.StatusUnauthorized, "invalid X-WMS-Content-MAC"},
 	} {
@@ -117,21 +129,35 @@ func TestHandlerRotation(t *testing.T) {
 	assert.Len(t, rec.events, 2)
 }
 
-func TestHandlerWithoutSecretRefusesToServe(t *testing.T) {
-	for name, opts := range map[string][]wms.Option{
-		"none":  nil,
-		"empty": {wms.WithSecrets("")},
+func TestNewRefuses(t *testing.T) {
+	fn := (&recorder{}).fn
+	for _, c := range []struct {
+		name string
+		fn   func(context.Context, wms.Event) error
+		opts []wms.Option
+		is   error // also matched, where there is a sentinel
+		msg  string
+	}{
+		{"nil fn", nil, []wms.Option{wms.WithSecrets(wmstest.Secret)}, nil, "wms: nil function"},
+		{"no secret", fn, nil, hmacverify.ErrNoSecret, "wms: hmacverify: no secret configured"},
+		{"empty secret", fn, []wms.Option{wms.WithSecrets("")}, hmacverify.ErrEmptySecret, "wms: hmacverify: empty secret configured (secret 0)"},
+		{"empty among secrets", fn, []wms.Option{wms.WithSecrets("new", "")}, hmacverify.ErrEmptySecret, "wms: hmacverify: empty secret configured (secret 1)"},
+		{"negative limit", fn, []wms.Option{wms.WithSecrets(wmstest.Secret), wms.WithMaxBodyBytes(-1)}, nil, "wms: negative body limit -1"},
 	} {
-		t.Run(name, func(t *testing.T) {
-			rec := &recorder{}
-			h := wms.NewHandler(rec.fn, opts...)
-			// Whatever the request, even one signed with the empty key.
-			w := serve(h, wmstest.NewRequest("/", specBody(t), ""))
-			assert.Equal(t, http.StatusInternalServerError, w.Code)
-			assert.Equal(t, "wms: handler has no usable MAC secret", errorText(t, w))
-			assert.Empty(t, rec.events)
+		t.Run(c.name, func(t *testing.T) {
+			h, err := wms.New(c.fn, c.opts...)
+			assert.Nil(t, h)
+			require.EqualError(t, err, c.msg)
+			if c.is != nil {
+				assert.ErrorIs(t, err, c.is)
+			}
+			assert.PanicsWithError(t, c.msg, func() { wms.NewHandler(c.fn, c.opts...) })
 		})
 	}
+	// 0 keeps the default limit.
+	h, err := wms.New(fn, wms.WithSecrets(wmstest.Secret), wms.WithMaxBodyBytes(0))
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewRequest("/", specBody(t), wmstest.Secret)).Code)
 }
 
 func TestHandlerFunctionFails(t *testing.T) {
@@ -279,4 +305,79 @@ func TestHandlerFailedDuplicateStaysSeen(t *testing.T) {
 		got = append(got, v.Order)
 	}
 	assert.Equal(t, []wms.Order{wms.InOrder, wms.Duplicate, wms.Duplicate}, got)
+}
+
+// gzipRequest returns a request carrying body gzipped, with the MAC sign
+// computes from the body and its compressed form.
+func gzipRequest(t *testing.T, body []byte, sign func(body, gz []byte) string) *http.Request {
+	t.Helper()
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	_, err := zw.Write(body)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(z.Bytes()))
+	r.Header.Set("Content-Encoding", "gzip")
+	r.Header.Set(wms.MACHeader, sign(body, z.Bytes()))
+	return r
+}
+
+// TestHandlerGzip checks that the MAC is checked over the decompressed
+// body, which is what the sender's code signed.
+func TestHandlerGzip(t *testing.T) {
+	rec := &recorder{}
+	h := wms.NewHandler(rec.fn, wms.WithSecrets(wmstest.Secret))
+	w := serve(h, gzipRequest(t, specBody(t), func(b, _ []byte) string { return wmstest.Sign(b, wmstest.Secret) }))
+	assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	w = serve(h, gzipRequest(t, nonASCIIBody, func(b, _ []byte) string { return wmstest.SignNode(b, wmstest.Secret) }))
+	assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.Len(t, rec.events, 2)
+	assert.Equal(t, wms.CodeMeasurementCreated, rec.events[0].Code)
+	assert.Equal(t, wms.CodeGeneralError, rec.events[1].Code)
+}
+
+// TestHandlerDelivery checks the vendorhooks.Delivery the function finds in
+// its context: the body as read, the code, the session, a key made from
+// the session and sequence number, and the MAC redacted.
+func TestHandlerDelivery(t *testing.T) {
+	var got []vendorhooks.Delivery
+	h := wms.NewHandler(func(ctx context.Context, ev wms.Event) error {
+		d, ok := vendorhooks.DeliveryFromContext(ctx)
+		require.True(t, ok)
+		c := *d
+		c.Body = bytes.Clone(d.Body) // valid only until fn returns
+		got = append(got, c)
+		return nil
+	}, wms.WithSecrets(wmstest.Secret))
+	body := wmstest.Body(wmstest.Event(wms.CodeIntermediateResults, 4))
+	// The same session and sequence number in another body: the vendor's
+	// identity of the event, so the same key.
+	other := wmstest.Event(wms.CodeIntermediateResults, 4)
+	other.Payload = &wms.IntermediateResults{SNR: 3}
+	otherBody := wmstest.Body(other)
+	next := wmstest.Body(wmstest.Event(wms.CodeIntermediateResults, 5))
+	otherSession := wmstest.Event(wms.CodeIntermediateResults, 4)
+	otherSession.SessionID = "another-session"
+	for _, b := range [][]byte{body, body, otherBody, next, wmstest.Body(otherSession)} {
+		w := serve(h, wmstest.NewRequest("/", b, wmstest.Secret))
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	}
+	require.Len(t, got, 5)
+	d := got[0]
+	assert.Equal(t, "wms", d.Vendor)
+	assert.Equal(t, "INTERMEDIATE_RESULTS", d.Kind)
+	assert.Equal(t, wmstest.SessionID, d.Session)
+	assert.Equal(t, body, d.Body)
+	assert.Equal(t, otherBody, got[2].Body)
+	assert.Equal(t, vendorhooks.RedactedValue, d.Header.Get(wms.MACHeader))
+	assert.Equal(t, "application/json", d.Header.Get("Content-Type"))
+	assert.False(t, d.Received.IsZero())
+	assert.Nil(t, d.Warnings)
+
+	assert.True(t, strings.HasPrefix(d.IdempotencyKey, "wms:"), d.IdempotencyKey)
+	assert.Equal(t, d.IdempotencyKey, got[1].IdempotencyKey, "a retry")
+	assert.Equal(t, d.IdempotencyKey, got[2].IdempotencyKey, "the same session and sequence, another body")
+	assert.NotEqual(t, d.IdempotencyKey, got[3].IdempotencyKey, "another sequence number")
+	assert.NotEqual(t, d.IdempotencyKey, got[4].IdempotencyKey, "another session")
+	assert.NotEqual(t, got[3].IdempotencyKey, got[4].IdempotencyKey)
 }

@@ -59,7 +59,7 @@ func NewVerifier(secrets ...string) (*Verifier, error) {
 // for a non-ASCII body, the HMAC of NodeASCII(body), which is what the
 // vendor's sample code signs. Every comparison is constant time
 // (hmac.Equal) against every secret. A refusal matches ErrMissingMAC or
-// ErrInvalidMAC, and the hmacverify error it comes from
+// ErrInvalidMAC, and the hmacverify sentinel of the failure
 // (hmacverify.ErrMissingSignature, ErrMalformedSignature or
 // ErrInvalidSignature); its message names what failed, never a value.
 //
@@ -84,15 +84,45 @@ func (v *Verifier) VerifyRaw(body []byte, header string) error {
 	return refusal(v.v.Verify(body, header))
 }
 
-// refusal maps an error of hmacverify to this package's, which wraps it.
+// macError is a refusal of Verify: a message naming what failed (never a
+// value), and the exported sentinels it matches. It wraps nothing else, so
+// no error of this package leads to an unexported or internal type.
+type macError struct {
+	msg string
+	is  []error
+}
+
+func (e *macError) Error() string   { return e.msg }
+func (e *macError) Unwrap() []error { return e.is }
+
+// The refusals without detail, built once so a refusal allocates nothing.
+var (
+	errMissing = &macError{
+		msg: ErrMissingMAC.Error(),
+		is:  []error{ErrMissingMAC, hmacverify.ErrMissingSignature},
+	}
+	errInvalid = &macError{
+		msg: ErrInvalidMAC.Error(),
+		is:  []error{ErrInvalidMAC, hmacverify.ErrInvalidSignature},
+	}
+)
+
+// refusal maps an error of hmacverify to this package's, which matches the
+// same hmacverify sentinels.
 func refusal(err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, hmacverify.ErrMissingSignature):
-		return fmt.Errorf("%w: %w", ErrMissingMAC, err)
+		return errMissing
+	case errors.Is(err, hmacverify.ErrMalformedSignature):
+		// hmacverify says which way the header is malformed, never a value.
+		return &macError{
+			msg: ErrInvalidMAC.Error() + ": " + err.Error(),
+			is:  []error{ErrInvalidMAC, hmacverify.ErrMalformedSignature, hmacverify.ErrInvalidSignature},
+		}
 	}
-	return fmt.Errorf("%w: %w", ErrInvalidMAC, err)
+	return errInvalid
 }
 
 // Sign returns the header value for body signed over its raw bytes with the
