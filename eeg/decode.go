@@ -3,9 +3,9 @@ package eeg
 import (
 	"errors"
 	"math"
-	"strconv"
 	"time"
 
+	"github.com/vendorhooks/vendorhooks/internal/httpx"
 	"github.com/vendorhooks/vendorhooks/internal/lit"
 )
 
@@ -20,11 +20,15 @@ import (
 // one); a missing comma anywhere else is an error.
 //
 // A message whose type this package does not know decodes to *Unknown, even
-// when its fields have shapes this package would reject. For a known type,
-// every field this package reads is checked, members it does not know are
-// ignored, and the message's own field (data.blink, data.bandpower, ...) is
-// required. Text that is not a literal gives a *SyntaxError; a field of the
-// wrong shape gives a *TypeError naming its path.
+// when its fields have shapes this package would reject or hold NaN or
+// Infinity. For a known type, every field this package reads is checked,
+// members it does not know are ignored, and the message's own field
+// (data.blink, data.bandpower, ...) is required.
+//
+// Every error is a *DecodeError, and errors.Is(err, ErrMalformed) holds for
+// it: for text that is not a literal its Path is empty and its Offset is
+// where reading stopped; for a field of the wrong shape, or a missing one,
+// its Path is the field's JSON Pointer ("/data/bandpower/ch2/alpha").
 func Decode(data []byte) (Event, error) {
 	var d decoder
 	d.s.Reset(data)
@@ -60,7 +64,7 @@ type objForm struct {
 
 type decoder struct {
 	s       lit.Scanner
-	typeErr *TypeError // the first type error, reported for known types only
+	typeErr *DecodeError // the first type error, reported for known types only
 
 	kind     string // one of the Kind constants, or "" when unknown
 	typeName string // the type as sent, for Unknown
@@ -83,18 +87,26 @@ type decoder struct {
 
 const wantValue = `number or "bad_data"`
 
-// fail converts a scanner error to this package's *SyntaxError.
+// typePath is the pointer of the message's type member.
+const typePath = "/type"
+
+// fail converts a scanner error to a *DecodeError.
 func (d *decoder) fail(err error) error {
 	if se, ok := err.(*lit.SyntaxError); ok {
-		return &SyntaxError{Offset: se.Offset, Line: se.Line, Column: se.Column, Reason: se.Reason}
+		return syntaxError(se)
 	}
-	return err
+	if _, ok := err.(*DecodeError); ok || err == nil {
+		return err
+	}
+	// The scanner returns only *lit.SyntaxError; this keeps the promise
+	// that every refusal is a *DecodeError should that change.
+	return &DecodeError{Vendor: vendor, Offset: int64(d.s.Offset()), Msg: err.Error()}
 }
 
 // mismatch records a type error unless one is already recorded.
 func (d *decoder) mismatch(p fieldPath, want, got string, off int) {
 	if d.typeErr == nil {
-		d.typeErr = &TypeError{Path: p.String(), Want: want, Got: got, Offset: off}
+		d.typeErr = typeError(&p, want, got, off)
 	}
 }
 
@@ -114,12 +126,10 @@ func (d *decoder) wrongKind(p fieldPath, want string) error {
 	return err
 }
 
-// quoteShort quotes an input string for an error message, shortened.
+// quoteShort quotes an input string for an error message, cut to about
+// 32 bytes.
 func quoteShort(prefix string, b []byte) string {
-	if len(b) > 24 {
-		return prefix + strconv.Quote(string(b[:24])) + "..."
-	}
-	return prefix + strconv.Quote(string(b))
+	return prefix + httpx.Quote(string(b))
 }
 
 // enterObject opens the object at p, or records a type error and skips the
@@ -142,7 +152,7 @@ func (d *decoder) next() (key []byte, err error) {
 }
 
 func (d *decoder) decode(data []byte) (Event, error) {
-	if ok, err := d.enterObject(pathOf("message")); !ok || err != nil {
+	if ok, err := d.enterObject(root()); !ok || err != nil {
 		if err != nil {
 			return nil, d.fail(err)
 		}
@@ -183,9 +193,10 @@ func (d *decoder) typ() error {
 	}
 	if k != lit.String {
 		off, err := d.s.Skip()
-		if d.typeErr == nil || d.typeErr.Path != "type" {
+		if d.typeErr == nil || d.typeErr.Path != typePath {
 			// A bad type field is reported even before other type errors.
-			d.typeErr = &TypeError{Path: "type", Want: "string", Got: k.String(), Offset: off}
+			p := pathOf("type")
+			d.typeErr = typeError(&p, "string", k.String(), off)
 		}
 		d.hasType = false
 		return err

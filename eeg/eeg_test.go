@@ -3,6 +3,7 @@ package eeg_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorhooks/vendorhooks/eeg"
+	"github.com/vendorhooks/vendorhooks/eeg/eegtest"
 	"github.com/vendorhooks/vendorhooks/internal/golden"
 	"github.com/vendorhooks/vendorhooks/internal/lit"
 )
@@ -72,25 +74,83 @@ func TestGolden(t *testing.T) {
 	})
 }
 
-// TestGoldenErrorsAreTyped checks that every .err case fails with one of
-// the two documented error types.
-func TestGoldenErrorsAreTyped(t *testing.T) {
+// TestGoldenErrorsAreDecodeErrors checks that every .err case fails with
+// a *DecodeError that matches ErrMalformed, whose path is a JSON Pointer
+// and whose offset lies in the input.
+func TestGoldenErrorsAreDecodeErrors(t *testing.T) {
+	n := 0
 	for _, c := range golden.Cases(t, dir) {
 		_, err := eeg.Decode(c.Data)
 		if err == nil {
 			continue
 		}
-		var se *eeg.SyntaxError
-		var te *eeg.TypeError
-		switch {
-		case errors.As(err, &se):
-			assert.ErrorIs(t, err, eeg.ErrSyntax, c.Name)
-			assert.LessOrEqual(t, se.Offset, len(c.Data), c.Name)
-		case errors.As(err, &te):
-			assert.ErrorIs(t, err, eeg.ErrType, c.Name)
-		default:
-			t.Errorf("%s: error %T is neither *SyntaxError nor *TypeError: %v", c.Name, err, err)
+		n++
+		assert.ErrorIs(t, err, eeg.ErrMalformed, c.Name)
+		var de *eeg.DecodeError
+		if !assert.ErrorAs(t, err, &de, c.Name) {
+			continue
 		}
+		assert.Equal(t, "eeg", de.Vendor, c.Name)
+		assert.True(t, de.Path == "" || strings.HasPrefix(de.Path, "/"), "%s: path %q", c.Name, de.Path)
+		assert.GreaterOrEqual(t, de.Offset, int64(-1), c.Name)
+		assert.LessOrEqual(t, de.Offset, int64(len(c.Data)), c.Name)
+		if de.Path == "" {
+			// Syntax errors, and a body that is not an object: the offset
+			// is always known.
+			assert.GreaterOrEqual(t, de.Offset, int64(0), c.Name)
+		}
+		assert.LessOrEqual(t, len(de.Msg), 120, "%s: message %q", c.Name, de.Msg)
+	}
+	assert.Greater(t, n, 20)
+}
+
+// TestDecodeErrorPathAndOffset checks the Path (an RFC 6901 pointer) and
+// Offset of the errors of each kind of field.
+func TestDecodeErrorPathAndOffset(t *testing.T) {
+	bp := func(ch2alpha string) string {
+		return `{"type":"bandpower","data":{"bandpower":{"ch1":{"alpha":1,"beta":1,"theta":1,"delta":1},` +
+			`"ch2":{"alpha":` + ch2alpha + `,"beta":1,"theta":1,"delta":1},` +
+			`"ch3":{"alpha":1,"beta":1,"theta":1,"delta":1},"ch4":{"alpha":1,"beta":1,"theta":1,"delta":1}}}}`
+	}
+	art := `{"type":"artifact-detect","data":{"artifact_detect":{"ch1":1,"ch2":1,"ch3":1,"ch4":1}},"action":{"value":[1,1,1,7]}}`
+	for _, tc := range []struct {
+		name, in, path, msg string
+		offset              int64
+	}{
+		{"band value", bp("{}"), "/data/bandpower/ch2/alpha", `want number or "bad_data", got object`, int64(strings.Index(bp("{}"), "{}"))},
+		{"array index", art, "/action/value/3", `want 0, 1 or "bad_data", got number 7`, -1},
+		{"missing field", `{"type":"blink","data":{}}`, "/data/blink", "missing, want object", -1},
+		{"missing type", `{"data":{}}`, "/type", "missing, want string", -1},
+		{"type of wrong kind", `{"type":7}`, "/type", "want string, got number", 8},
+		{"not an object", `[1]`, "", "want object, got array", 0},
+		{"metricsJson channel", strings.Replace(eegtest.JSON["metricsJson"], `"channel3": "artifact"`, `"channel3": 3`, 1),
+			"/action/value/artifact_detect/channel3", "want string, got number",
+			int64(strings.Index(eegtest.JSON["metricsJson"], `"channel3": "artifact"`) + len(`"channel3": `))},
+		{"syntax", "{'type': 'blink' 'data': {}}", "", `unexpected '\'', want ',' or '}' at line 1, column 18`, 17},
+		{"syntax on line 2", "{'type': 'blink',\n 'data' {}}", "", `unexpected '{', want ':' after object key at line 2, column 9`, 26},
+	} {
+		_, err := eeg.Decode([]byte(tc.in))
+		require.ErrorIs(t, err, eeg.ErrMalformed, tc.name)
+		var de *eeg.DecodeError
+		require.ErrorAs(t, err, &de, tc.name)
+		assert.Equal(t, eeg.DecodeError{Vendor: "eeg", Path: tc.path, Offset: tc.offset, Msg: tc.msg}, *de, tc.name)
+	}
+}
+
+// TestDecodeErrorQuotesLittle checks that a message quotes at most about 32
+// bytes of the input, however long the offending text.
+func TestDecodeErrorQuotesLittle(t *testing.T) {
+	long := strings.Repeat("x", 10000)
+	for _, in := range []string{
+		`{"type":"blink","data":{"blink":{"blink":"` + long + `"}}}`,
+		`{"type":"blink","data":{"blink":{"blink":` + long + `}}}`,
+		`{"type":"blink","data":{"id":-` + long + `}}`,
+		`{"type":"blink","data":{"id":1` + strings.Repeat("0", 10000) + `}}`,
+	} {
+		_, err := eeg.Decode([]byte(in))
+		var de *eeg.DecodeError
+		require.ErrorAs(t, err, &de)
+		assert.Less(t, len(de.Msg), 100, de.Msg)
 	}
 }
 
@@ -137,9 +197,98 @@ func TestRoundTrip(t *testing.T) {
 		b, err := json.Marshal(ev)
 		require.NoError(t, err, c.Name)
 		require.True(t, json.Valid(b), c.Name)
+		if u, ok := ev.(*eeg.Unknown); ok {
+			// An Unknown marshals as {"kind", "raw"}; its Raw is the
+			// message, which decodes back to it.
+			var m struct {
+				Kind string
+				Raw  json.RawMessage
+			}
+			require.NoError(t, json.Unmarshal(b, &m), c.Name)
+			assert.Equal(t, u.Type, m.Kind, c.Name)
+			assert.Equal(t, string(u.Raw), string(m.Raw), c.Name)
+			b = u.Raw
+		}
 		again, err := eeg.Decode(b)
 		require.NoError(t, err, c.Name)
 		assert.Empty(t, cmp.Diff(ev, again), c.Name)
+	}
+}
+
+// TestMarshalValueAndPointer checks that json.Marshal gives the same bytes
+// for an event and for the pointer to it.
+func TestMarshalValueAndPointer(t *testing.T) {
+	kinds := map[string]bool{}
+	for _, c := range golden.Cases(t, dir) {
+		ev, err := eeg.Decode(c.Data)
+		if err != nil {
+			continue
+		}
+		var val any
+		switch e := ev.(type) {
+		case *eeg.Blink:
+			val = *e
+		case *eeg.Eye:
+			val = *e
+		case *eeg.Bandpower:
+			val = *e
+		case *eeg.Artifact:
+			val = *e
+		case *eeg.Metrics:
+			val = *e
+		case *eeg.MetricsJSON:
+			val = *e
+		case *eeg.Unknown:
+			val = *e
+		}
+		ptr, err := json.Marshal(ev)
+		require.NoError(t, err, c.Name)
+		byVal, err := json.Marshal(val)
+		require.NoError(t, err, c.Name)
+		assert.Equal(t, string(ptr), string(byVal), c.Name)
+		kinds[fmt.Sprintf("%T", ev)] = true
+	}
+	assert.Len(t, kinds, 7, "every event type is compared")
+}
+
+// TestUnknownKeepsNonFinite checks that an unknown type carrying NaN and
+// Infinity decodes, with Raw valid JSON holding them as Value writes them.
+func TestUnknownKeepsNonFinite(t *testing.T) {
+	in := []byte(`{'type': 'focus', 'data': {'focus': nan, 'peak': inf, 'low': -Infinity, 'x': [NaN, -inf]}}`)
+	ev, err := eeg.Decode(in)
+	require.NoError(t, err)
+	u, ok := ev.(*eeg.Unknown)
+	require.True(t, ok)
+	assert.Equal(t, "focus", u.Type)
+	assert.Equal(t, `{"type":"focus","data":{"focus":"NaN","peak":"Infinity","low":"-Infinity","x":["NaN","-Infinity"]}}`, string(u.Raw))
+	var v eeg.Value
+	require.NoError(t, json.Unmarshal([]byte(`"-Infinity"`), &v))
+	b, err := json.Marshal(u)
+	require.NoError(t, err)
+	assert.Equal(t, `{"kind":"focus","raw":`+string(u.Raw)+`}`, string(b))
+	for i := range in {
+		in[i] = 'x' // Raw is a copy
+	}
+	assert.True(t, json.Valid(u.Raw))
+	b, err = json.Marshal(eeg.Unknown{Type: "empty"})
+	require.NoError(t, err)
+	assert.Equal(t, `{"kind":"empty","raw":null}`, string(b))
+}
+
+// TestDecodeAllocs holds Decode to its budget: one allocation (the event)
+// per bandpower or metrics message.
+func TestDecodeAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts")
+	}
+	for _, kind := range []string{"bandpower", "metrics", "blink"} {
+		data := []byte(eegtest.JSON[kind])
+		n := testing.AllocsPerRun(100, func() {
+			if _, err := eeg.Decode(data); err != nil {
+				t.Fatal(err)
+			}
+		})
+		assert.Equal(t, 1.0, n, kind)
 	}
 }
 
@@ -150,9 +299,11 @@ func TestMissingCommaOnlyAcrossNewline(t *testing.T) {
 	assert.Equal(t, int64(9), ev.(*eeg.Blink).LastEEGID)
 
 	_, err = eeg.Decode([]byte(strings.Replace(ok, "4\n", "4 ", 1)))
-	var se *eeg.SyntaxError
-	require.ErrorAs(t, err, &se)
-	assert.Equal(t, 2, se.Line)
+	var de *eeg.DecodeError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "", de.Path)
+	assert.Equal(t, int64(strings.Index(ok, "'last")), de.Offset)
+	assert.Contains(t, de.Msg, "at line 2, column 41")
 }
 
 func TestValue(t *testing.T) {
@@ -181,8 +332,8 @@ func TestValue(t *testing.T) {
 	}
 	var v eeg.Value
 	err := json.Unmarshal([]byte(`{}`), &v)
-	assert.ErrorIs(t, err, eeg.ErrType)
-	assert.EqualError(t, err, `eeg: value: want number or "bad_data", got object`)
+	assert.ErrorIs(t, err, eeg.ErrMalformed)
+	assert.EqualError(t, err, `eeg: offset 0: want number or "bad_data", got object`)
 }
 
 func TestQualityAndChannels(t *testing.T) {
@@ -202,7 +353,9 @@ func TestQualityAndChannels(t *testing.T) {
 	var back eeg.Quality
 	require.NoError(t, back.UnmarshalText([]byte("bad")))
 	assert.Equal(t, eeg.QualityBad, back)
-	assert.Error(t, back.UnmarshalText([]byte("meh")))
+	err = back.UnmarshalText([]byte("meh"))
+	assert.ErrorIs(t, err, eeg.ErrMalformed)
+	assert.EqualError(t, err, `eeg: want "good", "bad" or "unknown", got "meh"`)
 }
 
 func TestLSLSeconds(t *testing.T) {
@@ -237,16 +390,24 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ev, err := eeg.Decode(data)
 		if err != nil {
-			var se *eeg.SyntaxError
-			var te *eeg.TypeError
-			if !errors.As(err, &se) && !errors.As(err, &te) {
-				t.Fatalf("untyped error %T: %v", err, err)
+			var de *eeg.DecodeError
+			if !errors.As(err, &de) || !errors.Is(err, eeg.ErrMalformed) {
+				t.Fatalf("error %T is not a *DecodeError: %v", err, err)
+			}
+			if de.Offset < -1 || de.Offset > int64(len(data)) {
+				t.Fatalf("offset %d outside the input of %d bytes", de.Offset, len(data))
 			}
 			return
 		}
 		b, err := json.Marshal(ev)
 		if err != nil {
 			t.Fatalf("marshal %q: %v", data, err)
+		}
+		if u, ok := ev.(*eeg.Unknown); ok {
+			if !json.Valid(b) || !json.Valid(u.Raw) {
+				t.Fatalf("unknown of %q marshals to invalid JSON %s", data, b)
+			}
+			b = u.Raw
 		}
 		again, err := eeg.Decode(b)
 		if err != nil {

@@ -1,70 +1,89 @@
 package eeg
 
 import (
-	"errors"
 	"strconv"
+	"strings"
+
+	"github.com/vendorhooks/vendorhooks"
+	"github.com/vendorhooks/vendorhooks/internal/httpx"
+	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
+	"github.com/vendorhooks/vendorhooks/internal/lit"
 )
 
-// ErrSyntax is the error class of every *SyntaxError: errors.Is(err,
-// ErrSyntax) holds for a payload that is not a tolerant literal at all.
-var ErrSyntax = errors.New("eeg: syntax error")
+// ErrMalformed is vendorhooks.ErrMalformed: errors.Is(err, ErrMalformed)
+// holds for every error Decode returns, and for the handler means "answer
+// 400".
+var ErrMalformed = vendorhooks.ErrMalformed
 
-// ErrType is the error class of every *TypeError: errors.Is(err, ErrType)
-// holds for a well-formed payload whose fields have the wrong shape.
-var ErrType = errors.New("eeg: wrong field type")
+// DecodeError is vendorhooks.DecodeError, the one error type of every
+// refusal by Decode (and by Value.UnmarshalJSON and Quality.UnmarshalText).
+// Its Vendor is "eeg". For text that is not a literal at all, Path is empty
+// and Offset is the byte where reading stopped; Msg then ends with the line
+// and column. For a field of the wrong shape, Path is the field's RFC 6901
+// JSON Pointer ("/data/bandpower/ch2/alpha", "/action/value/3") and Offset
+// the byte offset of its value, or -1 for a missing field. Msg quotes at
+// most about 32 bytes of the input.
+type DecodeError = vendorhooks.DecodeError
 
-// SyntaxError reports where a payload stops being JSON or Python-literal
-// text. Offset is the 0-based byte offset; Line and Column are 1-based
-// (Column counts bytes).
-type SyntaxError struct {
-	Offset int
-	Line   int
-	Column int
-	Reason string
-}
+// vendor is the package's name in DecodeError and Delivery.
+const vendor = "eeg"
 
-// Error returns "eeg: line L, column C (offset O): reason".
-func (e *SyntaxError) Error() string {
-	return "eeg: line " + strconv.Itoa(e.Line) + ", column " + strconv.Itoa(e.Column) +
-		" (offset " + strconv.Itoa(e.Offset) + "): " + e.Reason
-}
-
-// Unwrap returns ErrSyntax.
-func (e *SyntaxError) Unwrap() error { return ErrSyntax }
-
-// TypeError reports a field of a known message type that holds the wrong
-// kind of value, or is missing. Path names the field as the vendor spells
-// it ("data.bandpower.ch2.alpha", "action.value[3]"); Got is empty for a
-// missing field.
-type TypeError struct {
-	Path   string
-	Want   string
-	Got    string
-	Offset int // byte offset of the value, or -1 for a missing field
-}
-
-// Error returns `eeg: PATH: want WANT, got GOT` or `eeg: PATH: missing,
-// want WANT`.
-func (e *TypeError) Error() string {
-	if e.Got == "" {
-		return "eeg: " + e.Path + ": missing, want " + e.Want
+// syntaxError converts a scanner error to a *DecodeError with an empty
+// path.
+func syntaxError(se *lit.SyntaxError) *DecodeError {
+	return &DecodeError{
+		Vendor: vendor,
+		Path:   "",
+		Offset: int64(se.Offset),
+		Msg:    shortenQuoted(se.Reason) + " at line " + strconv.Itoa(se.Line) + ", column " + strconv.Itoa(se.Column),
 	}
-	return "eeg: " + e.Path + ": want " + e.Want + ", got " + e.Got
 }
 
-// Unwrap returns ErrType.
-func (e *TypeError) Unwrap() error { return ErrType }
+// shortenQuoted re-quotes the one double-quoted run of input a scanner
+// message may hold (an identifier, which may be as long as the body) with
+// httpx.Quote, so that the message quotes at most about 32 bytes. Shorter
+// messages are returned as they are.
+func shortenQuoted(reason string) string {
+	const short = 48
+	if len(reason) <= short {
+		return reason
+	}
+	i := strings.IndexByte(reason, '"')
+	j := strings.LastIndexByte(reason, '"')
+	if i < 0 || j <= i {
+		return reason
+	}
+	q, err := strconv.Unquote(reason[i : j+1])
+	if err != nil {
+		return reason
+	}
+	return reason[:i] + httpx.Quote(q) + reason[j+1:]
+}
+
+// typeError returns the *DecodeError of a field at p that holds got where
+// want was expected; got is empty for a missing field (off is -1 then).
+func typeError(p *fieldPath, want, got string, off int) *DecodeError {
+	msg := "want " + want + ", got " + got
+	if got == "" {
+		msg = "missing, want " + want
+	}
+	return &DecodeError{Vendor: vendor, Path: p.String(), Offset: int64(off), Msg: msg}
+}
 
 // fieldPath names a field without building a string until an error needs
-// it: a chain of names from the message down, each with an optional array
-// index. It lives on the stack of the decoder's calls.
+// it: a chain of member names from the message down, each with an optional
+// array index. It lives on the stack of the decoder's calls; the root (the
+// message itself) has no name.
 type fieldPath struct {
 	parent *fieldPath
 	name   string
 	index  int // -1: none
 }
 
-// pathOf returns the path of a top-level field, such as "data" or "type".
+// root is the path of the message as a whole: the empty pointer.
+func root() fieldPath { return fieldPath{index: -1} }
+
+// pathOf returns the path of a top-level member, such as "data" or "type".
 func pathOf(name string) fieldPath { return fieldPath{name: name, index: -1} }
 
 func (p *fieldPath) dot(name string) fieldPath {
@@ -76,6 +95,8 @@ func (p fieldPath) at(i int) fieldPath {
 	return p
 }
 
+// String returns the path as an RFC 6901 JSON Pointer: "" for the root,
+// "/data/bandpower/ch2/alpha", "/action/value/3".
 func (p *fieldPath) String() string {
 	// Not recursive, so that escape analysis keeps paths on the stack.
 	var chain [8]*fieldPath
@@ -88,14 +109,11 @@ func (p *fieldPath) String() string {
 	// the path (which would make the path escape).
 	b := make([]byte, 0, 64)
 	for i := n - 1; i >= 0; i-- {
-		if i < n-1 {
-			b = append(b, '.')
+		if chain[i].name != "" || chain[i].parent != nil {
+			b = jsonptr.AppendToken(b, chain[i].name)
 		}
-		b = append(b, chain[i].name...)
 		if chain[i].index >= 0 {
-			b = append(b, '[')
-			b = strconv.AppendInt(b, int64(chain[i].index), 10)
-			b = append(b, ']')
+			b = jsonptr.AppendIndex(b, chain[i].index)
 		}
 	}
 	return string(b)

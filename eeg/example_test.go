@@ -21,9 +21,7 @@ func Example() {
 		})))
 
 	rec := httptest.NewRecorder()
-	req := eegtest.NewRequest(eegtest.JSON["bandpower"])
-	req.URL.Path = "/petal/"
-	mux.ServeHTTP(rec, req)
+	mux.ServeHTTP(rec, eegtest.NewRequest("/petal/", []byte(eegtest.JSON["bandpower"])))
 	fmt.Print(rec.Code, " ", rec.Body.String())
 	// Output:
 	// alpha on AF7: 0.7712
@@ -47,5 +45,5 @@ func ExampleDecode() {
 	fmt.Println(err)
 	// Output:
 	// artifact-detect 21 AF8: bad TP10: good
-	// eeg: data.bandpower.ch2.alpha: want number or "bad_data", got object
+	// eeg: /data/bandpower/ch2/alpha (offset 62): want number or "bad_data", got object
 }

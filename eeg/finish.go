@@ -10,66 +10,68 @@ import (
 func (d *decoder) finish(data []byte) (Event, error) {
 	if d.kind == "" {
 		if !d.hasType {
-			if d.typeErr != nil && d.typeErr.Path == "type" {
+			if d.typeErr != nil && d.typeErr.Path == typePath {
 				return nil, d.typeErr
 			}
-			return nil, &TypeError{Path: "type", Want: "string", Offset: -1}
+			p := pathOf("type")
+			return nil, typeError(&p, "string", "", -1)
 		}
-		raw, err := lit.AppendJSON(make([]byte, 0, len(data)), data)
+		raw, err := unknownJSON(data)
 		if err != nil {
 			return nil, d.fail(err)
 		}
 		return &Unknown{Type: d.typeName, Raw: raw}, nil
 	}
 	var ev Event
+	dataP, action := pathOf("data"), pathOf("action")
 	switch d.kind {
 	case KindBlink:
 		e := &Blink{Meta: d.meta, Blink: d.blink}
-		d.require(d.hasBlink, pathOf("data.blink"), "object")
+		d.require(d.hasBlink, dataP.dot("blink"), "object")
 		e.Action = d.scalarAction()
 		ev = e
 	case KindEye:
 		e := &Eye{Meta: d.meta, Eye: d.eye}
-		d.require(d.hasEye, pathOf("data.eye"), "object")
+		d.require(d.hasEye, dataP.dot("eye"), "object")
 		e.Action = d.scalarAction()
 		ev = e
 	case KindBandpower:
 		e := &Bandpower{Meta: d.meta}
-		d.channels(pathOf("data.bandpower"), false, d.bp.present, d.bp.seen, "object")
+		d.channels(dataP.dot("bandpower"), false, d.bp.present, d.bp.seen, "object")
 		fill(&e.Power, &d.bp.v, d.bp.seen)
 		if arr := d.arrayAction("array of 16 or 20 values"); arr != nil {
-			d.powerArray(pathOf("action.value"), arr.v[:arr.n], &e.Action)
+			d.powerArray(action.dot("value"), arr.v[:arr.n], &e.Action)
 		}
 		ev = e
 	case KindArtifact:
 		e := &Artifact{Meta: d.meta}
-		d.channels(pathOf("data.artifact_detect"), false, d.art.present, d.art.seen, wantQuality)
+		d.channels(dataP.dot("artifact_detect"), false, d.art.present, d.art.seen, wantQuality)
 		fill(&e.Quality, &d.art.v, d.art.seen)
 		if arr := d.arrayAction("array of 4 or 5 values"); arr != nil {
-			d.qualityArray(pathOf("action.value"), arr.v[:arr.n], 0, &e.Action)
+			d.qualityArray(action.dot("value"), arr.v[:arr.n], 0, &e.Action)
 		}
 		ev = e
 	case KindMetrics:
 		e := &Metrics{Meta: d.meta}
-		p := pathOf("data.metrics")
+		p := dataP.dot("metrics")
 		if !d.metArr.present {
 			d.missing(p, "array of 22 or 27 values")
 		} else {
 			d.metricsArray(p, &d.metArr, &e.Metrics)
 		}
 		if arr := d.arrayAction("array of 22 or 27 values"); arr != nil {
-			d.metricsArray(pathOf("action.value"), arr, &e.Action)
+			d.metricsArray(action.dot("value"), arr, &e.Action)
 		}
 		ev = e
 	case KindMetricsJSON:
 		e := &MetricsJSON{Meta: d.meta}
-		d.object(pathOf("data.metrics"), &d.metObj, &e.Metrics)
+		d.object(dataP.dot("metrics"), &d.metObj, &e.Metrics)
 		switch d.actKind {
 		case lit.Invalid:
 		case lit.Object:
-			d.object(pathOf("action.value"), &d.actObj, &e.Action)
+			d.object(action.dot("value"), &d.actObj, &e.Action)
 		default:
-			d.mismatch(pathOf("action.value"), "object", d.actKind.String(), -1)
+			d.mismatch(action.dot("value"), "object", d.actKind.String(), -1)
 		}
 		ev = e
 	}
@@ -90,7 +92,8 @@ func (d *decoder) scalarAction() Value {
 	switch d.actKind {
 	case lit.Invalid, lit.Number, lit.String:
 	default:
-		d.mismatch(pathOf("action.value"), wantValue, d.actKind.String(), -1)
+		action := pathOf("action")
+		d.mismatch(action.dot("value"), wantValue, d.actKind.String(), -1)
 	}
 	return d.actVal
 }
@@ -103,7 +106,8 @@ func (d *decoder) arrayAction(want string) *valArray {
 	case lit.Array:
 		return &d.actArr
 	}
-	d.mismatch(pathOf("action.value"), want, d.actKind.String(), -1)
+	action := pathOf("action")
+	d.mismatch(action.dot("value"), want, d.actKind.String(), -1)
 	return nil
 }
 

@@ -2,13 +2,14 @@ package eeg
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
 )
 
-// Option configures NewHandler.
+// Option configures New and NewHandler.
 type Option func(*config)
 
 // config is what the options set.
@@ -16,78 +17,82 @@ type config struct {
 	httpx.Options
 }
 
-// WithMaxBodyBytes limits request bodies to n bytes (default 1 MiB); a
-// larger body is answered 413. n <= 0 means the default.
+// WithMaxBodyBytes limits request bodies to n bytes, after gzip
+// decompression; a larger body is answered 413 without calling your
+// function. 0 keeps the default of 1 MiB; New refuses a negative n.
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) { c.MaxBodyBytes = n }
 }
 
-// WithLogger logs one line per request to l (nil, the default, logs
-// nothing).
+// WithLogger logs one line per request to l: Info, or Warn for a 5xx
+// answer. nil, the default, logs nothing.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.Logger = l }
 }
 
-type handler struct {
-	fn  func(context.Context, Event) error
-	cfg config
-}
-
-// NewHandler returns the http.Handler that receives Petal Metrics
-// webhooks: it decodes each POST body with Decode, whatever its content
+// New returns the http.Handler that receives Petal Metrics webhooks, or an
+// error for a configuration it cannot serve with: a nil fn, or a negative
+// WithMaxBodyBytes. Errors start with "eeg: ". A handler New returns
+// answers every request; none is answered 500 for want of configuration.
+//
+// The handler decodes each POST body with Decode, whatever its content
 // type (Petal posts application/json; text in the docs' Python form is
-// accepted too), and calls fn with the request's context and the event.
+// accepted too, and Content-Encoding gzip is decompressed), and calls fn
+// with the event and a context that carries the request's
+// vendorhooks.Delivery: Vendor "eeg", Kind the message's type ("bandpower"),
+// Session "" (Petal has no session key), the body as read, and an
+// IdempotencyKey made from the kind and the body, so that a retry of the
+// same message has the same key.
 //
 // Petal posts every message to "/"; the handler answers at whatever path
 // it is mounted (directly, or under a prefix with http.StripPrefix or a
-// router's group), and does not look at the path. Petal has no
-// authentication: put the handler behind your own if it is reachable from
-// outside.
+// router's group), and does not look at the path. Petal sends no key or
+// signature, so New takes none: put the handler behind your own
+// authentication if it is reachable from outside.
 //
 // Answers: 200 {"ok":true} once fn returns nil; 400 {"error": "..."} with
-// the syntax error's line, column and offset or the bad field's path; 405
-// for a method other than POST; 413 for a body over the limit; 500 when fn
-// returns an error, so that the sender may retry (fn's error text is
-// logged, never sent).
-func NewHandler(fn func(context.Context, Event) error, opts ...Option) http.Handler {
-	h := &handler{fn: fn}
+// the DecodeError's text (the offset, line and column of a syntax error, or
+// the JSON Pointer of the bad field); 405 with Allow: POST for another
+// method; 413 for a body over the limit; 415 for a Content-Encoding other
+// than gzip; 500 when fn returns an error, so that the sender may retry
+// (fn's error text is logged, never sent).
+func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, error) {
+	if fn == nil {
+		return nil, errors.New("eeg: nil function: New needs a function to deliver events to")
+	}
+	var cfg config
 	for _, o := range opts {
-		o(&h.cfg)
+		o(&cfg)
+	}
+	p := &httpx.Pipeline[Event]{
+		Vendor:  vendor,
+		Methods: []string{http.MethodPost},
+		Options: cfg.Options,
+		Decode:  decodeRequest,
+		Deliver: fn,
+		// OK is the pipeline's default, 200 {"ok":true}.
+	}
+	if err := p.Check(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// NewHandler is New for a configuration written in code: it panics with
+// New's error where New returns one, as regexp.MustCompile does.
+func NewHandler(fn func(context.Context, Event) error, opts ...Option) http.Handler {
+	h, err := New(fn, opts...)
+	if err != nil {
+		panic(err)
 	}
 	return h
 }
 
-var (
-	okBody      = []byte(`{"ok":true}` + "\n")
-	contentJSON = []string{"application/json"}
-	noSniff     = []string{"nosniff"}
-)
-
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !httpx.Method(w, r, http.MethodPost) {
-		h.cfg.Log(r, "eeg", "", http.StatusMethodNotAllowed, nil)
-		return
-	}
-	body, err := httpx.ReadBody(w, r, h.cfg.MaxBodyBytes)
-	if err != nil {
-		h.cfg.Log(r, "eeg", "", httpx.Fail(w, err), err)
-		return
-	}
+// decodeRequest is the pipeline's Decode step.
+func decodeRequest(_ *http.Request, body []byte) (Event, httpx.Info, error) {
 	ev, err := Decode(body)
 	if err != nil {
-		err = httpx.Wrap(httpx.ErrMalformed, err)
-		h.cfg.Log(r, "eeg", "", httpx.Fail(w, err), err)
-		return
+		return nil, httpx.Info{}, err
 	}
-	if err := h.fn(r.Context(), ev); err != nil {
-		err = httpx.Wrap(httpx.ErrHandler, err)
-		h.cfg.Log(r, "eeg", ev.Kind(), httpx.Fail(w, err), err)
-		return
-	}
-	hd := w.Header()
-	hd["Content-Type"] = contentJSON
-	hd["X-Content-Type-Options"] = noSniff
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(okBody)
-	h.cfg.Log(r, "eeg", ev.Kind(), http.StatusOK, nil)
+	return ev, httpx.Info{Kind: ev.Kind()}, nil
 }

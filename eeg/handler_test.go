@@ -2,6 +2,7 @@ package eeg_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/eeg"
 	"github.com/vendorhooks/vendorhooks/eeg/eegtest"
 )
@@ -22,6 +24,8 @@ func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 	h.ServeHTTP(rec, r)
 	return rec
 }
+
+func post(body string) *http.Request { return eegtest.NewRequest("/", []byte(body)) }
 
 func TestHandler(t *testing.T) {
 	var got []string
@@ -35,10 +39,11 @@ func TestHandler(t *testing.T) {
 
 	t.Run("JSON and Python text, any content type", func(t *testing.T) {
 		got = nil
-		rec := serve(h, eegtest.NewRequest(eegtest.JSON["blink"]))
+		rec := serve(h, post(eegtest.JSON["blink"]))
 		assert.Equal(t, http.StatusOK, rec.Code)
 		assert.Equal(t, "{\"ok\":true}\n", rec.Body.String())
 		assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+		assert.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"))
 
 		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(eegtest.Doc["eye"]))
 		r.Header.Set("Content-Type", "text/plain")
@@ -48,19 +53,30 @@ func TestHandler(t *testing.T) {
 	t.Run("any mount path", func(t *testing.T) {
 		mux := http.NewServeMux()
 		mux.Handle("/hooks/petal/", http.StripPrefix("/hooks/petal", h))
-		r := eegtest.NewRequest(eegtest.JSON["bandpower"])
-		r.URL.Path = "/hooks/petal/"
+		r := eegtest.NewRequest("/hooks/petal/", []byte(eegtest.JSON["bandpower"]))
 		assert.Equal(t, http.StatusOK, serve(mux, r).Code)
 	})
-	t.Run("400 names the position", func(t *testing.T) {
-		rec := serve(h, eegtest.NewRequest("{'type': 'blink' 'data': {}}"))
+	t.Run("gzip", func(t *testing.T) {
+		var zb bytes.Buffer
+		zw := gzip.NewWriter(&zb)
+		_, _ = zw.Write([]byte(eegtest.JSON["artifact-detect"]))
+		require.NoError(t, zw.Close())
+		r := eegtest.NewRequest("/", zb.Bytes())
+		r.Header.Set("Content-Encoding", "gzip")
+		assert.Equal(t, http.StatusOK, serve(h, r).Code)
+		r = post(eegtest.JSON["blink"])
+		r.Header.Set("Content-Encoding", "br")
+		assert.Equal(t, http.StatusUnsupportedMediaType, serve(h, r).Code)
+	})
+	t.Run("400 names the offset", func(t *testing.T) {
+		rec := serve(h, post("{'type': 'blink' 'data': {}}"))
 		assert.Equal(t, http.StatusBadRequest, rec.Code)
-		assert.JSONEq(t, `{"error":"eeg: line 1, column 18 (offset 17): unexpected '\\'', want ',' or '}'"}`, rec.Body.String())
+		assert.JSONEq(t, `{"error":"eeg: offset 17: unexpected '\\'', want ',' or '}' at line 1, column 18"}`, rec.Body.String())
 	})
 	t.Run("400 names the field", func(t *testing.T) {
-		rec := serve(h, eegtest.NewRequest(`{"type":"blink","data":{}}`))
+		rec := serve(h, post(`{"type":"blink","data":{}}`))
 		assert.Equal(t, http.StatusBadRequest, rec.Code)
-		assert.JSONEq(t, `{"error":"eeg: data.blink: missing, want object"}`, rec.Body.String())
+		assert.JSONEq(t, `{"error":"eeg: /data/blink: missing, want object"}`, rec.Body.String())
 	})
 	t.Run("405", func(t *testing.T) {
 		rec := serve(h, httptest.NewRequest(http.MethodGet, "/", nil))
@@ -68,21 +84,82 @@ func TestHandler(t *testing.T) {
 		assert.Equal(t, "POST", rec.Header().Get("Allow"))
 	})
 	t.Run("413", func(t *testing.T) {
-		rec := serve(h, eegtest.NewRequest(eegtest.Doc["metricsJson"]+strings.Repeat(" ", 4096)))
+		rec := serve(h, post(eegtest.Doc["metricsJson"]+strings.Repeat(" ", 4096)))
 		assert.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
 	})
 	t.Run("500 hides fn's error", func(t *testing.T) {
-		rec := serve(h, eegtest.NewRequest(eegtest.JSON["metrics"]))
+		rec := serve(h, post(eegtest.JSON["metrics"]))
 		assert.Equal(t, http.StatusInternalServerError, rec.Code)
 		assert.NotContains(t, rec.Body.String(), "secret")
 	})
+}
+
+// TestNewRefuses checks that New refuses each configuration it cannot
+// serve with, and that NewHandler panics with New's error.
+func TestNewRefuses(t *testing.T) {
+	ok := func(context.Context, eeg.Event) error { return nil }
+	for _, tc := range []struct {
+		name string
+		fn   func(context.Context, eeg.Event) error
+		opts []eeg.Option
+		want string
+	}{
+		{"nil fn", nil, nil, "eeg: nil function"},
+		{"negative limit", ok, []eeg.Option{eeg.WithMaxBodyBytes(-1)}, "eeg: negative body limit -1"},
+	} {
+		h, err := eeg.New(tc.fn, tc.opts...)
+		assert.Nil(t, h, tc.name)
+		require.Error(t, err, tc.name)
+		assert.True(t, strings.HasPrefix(err.Error(), tc.want), "%s: %v", tc.name, err)
+		assert.PanicsWithError(t, err.Error(), func() { eeg.NewHandler(tc.fn, tc.opts...) }, tc.name)
+	}
+	h, err := eeg.New(ok, eeg.WithMaxBodyBytes(0), eeg.WithLogger(nil))
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, serve(h, post(eegtest.JSON["blink"])).Code)
+}
+
+// TestHandlerDelivery checks the Delivery fn receives: the exact body, the
+// kind, no session, and an idempotency key that is equal for a retry of the
+// same body and different for another body.
+func TestHandlerDelivery(t *testing.T) {
+	var got []vendorhooks.Delivery
+	h := eeg.NewHandler(func(ctx context.Context, ev eeg.Event) error {
+		d, ok := vendorhooks.DeliveryFromContext(ctx)
+		require.True(t, ok)
+		c := *d
+		c.Body = bytes.Clone(d.Body)
+		got = append(got, c)
+		return nil
+	})
+	bodies := []string{eegtest.JSON["bandpower"], eegtest.JSON["bandpower"], eegtest.Bandpower5, eegtest.Doc["blink"]}
+	for _, b := range bodies {
+		r := post(b)
+		r.Header.Set("X-Trace", "t1")
+		require.Equal(t, http.StatusOK, serve(h, r).Code)
+	}
+	require.Len(t, got, len(bodies))
+	for i, d := range got {
+		assert.Equal(t, "eeg", d.Vendor)
+		assert.Equal(t, bodies[i], string(d.Body), "exact body bytes")
+		assert.Equal(t, "", d.Session, "Petal has no session key")
+		assert.NotEmpty(t, d.IdempotencyKey)
+		assert.Equal(t, "t1", d.Header.Get("X-Trace"))
+		assert.False(t, d.Received.IsZero())
+		assert.Nil(t, d.Warnings)
+	}
+	assert.Equal(t, "bandpower", got[0].Kind)
+	assert.Equal(t, "bandpower", got[2].Kind)
+	assert.Equal(t, "blink", got[3].Kind)
+	assert.Equal(t, got[0].IdempotencyKey, got[1].IdempotencyKey, "a retry has the same key")
+	assert.NotEqual(t, got[0].IdempotencyKey, got[2].IdempotencyKey, "another body has another key")
+	assert.NotEqual(t, got[2].IdempotencyKey, got[3].IdempotencyKey)
 }
 
 func TestHandlerLogs(t *testing.T) {
 	var buf bytes.Buffer
 	h := eeg.NewHandler(func(context.Context, eeg.Event) error { return errors.New("boom") },
 		eeg.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
-	rec := serve(h, eegtest.NewRequest(eegtest.JSON["eye"]))
+	rec := serve(h, post(eegtest.JSON["eye"]))
 	require.Equal(t, http.StatusInternalServerError, rec.Code)
 	assert.Contains(t, buf.String(), "level=WARN")
 	assert.Contains(t, buf.String(), "kind=eye")
@@ -97,7 +174,7 @@ func TestHandlerDefaultLimit(t *testing.T) {
 	h := eeg.NewHandler(func(context.Context, eeg.Event) error { calls++; return nil })
 	body := eegtest.JSON["blink"]
 	fill := strings.Repeat(" ", 1<<20-len(body))
-	assert.Equal(t, http.StatusOK, serve(h, eegtest.NewRequest(body+fill)).Code)
-	assert.Equal(t, http.StatusRequestEntityTooLarge, serve(h, eegtest.NewRequest(body+fill+" ")).Code)
+	assert.Equal(t, http.StatusOK, serve(h, post(body+fill)).Code)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, serve(h, post(body+fill+" ")).Code)
 	assert.Equal(t, 1, calls)
 }

@@ -1,6 +1,7 @@
 package eeg
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"strconv"
@@ -9,12 +10,14 @@ import (
 	"github.com/vendorhooks/vendorhooks/internal/lit"
 )
 
-// The MarshalJSON methods give an event's canonical wire form: strict JSON
-// in the vendor's layout (action, data, type; arrays rebuilt from the named
-// fields), which Decode turns back into an equal event.
+// The MarshalJSON methods of the known types give an event's canonical wire
+// form: strict JSON in the vendor's layout (action, data, type; arrays
+// rebuilt from the named fields), which Decode turns back into an equal
+// event. Their receivers are values, so that json.Marshal(*ev) and
+// json.Marshal(ev) give the same bytes.
 
 // MarshalJSON returns e in the vendor's wire form as strict JSON.
-func (e *Blink) MarshalJSON() ([]byte, error) {
+func (e Blink) MarshalJSON() ([]byte, error) {
 	return marshal(KindBlink, &e.Meta, func(b []byte) []byte {
 		return appendValue(b, e.Action)
 	}, func(b []byte) []byte {
@@ -23,7 +26,7 @@ func (e *Blink) MarshalJSON() ([]byte, error) {
 }
 
 // MarshalJSON returns e in the vendor's wire form as strict JSON.
-func (e *Eye) MarshalJSON() ([]byte, error) {
+func (e Eye) MarshalJSON() ([]byte, error) {
 	return marshal(KindEye, &e.Meta, func(b []byte) []byte {
 		return appendValue(b, e.Action)
 	}, func(b []byte) []byte {
@@ -32,7 +35,7 @@ func (e *Eye) MarshalJSON() ([]byte, error) {
 }
 
 // MarshalJSON returns e in the vendor's wire form as strict JSON.
-func (e *Bandpower) MarshalJSON() ([]byte, error) {
+func (e Bandpower) MarshalJSON() ([]byte, error) {
 	return marshal(KindBandpower, &e.Meta, func(b []byte) []byte {
 		return append(appendPowerArray(append(b, '['), &e.Action), ']')
 	}, func(b []byte) []byte {
@@ -41,7 +44,7 @@ func (e *Bandpower) MarshalJSON() ([]byte, error) {
 }
 
 // MarshalJSON returns e in the vendor's wire form as strict JSON.
-func (e *Artifact) MarshalJSON() ([]byte, error) {
+func (e Artifact) MarshalJSON() ([]byte, error) {
 	return marshal(KindArtifact, &e.Meta, func(b []byte) []byte {
 		return append(appendQualityArray(append(b, '['), &e.Action), ']')
 	}, func(b []byte) []byte {
@@ -58,7 +61,7 @@ func (e *Artifact) MarshalJSON() ([]byte, error) {
 }
 
 // MarshalJSON returns e in the vendor's wire form as strict JSON.
-func (e *Metrics) MarshalJSON() ([]byte, error) {
+func (e Metrics) MarshalJSON() ([]byte, error) {
 	return marshal(KindMetrics, &e.Meta, func(b []byte) []byte {
 		return appendMetricsArray(b, &e.Action)
 	}, func(b []byte) []byte {
@@ -67,7 +70,7 @@ func (e *Metrics) MarshalJSON() ([]byte, error) {
 }
 
 // MarshalJSON returns e in the vendor's wire form as strict JSON.
-func (e *MetricsJSON) MarshalJSON() ([]byte, error) {
+func (e MetricsJSON) MarshalJSON() ([]byte, error) {
 	return marshal(KindMetricsJSON, &e.Meta, func(b []byte) []byte {
 		return appendMetricsObject(b, &e.Action)
 	}, func(b []byte) []byte {
@@ -75,13 +78,22 @@ func (e *MetricsJSON) MarshalJSON() ([]byte, error) {
 	})
 }
 
-// MarshalJSON returns Raw, or {"type": Type} when Raw is empty.
-func (u *Unknown) MarshalJSON() ([]byte, error) {
-	if len(u.Raw) == 0 {
-		b := lit.AppendQuote([]byte(`{"type":`), []byte(u.Type))
-		return append(b, '}'), nil
+// MarshalJSON returns {"kind": Type, "raw": Raw}, Raw as the JSON itself
+// (null when Raw is empty). A Raw that Decode made is always valid JSON;
+// one set to anything else makes json.Marshal fail.
+func (u Unknown) MarshalJSON() ([]byte, error) {
+	kind, err := json.Marshal(u.Type) // invalid UTF-8 becomes U+FFFD
+	if err != nil {
+		return nil, err
 	}
-	return u.Raw, nil
+	b := make([]byte, 0, len(`{"kind":,"raw":}`)+len(kind)+max(len(u.Raw), 4))
+	b = append(append(append(b, `{"kind":`...), kind...), `,"raw":`...)
+	if len(u.Raw) == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, u.Raw...)
+	}
+	return append(b, '}'), nil
 }
 
 var errNotFinite = errors.New("eeg: an LSL time is not a finite number")

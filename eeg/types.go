@@ -1,9 +1,12 @@
 package eeg
 
 import (
+	"encoding/json"
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/vendorhooks/vendorhooks/internal/httpx"
 )
 
 // Event is one decoded Petal Metrics message: *Blink, *Eye, *Bandpower,
@@ -77,7 +80,7 @@ func (v Value) MarshalJSON() ([]byte, error) { return appendValue(nil, v), nil }
 func (v *Value) UnmarshalJSON(b []byte) error {
 	d := decoder{}
 	d.s.Reset(b)
-	val, err := d.value(pathOf("value"))
+	val, err := d.value(root())
 	if err == nil {
 		err = d.s.End()
 	}
@@ -135,7 +138,7 @@ func (q *Quality) UnmarshalText(b []byte) error {
 	case "good":
 		*q = QualityGood
 	default:
-		return &TypeError{Path: "quality", Want: `"good", "bad" or "unknown"`, Got: strconv.Quote(string(b))}
+		return &DecodeError{Vendor: vendor, Offset: -1, Msg: `want "good", "bad" or "unknown", got ` + httpx.Quote(string(b))}
 	}
 	return nil
 }
@@ -363,12 +366,25 @@ type MetricsJSON struct {
 	Action  MetricsObject // action.value
 }
 
-// Unknown is a message of a type this package does not know. Raw is the
-// whole message as compact strict JSON (converted from Python-literal text
-// when it arrived so); it does not alias the input.
+// Unknown is a message of a type this package does not know, kept whole.
+// Decode never refuses one for what its fields hold.
+//
+// Raw is the whole message as compact strict JSON, a copy that does not
+// alias the input: Python-literal text is converted (single quotes, True,
+// None, trailing commas), and NaN, Infinity and -Infinity, which JSON
+// cannot carry as numbers, become the strings "NaN", "Infinity" and
+// "-Infinity", as Value writes them. Decode(u.Raw) gives an equal Unknown.
+//
+// Unknown marshals as {"kind": Type, "raw": Raw}, with Raw as the JSON
+// itself (null when empty).
 type Unknown struct {
+	// Type is the message's type as sent, which Kind returns. (It is not
+	// named Kind, as the other packages' kind fields are, because a Go type
+	// cannot have a field and a method of the same name, and every Event
+	// has the method Kind.)
 	Type string
-	Raw  []byte
+	// Raw is the whole message as strict JSON.
+	Raw json.RawMessage
 }
 
 func (*Blink) event()       {}

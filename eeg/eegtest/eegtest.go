@@ -8,6 +8,7 @@ package eegtest
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 )
@@ -44,11 +45,28 @@ const Bandpower5 = `{"action": {"value": [0.8412, 0.3127, 1.0925, 1.5513, 0.7712
 // know; it decodes to *eeg.Unknown.
 const Unknown = `{"type": "heart_rate", "data": {"bpm": 72.5, "id": 3}, "action": {"value": [1, 2]}}`
 
-// NewRequest returns a POST request to "/" carrying body as Petal sends
-// it (Content-Type application/json), for a handler's ServeHTTP or
-// httptest.NewRecorder.
-func NewRequest(body string) *http.Request {
-	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewBufferString(body))
+// NewRequest returns a server-side POST request to target ("/", where
+// Petal posts, or the path your handler is mounted at) carrying body as
+// Petal sends it (Content-Type application/json), for a handler's
+// ServeHTTP with an httptest.ResponseRecorder. Petal sends no key, so there
+// is no key argument. Like httptest.NewRequest, it panics on a target that
+// does not parse. The request reads body without copying it.
+func NewRequest(target string, body []byte) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
 	return r
+}
+
+// NewClientRequest returns a client-side POST request to url (a server's
+// address and path, such as an httptest.Server's URL plus "/") carrying
+// body as Petal sends it (Content-Type application/json), to send with an
+// http.Client over a real connection. It returns the error of a url that
+// does not parse. The request reads body without copying it.
+func NewClientRequest(ctx context.Context, url string, body []byte) (*http.Request, error) {
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	r.Header.Set("Content-Type", "application/json")
+	return r, nil
 }

@@ -2,6 +2,7 @@ package eegtest_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -52,15 +53,51 @@ func TestPayloadsDecodeToTheirKind(t *testing.T) {
 
 func TestNewRequest(t *testing.T) {
 	var got eeg.Event
-	h := eeg.NewHandler(func(_ context.Context, ev eeg.Event) error {
+	var path string
+	mux := http.NewServeMux()
+	mux.Handle("/hooks/petal/", http.StripPrefix("/hooks/petal", eeg.NewHandler(func(ctx context.Context, ev eeg.Event) error {
 		got = ev
 		return nil
-	})
+	})))
+	mux.HandleFunc("/", func(http.ResponseWriter, *http.Request) { t.Error("request not sent to its target") })
+	r := eegtest.NewRequest("/hooks/petal/?x=1", []byte(eegtest.Bandpower5))
+	path = r.URL.Path
+	assert.Equal(t, http.MethodPost, r.Method)
+	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	assert.Equal(t, int64(len(eegtest.Bandpower5)), r.ContentLength)
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, eegtest.NewRequest(eegtest.Bandpower5))
+	mux.ServeHTTP(rec, r)
 	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, "/hooks/petal/", path)
 	bp, ok := got.(*eeg.Bandpower)
 	require.True(t, ok)
 	require.NotNil(t, bp.Power.Aux)
 	assert.Equal(t, "0.5", bp.Power.Aux.Alpha.String())
+
+	assert.Panics(t, func() { eegtest.NewRequest("::bad", nil) })
+}
+
+func TestNewClientRequest(t *testing.T) {
+	type seen struct {
+		method, path, contentType string
+		body                      []byte
+	}
+	got := make(chan seen, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- seen{r.Method, r.URL.Path, r.Header.Get("Content-Type"), b}
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := eegtest.NewClientRequest(ctx, srv.URL+"/petal/", []byte(eegtest.JSON["eye"]))
+	require.NoError(t, err)
+	assert.Equal(t, ctx, req.Context())
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, seen{http.MethodPost, "/petal/", "application/json", []byte(eegtest.JSON["eye"])}, <-got)
+
+	_, err = eegtest.NewClientRequest(ctx, "://no scheme", nil)
+	assert.Error(t, err)
 }
