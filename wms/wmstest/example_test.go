@@ -3,6 +3,7 @@ package wmstest_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http/httptest"
 
 	"github.com/vendorhooks/vendorhooks/wms"
@@ -33,4 +34,32 @@ func Example() {
 	// false
 	// got PAGE_UNLOADED 8
 	// 200
+}
+
+// ExampleNewClientRequest sends a signed event over a real connection to a
+// server running the wms handler.
+func ExampleNewClientRequest() {
+	srv := httptest.NewServer(wms.NewHandler(func(_ context.Context, ev wms.Event) error {
+		fmt.Println("got", ev.Kind(), ev.Sequence)
+		return nil
+	}, wms.WithSecrets(wmstest.Secret)))
+	defer srv.Close()
+
+	body := wmstest.Body(wmstest.Event(wms.CodeResultsReceived, 9))
+	r, err := wmstest.NewClientRequest(context.Background(), srv.URL+"/hooks/wms", body, wmstest.Secret)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp, err := srv.Client().Do(r)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	fmt.Print(resp.StatusCode, " ", resp.Header.Get("Content-Type"), " ", string(answer))
+	// Output:
+	// got RESULTS_RECEIVED 9
+	// 200 application/json {"ok":true}
 }

@@ -1,5 +1,9 @@
 // Package wmstest provides signed WMS webhook requests and sample events for
 // testing code that receives them, in the manner of net/http/httptest.
+// Every request builder takes the target, then the body, then the MAC
+// secret: NewRequest and NewNodeRequest build server-side requests for a
+// handler's ServeHTTP, NewClientRequest a client-side one to send over a
+// real connection.
 //
 // Its MACs are computed here with crypto/hmac, independently of the wms
 // package's verifier, both ways the vendor's calls can arrive: over the raw
@@ -9,6 +13,7 @@ package wmstest
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -54,8 +59,10 @@ func SignNode(body []byte, secret string) string {
 	return Sign(wms.NodeASCII(body), secret)
 }
 
-// NewRequest returns a POST request to target (a path or URL, as for
-// httptest.NewRequest) carrying body, signed over its raw bytes with secret.
+// NewRequest returns a server-side POST request to target (a path or URL,
+// as for httptest.NewRequest) carrying body, signed over its raw bytes with
+// secret, for a handler's ServeHTTP. Like httptest.NewRequest, it panics on
+// a target it cannot parse.
 func NewRequest(target string, body []byte, secret string) *http.Request {
 	return request(target, body, Sign(body, secret))
 }
@@ -65,11 +72,30 @@ func NewNodeRequest(target string, body []byte, secret string) *http.Request {
 	return request(target, body, SignNode(body, secret))
 }
 
+// NewClientRequest returns a client-side POST request to url carrying body,
+// signed over its raw bytes with secret, to send over a real connection
+// (http.Client.Do), for instance to an httptest.Server. It fails only where
+// http.NewRequestWithContext does.
+func NewClientRequest(ctx context.Context, url string, body []byte, secret string) (*http.Request, error) {
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	setHeaders(r.Header, Sign(body, secret))
+	return r, nil
+}
+
 func request(target string, body []byte, mac string) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
-	r.Header.Set("Content-Type", "application/json")
-	r.Header.Set(wms.MACHeader, mac)
+	setHeaders(r.Header, mac)
 	return r
+}
+
+// setHeaders sets what the vendor's calls carry: the JSON content type and
+// the MAC.
+func setHeaders(h http.Header, mac string) {
+	h.Set("Content-Type", "application/json")
+	h.Set(wms.MACHeader, mac)
 }
 
 // Body returns ev in the vendor's wire form. It panics if ev holds an Extra

@@ -1,6 +1,7 @@
 package wmstest_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -74,4 +75,25 @@ func TestRequests(t *testing.T) {
 	// RFC 4231 test case 2, to pin Sign to HMAC-SHA256 in lowercase hex.
 	assert.Equal(t, "hmac-sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
 		wmstest.Sign([]byte("what do ya want for nothing?"), "Jefe"))
+}
+
+func TestNewClientRequest(t *testing.T) {
+	type key struct{}
+	ctx := context.WithValue(context.Background(), key{}, "v")
+	body := []byte(`{"a":"€"}`)
+	r, err := wmstest.NewClientRequest(ctx, "http://example.test/hooks?x=1", body, "k")
+	require.NoError(t, err)
+	assert.Equal(t, http.MethodPost, r.Method)
+	assert.Equal(t, "http://example.test/hooks?x=1", r.URL.String())
+	assert.Empty(t, r.RequestURI, "a client request")
+	assert.Equal(t, "v", r.Context().Value(key{}))
+	assert.Equal(t, wmstest.Sign(body, "k"), r.Header.Get(wms.MACHeader))
+	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	assert.Equal(t, int64(len(body)), r.ContentLength)
+	got, err := io.ReadAll(r.Body)
+	require.NoError(t, err)
+	assert.Equal(t, body, got)
+
+	_, err = wmstest.NewClientRequest(ctx, "http://bad host/", body, "k")
+	assert.Error(t, err)
 }
