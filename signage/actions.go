@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vendorhooks/vendorhooks/internal/httpx"
 )
 
 // Action is what the signage server does when a trigger arrives.
@@ -291,12 +293,12 @@ func (a Actions) Validate() error {
 
 // Resolve returns the command trigger t starts: its event id's rule and its
 // sensor data. An event id not in the table is an error matching
-// ErrUnknownEvent; an ActionSendSensorData rule without sensor data is
+// ErrUnknownEvent (which quotes at most about 32 bytes of the id); an ActionSendSensorData rule without sensor data is
 // ErrNoSensorData.
 func (a Actions) Resolve(t Trigger) (Command, error) {
 	r, ok := a[t.EventID]
 	if !ok {
-		return Command{}, fmt.Errorf("%w %q", ErrUnknownEvent, t.EventID)
+		return Command{}, fmt.Errorf("%w %s", ErrUnknownEvent, httpx.Quote(t.EventID))
 	}
 	if r.Action == ActionSendSensorData && t.Sensor == nil {
 		return Command{}, ErrNoSensorData

@@ -91,7 +91,7 @@ func BenchmarkHandler(b *testing.B) {
 	run := func(b *testing.B, h http.Handler) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(benchBody)))
-		r := signagetest.NewPostRequest("k", signagetest.SensorTrigger())
+		r := signagetest.NewPostRequest(signage.Path, signagetest.SensorTrigger(), "k")
 		for b.Loop() {
 			r.Body = io.NopCloser(bytes.NewReader(benchBody))
 			r.ContentLength = int64(len(benchBody))

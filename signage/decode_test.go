@@ -4,51 +4,93 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vendorhooks/vendorhooks/internal/lit"
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/signage"
 )
 
-func TestDecodeErrorTypes(t *testing.T) {
-	_, err := signage.DecodeBody([]byte(`{"event_id": "e", "sensor_data": {"id": "s", "value": [1]}}`))
-	var fe *signage.FieldError
-	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, signage.FieldError{Path: "sensor_data.value", Want: "string, number, boolean or null", Got: "array"}, *fe)
-
-	_, err = signage.DecodeBody([]byte(`{"event_id": `))
-	var se *signage.SyntaxError
-	require.ErrorAs(t, err, &se)
-	assert.Equal(t, "body", se.Part)
-	var jse *json.SyntaxError
-	assert.ErrorAs(t, err, &jse)
-
-	_, err = signage.DecodePayload("e30*")
-	require.ErrorAs(t, err, &se)
-	assert.Equal(t, "payload", se.Part)
-	var ce base64.CorruptInputError
-	assert.ErrorAs(t, err, &ce)
-
-	_, err = signage.DecodeBody([]byte(`{"event_id": "e", "sensor_data": "{id: 's1',, }"}`))
-	require.ErrorAs(t, err, &se)
-	assert.Equal(t, "sensor_data", se.Part)
-	var le *lit.SyntaxError
-	require.ErrorAs(t, err, &le)
-	assert.Equal(t, 10, le.Offset)
-
-	for _, body := range []string{``, " \n", `{}`, `{"event_id": null}`, `{"event_id": ""}`} {
-		_, err = signage.DecodeBody([]byte(body))
-		assert.Error(t, err, body)
+// TestDecodeErrors: every refusal is a *DecodeError of vendor "signage"
+// that matches ErrMalformed, with a JSON Pointer path and the byte offset of
+// the value at fault.
+func TestDecodeErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		decode func() error
+		path   string
+		offset int64
+		msg    string
+	}{
+		{"value of the wrong type", body(`{"event_id": "e", "sensor_data": {"id": "s", "value": [1]}}`),
+			"/sensor_data/value", 54, "want a string, a number, a boolean or null, got array"},
+		{"event_id object", body(`{"event_id": {"id": "x"}}`), "/event_id", 13, "want a string or a number, got object"},
+		{"sensor_data number", body(` {"sensor_data": 1, "event_id": "e"}`), "/sensor_data", 17, "want an object or a string, got number"},
+		{"missing event_id", body(`  {"other": 1}`), "/event_id", 2, "missing"},
+		{"null event_id", body(`{"event_id": null}`), "/event_id", 13, "empty"},
+		{"empty event_id", body(`{"event_id": ""}`), "/event_id", 13, "empty"},
+		{"missing sensor id", body(`{"event_id": "e", "sensor_data": {}}`), "/sensor_data/id", 33, "missing"},
+		{"truncated", body(`{"event_id": `), "", 13, "body is not JSON: unexpected end of JSON input"},
+		{"not JSON", body(`event_id=e`), "", 0, "body is not JSON: invalid character 'e' looking for beginning of value"},
+		{"not an object", body(`[1]`), "", 0, "body: want an object, got array"},
+		{"empty body", body(" \n"), "", -1, "empty body"},
+		{"literal that does not parse", body(`{"event_id": "e", "sensor_data": "{id: 's1',, }"}`),
+			"/sensor_data", 33, "object literal in the string: unexpected ',', want an object key at byte 10 of the string"},
+		{"literal not an object", body(`{"event_id": "e", "sensor_data": "[1]"}`),
+			"/sensor_data", 33, "want an object literal in the string, got array"},
+		{"field in a literal", body(`{"event_id": "e", "sensor_data": "{id: 's', value: {}}"}`),
+			"/sensor_data/value", 33, "want a string, a number, a boolean or null, got object"},
+		// An invalid byte before the fault counts as one byte, as sent.
+		{"offset after invalid UTF-8", body("{\"x\": \"\xff\", \"event_id\": true}"), "/event_id", 23, "want a string or a number, got boolean"},
+		{"payload not base64", payload("e30*"), "", -1, "payload is not base64 (byte 3)"},
+		{"payload bad escape", payload("%zz"), "", -1, "payload has an invalid percent-encoding"},
+		{"empty payload", payload("=="), "", -1, "empty payload"},
+		{"payload's JSON", payload(base64.StdEncoding.EncodeToString([]byte(`{"event_id": 1.5e}`))), "", 17,
+			"payload is not JSON: invalid character '}' in exponent of numeric literal"},
+		{"query without trigger", query(url.Values{"apiKey": {"k"}}), "", -1, "query has neither payload nor eventId"},
+		{"query contradicts payload", query(url.Values{"eventId": {"other"}, "payload": {base64.StdEncoding.EncodeToString([]byte(`{"event_id":"e1"}`))}}),
+			"/event_id", -1, "differs from the eventId parameter"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.decode()
+			require.ErrorIs(t, err, signage.ErrMalformed)
+			require.ErrorIs(t, err, vendorhooks.ErrMalformed)
+			var de *signage.DecodeError
+			require.ErrorAs(t, err, &de)
+			assert.Equal(t, signage.DecodeError{Vendor: "signage", Path: tc.path, Offset: tc.offset, Msg: tc.msg}, *de)
+			assert.True(t, strings.HasPrefix(err.Error(), "signage: "), err.Error())
+		})
 	}
-	_, err = signage.DecodeBody(nil)
-	assert.ErrorIs(t, err, signage.ErrEmpty)
-	_, err = signage.DecodePayload("")
-	assert.ErrorIs(t, err, signage.ErrEmpty)
-	_, err = signage.DecodeBody([]byte(`{"event_id": "e", "sensor_data": {}}`))
-	assert.ErrorIs(t, err, signage.ErrMissingSensorID)
+}
+
+// TestDecodeErrorQuotesLittle: a message quotes at most about 32 bytes of
+// the input, however long the value at fault.
+func TestDecodeErrorQuotesLittle(t *testing.T) {
+	long := strings.Repeat("x", 500)
+	for _, b := range []string{
+		`{"event_id": "e", "sensor_data": "{id: ` + long + `}"}`,
+		`{"event_id": "e", "sensor_data": "{id: 1` + long + `}"}`,
+		`{"event_id": ` + long + `}`,
+	} {
+		_, err := signage.DecodeBody([]byte(b))
+		require.ErrorIs(t, err, signage.ErrMalformed)
+		assert.Less(t, len(err.Error()), 160, err.Error())
+	}
+}
+
+func body(b string) func() error {
+	return func() error { _, err := signage.DecodeBody([]byte(b)); return err }
+}
+
+func payload(p string) func() error {
+	return func() error { _, err := signage.DecodePayload(p); return err }
+}
+
+func query(q url.Values) func() error {
+	return func() error { _, err := signage.DecodeQuery(q); return err }
 }
 
 func TestDecodePayloadAlphabets(t *testing.T) {
@@ -88,10 +130,9 @@ func TestDecodeQuery(t *testing.T) {
 	tr, err := signage.DecodeQuery(url.Values{"eventId": {"e1"}, "payload": {""}})
 	require.NoError(t, err)
 	assert.Equal(t, signage.Trigger{EventID: "e1"}, tr)
-	_, err = signage.DecodeQuery(url.Values{})
-	assert.ErrorIs(t, err, signage.ErrMissingEventID)
-	_, err = signage.DecodeQuery(url.Values{"eventId": {"other"}, "payload": {base64.StdEncoding.EncodeToString([]byte(`{"event_id":"e1"}`))}})
-	assert.ErrorIs(t, err, signage.ErrEventIDConflict)
+	tr, err = signage.DecodeQuery(url.Values{"eventId": {"e1"}, "payload": {base64.StdEncoding.EncodeToString([]byte(`{"event_id":"e1"}`))}})
+	require.NoError(t, err)
+	assert.Equal(t, signage.Trigger{EventID: "e1"}, tr)
 }
 
 func TestTriggerKind(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/signage"
 	"github.com/vendorhooks/vendorhooks/signage/signagetest"
 )
@@ -46,12 +47,42 @@ func ExampleNewHandler() {
 	fmt.Print(w.Code, " ", w.Body.String())
 
 	w = httptest.NewRecorder()
-	mux.ServeHTTP(w, signagetest.NewLegacyGetRequest("wrong", "quake"))
+	mux.ServeHTTP(w, signagetest.NewLegacyGetRequest(signage.Path, "quake", "wrong"))
 	fmt.Print(w.Code, " ", w.Body.String())
 	// Output:
 	// trigger quake: sensor seismo-1 = 5.2
 	// 200 {"message":"success"}
 	// 401 {"message":"Error","error":"signage: invalid key"}
+}
+
+// New reports a configuration it cannot serve; inside the function,
+// DeliveryFromContext gives what the handler knows about the request.
+func ExampleNew() {
+	if _, err := signage.New(nil, signage.WithAPIKeys("K3y")); err != nil {
+		fmt.Println(err)
+	}
+	h, err := signage.New(func(ctx context.Context, t signage.Trigger) error {
+		d, _ := vendorhooks.DeliveryFromContext(ctx)
+		fmt.Printf("%s %s %s key=%q header=%q\n", d.Vendor, d.Kind, d.Body, d.IdempotencyKey, d.Header.Get(signage.HeaderAPIKey))
+		return nil
+	}, signage.WithAPIKeys("K3y"))
+	if err != nil {
+		panic(err)
+	}
+	for _, r := range []*http.Request{
+		signagetest.NewRequest(signage.Path, []byte(`{"event_id": "quake"}`), "K3y"),
+		signagetest.NewGetRequest(signage.Path, signage.Trigger{EventID: "quake"}, "K3y"),
+	} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Print(w.Code, " ", w.Body.String())
+	}
+	// Output:
+	// signage: no function to call
+	// signage trigger {"event_id": "quake"} key="" header="[redacted]"
+	// 200 {"message":"success"}
+	// signage trigger {"event_id":"quake"} key="" header=""
+	// 200 {"message":"success"}
 }
 
 func ExampleNewHandler_actions() {
@@ -66,7 +97,7 @@ func ExampleNewHandler_actions() {
 		}))
 	for _, id := range []string{"menu", "quake", "flood"} {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, signagetest.NewPostRequest("K3y", signage.Trigger{EventID: id}))
+		h.ServeHTTP(w, signagetest.NewPostRequest(signage.Path, signage.Trigger{EventID: id}, "K3y"))
 		fmt.Print(w.Code, " ", w.Body.String())
 	}
 	// Output:

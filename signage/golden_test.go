@@ -114,7 +114,7 @@ func checkRoundTrip(t *testing.T, tr signage.Trigger) {
 	if diff := cmp.Diff(tr, again); diff != "" {
 		t.Fatalf("body round trip (-first +again):\n%s", diff)
 	}
-	r := signagetest.NewGetRequest("k", tr)
+	r := signagetest.NewGetRequest(signage.Path, tr, "k")
 	again, err = signage.DecodeQuery(r.URL.Query())
 	require.NoError(t, err)
 	if diff := cmp.Diff(tr, again); diff != "" {

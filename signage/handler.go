@@ -12,31 +12,31 @@ import (
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
 )
 
-// Option configures NewHandler.
+// Option configures New and NewHandler.
 type Option func(*config)
 
 type config struct {
 	httpx.Options
 	keys      []string
-	actions   Actions
+	actions   Actions // not nil once WithActions is given
 	onCommand func(context.Context, Command) error
 }
 
 // WithAPIKeys adds accepted API keys; calls add up. Several keys may be
-// accepted at once (for rotation); they are compared in constant time. A
-// handler with no key, or with an empty key, refuses to serve.
+// accepted at once (for rotation); they are compared in constant time. New
+// refuses a configuration with no key or with an empty key.
 func WithAPIKeys(keys ...string) Option {
 	return func(c *config) { c.keys = append(c.keys, keys...) }
 }
 
-// WithMaxBodyBytes sets the largest POST body accepted (413 above it). Zero
-// or less means the default of 1 MiB.
+// WithMaxBodyBytes sets the largest body accepted, after decompression (413
+// above it). Zero keeps the default of 1 MiB; New refuses a negative n.
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) { c.MaxBodyBytes = n }
 }
 
-// WithLogger logs one line per request to l. A nil l logs nothing (the
-// default).
+// WithLogger logs one line per request to l: method, path, status, kind and
+// error, never a key. A nil l logs nothing (the default).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.Logger = l }
 }
@@ -44,9 +44,9 @@ func WithLogger(l *slog.Logger) Option {
 // WithActions resolves every trigger through table, as the vendor's server
 // does, and calls fn with the Command. An event id not in the table is
 // answered 404, and a sensor-data rule without sensor data 400, before any
-// function runs. When NewHandler's own function is not nil too, it runs
-// first, then fn. The table is copied; a handler with an invalid table
-// (Actions.Validate) or a nil fn refuses to serve.
+// function runs. When New's own function is not nil too, it runs first, then
+// fn. The table is copied; New refuses an invalid table (Actions.Validate)
+// and a nil fn.
 func WithActions(table Actions, fn func(context.Context, Command) error) Option {
 	return func(c *config) {
 		c.actions = maps.Clone(table)
@@ -57,49 +57,93 @@ func WithActions(table Actions, fn func(context.Context, Command) error) Option 
 	}
 }
 
-// handler is the http.Handler NewHandler returns.
-type handler struct {
-	cfg      config
-	keys     httpx.Keys
-	fn       func(context.Context, Trigger) error
-	setupErr error // not nil: refuse every request with 500
-}
-
-// NewHandler returns a handler that accepts triggers the way the vendor's
-// server does, and calls fn with each one.
+// New returns a handler that accepts triggers the way the vendor's server
+// does, and calls fn with each one, or reports why it cannot.
 //
-// It accepts POST with the key in the X-Webhook-Apikey header and the JSON
-// body DecodeBody reads, and GET with the key in the apiKey parameter (or the
-// header) and the trigger in the payload or eventId parameter (DecodeQuery).
-// The key of a POST is only read from the header. The handler never looks at
+// It refuses (with an error starting "signage: ") a configuration with no
+// key or an empty one (WithAPIKeys), a nil fn without WithActions,
+// WithActions with a nil function or an invalid table, and a negative
+// WithMaxBodyBytes. A handler New returns serves every request it gets.
+//
+// The handler accepts POST with the key in the X-Webhook-Apikey header and
+// the JSON body DecodeBody reads, and GET with the key in the apiKey
+// parameter (or the header) and the trigger in the payload or eventId
+// parameter (DecodeQuery). The key of a POST is only read from the header.
+// The key is checked before the body is read. The handler never looks at
 // the path, so it works at /public-api/integration/webhooks or mounted under
 // any prefix.
 //
+// Inside fn, vendorhooks.DeliveryFromContext gives the Delivery: Kind
+// "trigger", no Session, an empty IdempotencyKey (a trigger is a command:
+// two equal triggers are two deliveries), Body the POST body as read or, for
+// a GET, the trigger's JSON (the decoded payload, or {"event_id":...} for
+// the legacy form), and Header with X-Webhook-Apikey redacted. The GET's
+// apiKey parameter is in the URL, which a Delivery does not carry.
+//
 // It answers {"message":"success"} with 200 when fn returns nil, and
-// {"message":"Error","error":"<short reason>"} otherwise: 400 for a request
-// that does not decode, 401 for a missing or wrong key, 404 for an event id
-// WithActions does not know, 405 (with Allow) for another method, 413 for a
-// body over the limit, and 500 when fn fails (the reason is then only
-// "handler failed") or when the handler is misconfigured (no key, nothing to
-// call). Reasons never include a key.
-func NewHandler(fn func(context.Context, Trigger) error, opts ...Option) http.Handler {
-	h := &handler{fn: fn}
+// {"message":"Error","error":"<short reason>"} otherwise, as the vendor's
+// senders test "message": 400 for a request that does not decode, 401 for a
+// missing or wrong key, 404 for an event id WithActions does not know, 405
+// (with Allow) for another method, 413 for a body over the limit, 415 for a
+// Content-Encoding other than gzip, and 500 when fn fails (the reason is
+// then only "handler failed"). Reasons never include a key.
+func New(fn func(context.Context, Trigger) error, opts ...Option) (http.Handler, error) {
+	var cfg config
 	for _, o := range opts {
-		o(&h.cfg)
+		o(&cfg)
 	}
-	keys, err := httpx.NewKeys(h.cfg.keys)
+	if len(cfg.keys) == 0 {
+		return nil, errors.New("signage: no api key configured")
+	}
+	keys, err := httpx.NewKeys(cfg.keys)
+	if err != nil {
+		return nil, fmt.Errorf("signage: %w", err)
+	}
 	switch {
-	case err != nil:
-		h.setupErr = fmt.Errorf("signage: %w", err)
-	case fn == nil && h.cfg.actions == nil:
-		h.setupErr = errors.New("signage: no function to call")
-	case h.cfg.actions != nil && h.cfg.onCommand == nil:
-		h.setupErr = errors.New("signage: WithActions without a function")
-	case h.cfg.actions != nil:
-		h.setupErr = h.cfg.actions.Validate()
+	case fn == nil && cfg.actions == nil:
+		return nil, errors.New("signage: no function to call")
+	case cfg.actions != nil && cfg.onCommand == nil:
+		return nil, errors.New("signage: WithActions without a function")
+	case cfg.actions != nil:
+		if err := cfg.actions.Validate(); err != nil {
+			return nil, err
+		}
 	}
-	h.keys = keys
+	h := &handler{keys: keys, fn: fn, actions: cfg.actions, onCommand: cfg.onCommand}
+	h.p = httpx.Pipeline[Trigger]{
+		Vendor:    "signage",
+		Methods:   []string{http.MethodGet, http.MethodPost},
+		Options:   cfg.Options,
+		Redact:    []string{HeaderAPIKey},
+		Authorize: h.authorize,
+		Decode:    decodeRequest,
+		Deliver:   h.deliver,
+		OK:        writeSuccess,
+		Fail:      writeFailure,
+	}
+	if err := h.p.Check(); err != nil {
+		return nil, err
+	}
+	return &h.p, nil
+}
+
+// NewHandler is New for a configuration written in code: it panics with
+// New's error, like regexp.MustCompile.
+func NewHandler(fn func(context.Context, Trigger) error, opts ...Option) http.Handler {
+	h, err := New(fn, opts...)
+	if err != nil {
+		panic(err)
+	}
 	return h
+}
+
+// handler holds what the pipeline's steps need.
+type handler struct {
+	p         httpx.Pipeline[Trigger]
+	keys      httpx.Keys
+	fn        func(context.Context, Trigger) error
+	actions   Actions // nil without WithActions
+	onCommand func(context.Context, Command) error
 }
 
 // answer is the body of every response.
@@ -113,79 +157,67 @@ const (
 	messageError   = "Error"
 )
 
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.setupErr != nil {
-		httpx.WriteJSON(w, http.StatusInternalServerError, answer{Message: messageError, Error: "handler not configured"})
-		h.cfg.Log(r, "signage", "", http.StatusInternalServerError, h.setupErr)
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		w.Header().Set("Allow", "GET, POST")
-		httpx.WriteJSON(w, http.StatusMethodNotAllowed, answer{Message: messageError, Error: "signage: method " + r.Method + " not allowed"})
-		h.cfg.Log(r, "signage", "", http.StatusMethodNotAllowed, nil)
-		return
-	}
-	t, err := h.trigger(w, r)
-	kind := ""
-	if err == nil {
-		kind = t.Kind()
-		err = h.dispatch(r.Context(), t)
-	}
-	if err != nil {
-		status := httpx.Status(err)
-		httpx.WriteJSON(w, status, answer{Message: messageError, Error: httpx.PublicMessage(err)})
-		h.cfg.Log(r, "signage", kind, status, err)
-		return
-	}
+func writeSuccess(w http.ResponseWriter, _ *http.Request, _ Trigger) {
 	httpx.WriteJSON(w, http.StatusOK, answer{Message: messageSuccess})
-	h.cfg.Log(r, "signage", kind, http.StatusOK, nil)
 }
 
-// errQueryEscape replaces url.ParseQuery's error, which quotes the broken
-// escape and could quote part of a key.
-var errQueryEscape = errors.New("invalid percent-encoding")
+func writeFailure(w http.ResponseWriter, _ *http.Request, status int, msg string) {
+	httpx.WriteJSON(w, status, answer{Message: messageError, Error: msg})
+}
 
-// trigger authenticates r and decodes its trigger. Errors carry their httpx
-// class.
-func (h *handler) trigger(w http.ResponseWriter, r *http.Request) (Trigger, error) {
-	var q url.Values
+// authorize checks the key before the body is read: from the header, or for
+// a GET from the apiKey parameter when the header is absent. A GET query
+// that does not parse is a 400 whose message never quotes the query, which
+// may hold the key.
+func (h *handler) authorize(r *http.Request) error {
+	key := r.Header.Get(HeaderAPIKey)
 	if r.Method == http.MethodGet {
-		var err error
-		if q, err = url.ParseQuery(r.URL.RawQuery); err != nil {
-			return Trigger{}, httpx.Wrap(httpx.ErrMalformed, &SyntaxError{Part: "query", Err: errQueryEscape})
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			msg := "query does not parse"
+			var ee url.EscapeError
+			if errors.As(err, &ee) {
+				msg = "query has an invalid percent-encoding"
+			}
+			return httpx.Wrap(httpx.ErrMalformed, decodeError("", -1, msg))
+		}
+		if key == "" {
+			key = q.Get(QueryAPIKey)
+		}
+		if key == "" {
+			return httpx.Unauthorized("signage: missing apiKey")
 		}
 	}
-	key := r.Header.Get(HeaderAPIKey)
-	if key == "" && r.Method == http.MethodGet {
-		key = q.Get(QueryAPIKey)
-	}
 	switch {
-	case key == "" && r.Method == http.MethodGet:
-		return Trigger{}, httpx.Unauthorized("signage: missing apiKey")
 	case key == "":
-		return Trigger{}, httpx.Unauthorized("signage: missing " + HeaderAPIKey + " header")
+		return httpx.Unauthorized("signage: missing " + HeaderAPIKey + " header")
 	case !h.keys.Match(key):
-		return Trigger{}, httpx.Unauthorized("signage: invalid key")
+		return httpx.Unauthorized("signage: invalid key")
 	}
-	if r.Method == http.MethodGet {
-		t, err := DecodeQuery(q)
-		return t, httpx.Wrap(httpx.ErrMalformed, err)
-	}
-	body, err := httpx.ReadBody(w, r, h.cfg.MaxBodyBytes)
-	if err != nil {
-		return Trigger{}, err
-	}
-	t, err := DecodeBody(body)
-	return t, httpx.Wrap(httpx.ErrMalformed, err)
+	return nil
 }
 
-// dispatch resolves t through the action table, if any, and calls the
-// functions. Errors carry their httpx class.
-func (h *handler) dispatch(ctx context.Context, t Trigger) error {
+// decodeRequest decodes the POST body, or the GET query (whose JSON becomes
+// Delivery.Body).
+func decodeRequest(r *http.Request, body []byte) (Trigger, httpx.Info, error) {
+	info := httpx.Info{Kind: KindTrigger, NoKey: true}
+	if r.Method == http.MethodGet {
+		t, data, err := decodeQuery(r.URL.Query()) // authorize parsed it without error
+		info.Body = data
+		return t, info, err
+	}
+	t, err := DecodeBody(body)
+	return t, info, err
+}
+
+// deliver resolves t through the action table, if any, and calls the
+// functions. The table's refusals carry their httpx class (404, 400); the
+// functions' errors are theirs (500).
+func (h *handler) deliver(ctx context.Context, t Trigger) error {
 	var cmd Command
-	if h.cfg.actions != nil {
+	if h.actions != nil {
 		var err error
-		if cmd, err = h.cfg.actions.Resolve(t); err != nil {
+		if cmd, err = h.actions.Resolve(t); err != nil {
 			if errors.Is(err, ErrUnknownEvent) {
 				return httpx.Wrap(httpx.ErrNotFound, err)
 			}
@@ -194,13 +226,11 @@ func (h *handler) dispatch(ctx context.Context, t Trigger) error {
 	}
 	if h.fn != nil {
 		if err := h.fn(ctx, t); err != nil {
-			return httpx.Wrap(httpx.ErrHandler, err)
+			return err
 		}
 	}
-	if h.cfg.onCommand != nil {
-		if err := h.cfg.onCommand(ctx, cmd); err != nil {
-			return httpx.Wrap(httpx.ErrHandler, err)
-		}
+	if h.onCommand != nil {
+		return h.onCommand(ctx, cmd)
 	}
 	return nil
 }

@@ -32,39 +32,43 @@ func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 	return w
 }
 
-func TestHandlerRefusesToServeMisconfigured(t *testing.T) {
+func TestNewRefusesMisconfiguration(t *testing.T) {
 	noop := func(context.Context, signage.Command) error { return nil }
+	fn := func(context.Context, signage.Trigger) error { return nil }
 	for _, tc := range []struct {
-		name   string
-		noFunc bool // NewHandler gets a nil function
-		opts   []signage.Option
+		name string
+		fn   func(context.Context, signage.Trigger) error
+		opts []signage.Option
+		err  string
 	}{
-		{"no key", false, nil},
-		{"empty key", false, []signage.Option{signage.WithAPIKeys("")}},
-		{"actions without fn", false, []signage.Option{signage.WithAPIKeys("k"), signage.WithActions(signage.Actions{}, nil)}},
-		{"invalid action table", false, []signage.Option{signage.WithAPIKeys("k"), signage.WithActions(signage.Actions{"e": {Action: signage.ActionLoadURL, Target: signage.AllDevices()}}, noop)}},
-		{"table with empty id", false, []signage.Option{signage.WithAPIKeys("k"), signage.WithActions(signage.Actions{"": {Action: signage.ActionRestartDevice, Target: signage.AllDevices()}}, noop)}},
-		{"no function at all", true, []signage.Option{signage.WithAPIKeys("k")}},
+		{"no key", fn, nil, "signage: no api key configured"},
+		{"empty key", fn, []signage.Option{signage.WithAPIKeys("k", "")}, "signage: empty key configured"},
+		{"nil fn", nil, []signage.Option{signage.WithAPIKeys("k")}, "signage: no function to call"},
+		{"actions without fn", fn, []signage.Option{signage.WithAPIKeys("k"), signage.WithActions(signage.Actions{}, nil)}, "signage: WithActions without a function"},
+		{"invalid action table", fn, []signage.Option{signage.WithAPIKeys("k"), signage.WithActions(signage.Actions{"e": {Action: signage.ActionLoadURL, Target: signage.AllDevices()}}, noop)}, `signage: event "e": load-url: url must be an absolute http or https URL`},
+		{"table with empty id", nil, []signage.Option{signage.WithAPIKeys("k"), signage.WithActions(signage.Actions{"": {Action: signage.ActionRestartDevice, Target: signage.AllDevices()}}, noop)}, "signage: action table has an empty event id"},
+		{"negative limit", fn, []signage.Option{signage.WithAPIKeys("k"), signage.WithMaxBodyBytes(-1)}, "signage: negative body limit -1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			called := false
-			fn := func(context.Context, signage.Trigger) error { called = true; return nil }
-			if tc.noFunc {
-				fn = nil
-			}
-			w := serve(signage.NewHandler(fn, tc.opts...), signagetest.NewPostRequest("k", signagetest.EmergencyTrigger()))
-			assert.Equal(t, http.StatusInternalServerError, w.Code)
-			assert.JSONEq(t, `{"message":"Error","error":"handler not configured"}`, w.Body.String())
-			assert.False(t, called)
+			h, err := signage.New(tc.fn, tc.opts...)
+			assert.Nil(t, h)
+			require.EqualError(t, err, tc.err)
+			assert.PanicsWithError(t, tc.err, func() { signage.NewHandler(tc.fn, tc.opts...) })
 		})
 	}
+
+	// What is allowed: a nil fn with WithActions, a zero limit (the default).
+	_, err := signage.New(nil, signage.WithAPIKeys("k"), signage.WithActions(nil, noop))
+	assert.NoError(t, err)
+	_, err = signage.New(fn, signage.WithAPIKeys("k"), signage.WithMaxBodyBytes(0))
+	assert.NoError(t, err)
 }
 
 func TestHandlerMethodNotAllowed(t *testing.T) {
 	rec := &recorder{}
 	h := signage.NewHandler(rec.fn, signage.WithAPIKeys("k"))
 	for _, m := range []string{http.MethodPut, http.MethodDelete, http.MethodHead, http.MethodPatch} {
-		r := signagetest.NewPostRequest("k", signagetest.EmergencyTrigger())
+		r := signagetest.NewPostRequest(signage.Path, signagetest.EmergencyTrigger(), "k")
 		r.Method = m
 		w := serve(h, r)
 		assert.Equal(t, http.StatusMethodNotAllowed, w.Code, m)
@@ -78,11 +82,11 @@ func TestHandlerBodyLimit(t *testing.T) {
 	h := signage.NewHandler(rec.fn, signage.WithAPIKeys("k"), signage.WithMaxBodyBytes(64))
 	body := `{"event_id": "e", "pad": "` + strings.Repeat("x", 100) + `"}`
 
-	r := signagetest.NewPostRequest("k", signagetest.EmergencyTrigger())
+	r := signagetest.NewPostRequest(signage.Path, signagetest.EmergencyTrigger(), "k")
 	r.Body, r.ContentLength = io.NopCloser(strings.NewReader(body)), int64(len(body))
 	assert.Equal(t, http.StatusRequestEntityTooLarge, serve(h, r).Code, "declared length")
 
-	r = signagetest.NewPostRequest("k", signagetest.EmergencyTrigger())
+	r = signagetest.NewPostRequest(signage.Path, signagetest.EmergencyTrigger(), "k")
 	r.Body, r.ContentLength = io.NopCloser(strings.NewReader(body)), -1
 	w := serve(h, r)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code, "chunked")
@@ -90,7 +94,7 @@ func TestHandlerBodyLimit(t *testing.T) {
 	assert.Empty(t, rec.triggers)
 
 	// Under the limit it is served.
-	assert.Equal(t, http.StatusOK, serve(h, signagetest.NewPostRequest("k", signagetest.EmergencyTrigger())).Code)
+	assert.Equal(t, http.StatusOK, serve(h, signagetest.NewPostRequest(signage.Path, signagetest.EmergencyTrigger(), "k")).Code)
 	assert.Len(t, rec.triggers, 1)
 }
 
@@ -105,7 +109,7 @@ func TestHandlerDefaultBodyLimit(t *testing.T) {
 		return head + strings.Repeat("x", size-len(head)-len(tail)) + tail
 	}
 	post := func(b string, length int64) *http.Request {
-		r := signagetest.NewPostRequest("k", signagetest.EmergencyTrigger())
+		r := signagetest.NewPostRequest(signage.Path, signagetest.EmergencyTrigger(), "k")
 		r.Body, r.ContentLength = io.NopCloser(strings.NewReader(b)), length
 		return r
 	}
@@ -122,7 +126,7 @@ func TestHandlerFunctionErrorIs500WithoutDetail(t *testing.T) {
 	h := signage.NewHandler(func(context.Context, signage.Trigger) error {
 		return errors.New("db password=hunter2 rejected")
 	}, signage.WithAPIKeys("k"))
-	w := serve(h, signagetest.NewPostRequest("k", signagetest.EmergencyTrigger()))
+	w := serve(h, signagetest.NewPostRequest(signage.Path, signagetest.EmergencyTrigger(), "k"))
 	assert.Equal(t, http.StatusInternalServerError, w.Code)
 	assert.JSONEq(t, `{"message":"Error","error":"handler failed"}`, w.Body.String())
 }
@@ -132,13 +136,13 @@ func TestHandlerSeveralKeysAndNoKeyLeak(t *testing.T) {
 	var logs bytes.Buffer
 	h := signage.NewHandler(rec.fn, signage.WithAPIKeys("old-key", "new-key"),
 		signage.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
-	assert.Equal(t, http.StatusOK, serve(h, signagetest.NewPostRequest("old-key", signagetest.EmergencyTrigger())).Code)
-	assert.Equal(t, http.StatusOK, serve(h, signagetest.NewGetRequest("new-key", signagetest.SensorTrigger())).Code)
-	assert.Equal(t, http.StatusOK, serve(h, signagetest.NewLegacyGetRequest("new-key", "e")).Code)
-	w := serve(h, signagetest.NewPostRequest("guessed-secret", signagetest.EmergencyTrigger()))
+	assert.Equal(t, http.StatusOK, serve(h, signagetest.NewPostRequest(signage.Path, signagetest.EmergencyTrigger(), "old-key")).Code)
+	assert.Equal(t, http.StatusOK, serve(h, signagetest.NewGetRequest(signage.Path, signagetest.SensorTrigger(), "new-key")).Code)
+	assert.Equal(t, http.StatusOK, serve(h, signagetest.NewLegacyGetRequest(signage.Path, "e", "new-key")).Code)
+	w := serve(h, signagetest.NewPostRequest(signage.Path, signagetest.EmergencyTrigger(), "guessed-secret"))
 	assert.Equal(t, http.StatusUnauthorized, w.Code)
 	assert.NotContains(t, w.Body.String(), "guessed-secret")
-	w = serve(h, signagetest.NewGetRequest("guessed-secret", signagetest.EmergencyTrigger()))
+	w = serve(h, signagetest.NewGetRequest(signage.Path, signagetest.EmergencyTrigger(), "guessed-secret"))
 	assert.Equal(t, http.StatusUnauthorized, w.Code)
 	assert.NotContains(t, w.Body.String(), "guessed-secret")
 
@@ -191,8 +195,8 @@ func TestHandlerWithActions(t *testing.T) {
 		cmds = append(cmds, c)
 		return nil
 	}))
-	assert.Equal(t, http.StatusOK, serve(h, signagetest.NewPostRequest("k", signagetest.SensorTrigger())).Code)
-	w := serve(h, signagetest.NewLegacyGetRequest("k", "nope"))
+	assert.Equal(t, http.StatusOK, serve(h, signagetest.NewPostRequest(signage.Path, signagetest.SensorTrigger(), "k")).Code)
+	w := serve(h, signagetest.NewLegacyGetRequest(signage.Path, "nope", "k"))
 	assert.Equal(t, http.StatusNotFound, w.Code)
 	assert.JSONEq(t, `{"message":"Error","error":"signage: unknown event id \"nope\""}`, w.Body.String())
 
@@ -206,5 +210,5 @@ func TestHandlerWithActions(t *testing.T) {
 	table := signage.Actions{"a": {Action: signage.ActionRestartDevice, Target: signage.Device("d1")}}
 	h = signage.NewHandler(nil, signage.WithAPIKeys("k"), signage.WithActions(table, func(context.Context, signage.Command) error { return nil }))
 	delete(table, "a")
-	assert.Equal(t, http.StatusOK, serve(h, signagetest.NewLegacyGetRequest("k", "a")).Code)
+	assert.Equal(t, http.StatusOK, serve(h, signagetest.NewLegacyGetRequest(signage.Path, "a", "k")).Code)
 }

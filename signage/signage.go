@@ -8,11 +8,14 @@
 //
 //   - Client sends a Trigger with POST, and TriggerURL and LegacyTriggerURL
 //     build the GET links a browser or a dumb device can open.
-//   - NewHandler accepts triggers the way the vendor's server does, at
-//     /public-api/integration/webhooks or under any other prefix, and calls
-//     your function with the decoded Trigger; with WithActions it resolves
-//     each trigger through an Actions table and calls you with a Command.
-//   - DecodeBody, DecodePayload and DecodeQuery decode without HTTP.
+//   - New (or NewHandler) builds a handler that accepts triggers the way the
+//     vendor's server does, at /public-api/integration/webhooks or under any
+//     other prefix, and calls your function with the decoded Trigger; with
+//     WithActions it resolves each trigger through an Actions table and
+//     calls you with a Command. Inside your function,
+//     vendorhooks.DeliveryFromContext gives the request's Delivery.
+//   - DecodeBody, DecodePayload and DecodeQuery decode without HTTP; they
+//     refuse a trigger with a *DecodeError, which matches ErrMalformed.
 //
 // Package signagetest holds a fake signage server for testing code that uses
 // Client, and request builders for testing handlers.
@@ -34,7 +37,11 @@
 // {"message":"Error","error":"<short reason>"} with a 4xx or 5xx status.
 package signage
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/vendorhooks/vendorhooks"
+)
 
 // Path is the vendor's endpoint path below the server root.
 const Path = "/public-api/integration/webhooks"
@@ -81,41 +88,20 @@ type SensorData struct {
 	Value string `json:"value,omitempty"`
 }
 
-// Errors a decoder returns besides *FieldError and *SyntaxError.
-var (
-	// ErrMissingEventID reports a trigger without an event id (absent, null
-	// or "").
-	ErrMissingEventID = errors.New("signage: missing event_id")
-	// ErrEmpty reports an empty POST body or an empty GET payload.
-	ErrEmpty = errors.New("signage: empty body or payload")
-	// ErrUnknownEvent reports an event id that an Actions table does not
-	// hold. The handler answers it with 404.
-	ErrUnknownEvent = errors.New("signage: unknown event id")
-)
+// ErrMalformed is matched by every error the decoders return for a trigger
+// they refuse (the handler answers those 400). It is vendorhooks.ErrMalformed,
+// the same value in every vendor package.
+var ErrMalformed = vendorhooks.ErrMalformed
 
-// FieldError reports a field of the wrong JSON type. Path names the field
-// ("sensor_data.value").
-type FieldError struct {
-	Path string // dotted field path
-	Want string // what the field may be ("string")
-	Got  string // the JSON type it was ("object")
-}
+// DecodeError is the error DecodeBody, DecodePayload and DecodeQuery return
+// for a trigger they refuse: it is vendorhooks.DecodeError, with Vendor
+// "signage", Path an RFC 6901 JSON Pointer into the trigger's JSON
+// ("/sensor_data/value"; empty for the JSON, the payload or the query as a
+// whole) and Offset the byte offset in that JSON where known, else -1.
+// errors.Is(err, ErrMalformed) holds for it. Its message quotes at most
+// about 32 bytes of the input and never a key.
+type DecodeError = vendorhooks.DecodeError
 
-func (e *FieldError) Error() string {
-	return "signage: " + e.Path + ": want " + e.Want + ", got " + e.Got
-}
-
-// SyntaxError reports a part of a request that does not parse: Part is "body",
-// "payload", "sensor_data" or "query", and Err the underlying error
-// (*json.SyntaxError, base64.CorruptInputError, the tolerant scanner's
-// error, ...), readable with errors.As.
-type SyntaxError struct {
-	Part string
-	Err  error
-}
-
-func (e *SyntaxError) Error() string {
-	return "signage: " + e.Part + ": " + e.Err.Error()
-}
-
-func (e *SyntaxError) Unwrap() error { return e.Err }
+// ErrUnknownEvent reports an event id that an Actions table does not hold.
+// Actions.Resolve returns it; the handler answers it with 404.
+var ErrUnknownEvent = errors.New("signage: unknown event id")

@@ -1,14 +1,22 @@
 // Package signagetest provides a fake signage server and request builders
 // for tests of code that sends or receives signage triggers.
+//
+// Every request builder takes the target first, then the body or trigger,
+// then the key: NewRequest, NewPostRequest, NewGetRequest and
+// NewLegacyGetRequest build server-side requests for a handler's ServeHTTP
+// (they panic on bad input, like httptest.NewRequest), and NewClientRequest
+// builds one to send over a real connection.
 package signagetest
 
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -123,39 +131,85 @@ func (s *Server) NewClient() *signage.Client {
 	return &signage.Client{BaseURL: s.URL, APIKey: s.key, HTTPClient: s.Client()}
 }
 
-// NewPostRequest returns a POST request carrying t, as a Client sends it,
-// for passing to a handler's ServeHTTP (like httptest.NewRequest).
-func NewPostRequest(key string, t signage.Trigger) *http.Request {
+// NewRequest returns a POST request to target carrying body as JSON, with
+// key in the X-Webhook-Apikey header (no header when key is ""), for passing
+// to a handler's ServeHTTP. Like httptest.NewRequest it panics on a target
+// it cannot parse.
+func NewRequest(target string, body []byte, key string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		r.Header.Set(signage.HeaderAPIKey, key)
+	}
+	return r
+}
+
+// NewClientRequest returns a POST request to url carrying body as JSON, with
+// key in the X-Webhook-Apikey header (no header when key is ""), for sending
+// over a real connection with an http.Client (to an httptest.Server, say).
+// Its errors are http.NewRequestWithContext's.
+func NewClientRequest(ctx context.Context, url string, body []byte, key string) (*http.Request, error) {
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	r.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		r.Header.Set(signage.HeaderAPIKey, key)
+	}
+	return r, nil
+}
+
+// NewPostRequest returns NewRequest(target, body, key) with body the JSON of
+// t, as a Client sends it. It panics when t does not marshal.
+func NewPostRequest(target string, t signage.Trigger, key string) *http.Request {
 	body, err := json.Marshal(t)
 	if err != nil {
 		panic("signagetest: " + err.Error())
 	}
-	r := httptest.NewRequest(http.MethodPost, signage.Path, bytes.NewReader(body))
-	r.Header.Set("Content-Type", "application/json")
-	r.Header.Set(signage.HeaderAPIKey, key)
-	return r
+	return NewRequest(target, body, key)
 }
 
-// NewGetRequest returns a GET request carrying t in the payload parameter,
-// as Client.TriggerURL builds it. It panics when key or t.EventID is empty.
-func NewGetRequest(key string, t signage.Trigger) *http.Request {
-	c := &signage.Client{BaseURL: "http://example.com", APIKey: key}
-	u, err := c.TriggerURL(t)
+// NewGetRequest returns a GET request to target carrying t in the payload
+// parameter (its JSON base64-encoded, standard alphabet padded, then
+// percent-encoded), as Client.TriggerURL builds it, after the apiKey
+// parameter (none when key is ""). It panics when t.EventID is empty or
+// target does not parse.
+func NewGetRequest(target string, t signage.Trigger, key string) *http.Request {
+	if t.EventID == "" {
+		panic("signagetest: trigger has no event id")
+	}
+	body, err := json.Marshal(t)
 	if err != nil {
 		panic("signagetest: " + err.Error())
 	}
-	return httptest.NewRequest(http.MethodGet, u, nil)
+	return newGet(target, key, signage.QueryPayload, base64.StdEncoding.EncodeToString(body))
 }
 
-// NewLegacyGetRequest returns a GET request in the older eventId form, as
-// Client.LegacyTriggerURL builds it. It panics when key or eventID is empty.
-func NewLegacyGetRequest(key, eventID string) *http.Request {
-	c := &signage.Client{BaseURL: "http://example.com", APIKey: key}
-	u, err := c.LegacyTriggerURL(eventID)
-	if err != nil {
-		panic("signagetest: " + err.Error())
+// NewLegacyGetRequest returns a GET request to target in the older eventId
+// form, as Client.LegacyTriggerURL builds it, after the apiKey parameter
+// (none when key is ""). It panics when eventID is empty or target does not
+// parse.
+func NewLegacyGetRequest(target, eventID, key string) *http.Request {
+	if eventID == "" {
+		panic("signagetest: trigger has no event id")
 	}
-	return httptest.NewRequest(http.MethodGet, u, nil)
+	return newGet(target, key, signage.QueryEventID, eventID)
+}
+
+// newGet returns a GET request to target with the apiKey parameter (unless
+// key is "") and one more, after any query target has.
+func newGet(target, key, name, value string) *http.Request {
+	var query string
+	if key != "" {
+		query = signage.QueryAPIKey + "=" + url.QueryEscape(key) + "&"
+	}
+	query += name + "=" + url.QueryEscape(value)
+	sep := "?"
+	if strings.Contains(target, "?") {
+		sep = "&"
+	}
+	return httptest.NewRequest(http.MethodGet, target+sep+query, nil)
 }
 
 // ParseRequest reads a request kept in a file, in this plain format:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,7 +45,7 @@ func TestParseRequest(t *testing.T) {
 }
 
 func TestRequestBuilders(t *testing.T) {
-	r := signagetest.NewPostRequest("k", signagetest.SensorTrigger())
+	r := signagetest.NewPostRequest(signage.Path, signagetest.SensorTrigger(), "k")
 	body, err := io.ReadAll(r.Body)
 	require.NoError(t, err)
 	got, err := signage.DecodeBody(body)
@@ -52,15 +53,38 @@ func TestRequestBuilders(t *testing.T) {
 	assert.Equal(t, signagetest.SensorTrigger(), got)
 	assert.Equal(t, "k", r.Header.Get(signage.HeaderAPIKey))
 
-	r = signagetest.NewGetRequest("k", signagetest.SensorTrigger())
+	r = signagetest.NewGetRequest(signage.Path, signagetest.SensorTrigger(), "k")
 	assert.Equal(t, "k", r.URL.Query().Get(signage.QueryAPIKey))
 	got, err = signage.DecodeQuery(r.URL.Query())
 	require.NoError(t, err)
 	assert.Equal(t, signagetest.SensorTrigger(), got)
 
-	r = signagetest.NewLegacyGetRequest("k", "e 1")
+	r = signagetest.NewLegacyGetRequest(signage.Path, "e 1", "k")
 	assert.Equal(t, "e 1", r.URL.Query().Get(signage.QueryEventID))
-	assert.Panics(t, func() { signagetest.NewGetRequest("", signagetest.EmergencyTrigger()) })
+	assert.Panics(t, func() { signagetest.NewGetRequest(signage.Path, signage.Trigger{}, "k") })
+	assert.Panics(t, func() { signagetest.NewLegacyGetRequest(signage.Path, "", "k") })
+
+	// Target first: any path, and a query already in it is kept.
+	r = signagetest.NewGetRequest("/hooks/signage?x=1", signagetest.EmergencyTrigger(), "k")
+	assert.Equal(t, "/hooks/signage", r.URL.Path)
+	assert.Equal(t, "1", r.URL.Query().Get("x"))
+	assert.Equal(t, "k", r.URL.Query().Get(signage.QueryAPIKey))
+
+	// No key: no header, no parameter.
+	r = signagetest.NewRequest("/in", []byte(`{"event_id":"e"}`), "")
+	assert.Equal(t, "/in", r.URL.Path)
+	assert.Empty(t, r.Header.Values(signage.HeaderAPIKey))
+	r = signagetest.NewLegacyGetRequest(signage.Path, "e", "")
+	assert.False(t, r.URL.Query().Has(signage.QueryAPIKey))
+
+	// The builders give what Client sends.
+	c := &signage.Client{BaseURL: "http://example.com", APIKey: "k y+"}
+	u, err := c.TriggerURL(signagetest.SensorTrigger())
+	require.NoError(t, err)
+	assert.Equal(t, strings.TrimPrefix(u, c.BaseURL), signagetest.NewGetRequest(signage.Path, signagetest.SensorTrigger(), "k y+").RequestURI)
+	u, err = c.LegacyTriggerURL("e&1")
+	require.NoError(t, err)
+	assert.Equal(t, strings.TrimPrefix(u, c.BaseURL), signagetest.NewLegacyGetRequest(signage.Path, "e&1", "k y+").RequestURI)
 
 	got, err = signage.DecodeBody([]byte(signagetest.LegacySensorBody))
 	require.NoError(t, err)
