@@ -24,7 +24,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vendorhooks/vendorhooks/internal/httpx"
 	"github.com/vendorhooks/vendorhooks/labvanced"
 )
 
@@ -104,6 +103,11 @@ type Config struct {
 	Every    time.Duration // progress interval (default 1 s)
 }
 
+// defaultMaxBodyBytes is the default body limit the eeg, sleep, signage and
+// wms packages document for WithMaxBodyBytes (1 MiB); they export no
+// constant for it, labvanced does.
+const defaultMaxBodyBytes = 1 << 20
+
 // OversizeDefault is the size of an oversized delivery for vendor: one byte
 // over its package's default body limit (32 MiB for Labvanced, whose trials
 // can be large; 1 MiB for the others).
@@ -111,7 +115,7 @@ func OversizeDefault(vendor string) int {
 	if vendor == Labvanced {
 		return int(labvanced.DefaultMaxBodyBytes) + 1
 	}
-	return int(httpx.DefaultMaxBodyBytes) + 1
+	return defaultMaxBodyBytes + 1
 }
 
 // supported drops the faults g cannot show at all (a bad key for a vendor
