@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/vendorhooks/vendorhooks/internal/httpx"
 )
 
 // Limits of GET /events.
@@ -51,7 +49,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			httpx.WriteError(w, http.StatusBadRequest, "limit: want a positive integer")
+			writeError(w, http.StatusBadRequest, "limit: want a positive integer")
 			return
 		}
 		limit = min(n, maxLimit)
@@ -68,7 +66,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("after_id"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			httpx.WriteError(w, http.StatusBadRequest, "after_id: want a non-negative integer")
+			writeError(w, http.StatusBadRequest, "after_id: want a non-negative integer")
 			return
 		}
 		afterID = n
@@ -107,14 +105,14 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, list)
+	writeJSON(w, http.StatusOK, list)
 }
 
 // getEvent answers GET /events/{id} with the event and its raw body.
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		httpx.WriteError(w, http.StatusBadRequest, "id: want an integer")
+		writeError(w, http.StatusBadRequest, "id: want an integer")
 		return
 	}
 	var e Event
@@ -124,7 +122,7 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 		"SELECT id, vendor, kind, session, received_at, verdict, event, raw FROM events WHERE id = ?", id).
 		Scan(&e.ID, &e.Vendor, &e.Kind, &e.Session, &e.ReceivedAt, &e.Verdict, &ev, &raw)
 	if errors.Is(err, sql.ErrNoRows) {
-		httpx.WriteError(w, http.StatusNotFound, "no event "+strconv.FormatInt(id, 10))
+		writeError(w, http.StatusNotFound, "no event "+strconv.FormatInt(id, 10))
 		return
 	}
 	if err != nil {
@@ -138,10 +136,30 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 	} else {
 		e.RawBase64 = base64.StdEncoding.EncodeToString(raw)
 	}
-	httpx.WriteJSON(w, http.StatusOK, e)
+	writeJSON(w, http.StatusOK, e)
 }
 
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.ErrorContext(r.Context(), "query failed", "path", r.URL.Path, "error", err)
-	httpx.WriteError(w, http.StatusInternalServerError, "internal error")
+	writeError(w, http.StatusInternalServerError, "internal error")
+}
+
+// writeJSON answers v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// writeError answers {"error": msg} with status, the vendor handlers' shape.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, struct {
+		Error string `json:"error"`
+	}{msg})
 }

@@ -12,12 +12,16 @@ import (
 // the root of the URL it is given). Petal sends no key or signature, so this
 // route is as open as the address the receiver listens on (127.0.0.1 by
 // default). Petal events have no session key.
-func (s *Server) mountEEG(mux *http.ServeMux) {
-	h := eeg.NewHandler(func(ctx context.Context, ev eeg.Event) error {
-		_, err := s.store(ctx, ev.Kind(), "", ev, "", "")
+func (s *Server) mountEEG(mux *http.ServeMux) error {
+	h, err := eeg.New(func(ctx context.Context, ev eeg.Event) error {
+		_, err := s.store(ctx, ev, extra{})
 		return err
-	}, eeg.WithMaxBodyBytes(vendorBodyLimit))
-	s.mountPrefix(mux, "/eeg", "eeg", vendorBodyLimit, always, h)
+	})
+	if err != nil {
+		return err
+	}
+	s.mountPrefix(mux, "/eeg", "eeg", h)
+	return nil
 }
 
 // eegCurl is the banner's curl line for Petal.

@@ -2,74 +2,43 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"path"
-	"time"
 
 	"github.com/vendorhooks/vendorhooks/labvanced"
 )
 
 // mountLabvanced accepts the Labvanced player's routes below /labvanced/
 // (/labvanced/recordTrial, ...), with CORS for cfg.CORSOrigins. Each event
-// is stored with its expSessionNr as the session key; a /file_upload is
-// streamed to UploadsDir and gets a row in uploads too, committed with its
-// event. Upload bodies are not kept as raw bodies: the file is on disk.
-func (s *Server) mountLabvanced(mux *http.ServeMux) {
-	opts := []labvanced.Option{
-		labvanced.WithFileStore(labvanced.DirStore(s.cfg.UploadsDir)),
-		labvanced.WithMaxBodyBytes(labvanced.DefaultMaxBodyBytes),
-	}
+// is stored with its expSessionNr as the session key (Delivery.Session); a
+// /file_upload is streamed to UploadsDir by the handler and gets a row in
+// uploads too, committed with its event. The raw body stored for an upload
+// is what Delivery.Body holds for it, never the file's bytes: the file is
+// on disk.
+func (s *Server) mountLabvanced(mux *http.ServeMux) error {
+	opts := []labvanced.Option{labvanced.WithFileStore(labvanced.DirStore(s.cfg.UploadsDir))}
 	if len(s.cfg.CORSOrigins) > 0 {
 		opts = append(opts, labvanced.WithOrigins(s.cfg.CORSOrigins...))
 	}
-	h := labvanced.NewHandler(func(ctx context.Context, ev labvanced.Event) error {
-		session := labvancedSession(ev)
+	h, err := labvanced.New(func(ctx context.Context, ev labvanced.Event) error {
+		var x extra
 		if up, ok := ev.(*labvanced.FileUpload); ok {
-			return s.storeUpload(ctx, up, session)
+			x.upload = &uploadRow{
+				GUID:         up.GUID,
+				StoredName:   up.FileName,
+				OriginalName: up.NewFileName,
+				Size:         up.Size,
+				SHA256:       up.SHA256,
+			}
 		}
-		_, err := s.store(ctx, ev.Kind(), session, ev, "", "")
+		_, err := s.store(ctx, ev, x)
 		return err
 	}, opts...)
-	capture := func(r *http.Request) bool { return path.Base(r.URL.Path) != labvanced.RouteFileUpload }
-	s.mountPrefix(mux, "/labvanced", "labvanced", labvanced.DefaultMaxBodyBytes, capture, h)
-}
-
-// labvancedSession returns the event's expSessionNr as text, or "" when it
-// has none (startExpPlayer) or sent it empty.
-func labvancedSession(ev labvanced.Event) string {
-	b, err := json.Marshal(ev)
 	if err != nil {
-		return ""
+		return err
 	}
-	var probe struct {
-		ExpSessionNr json.Number `json:"expSessionNr"`
-	}
-	if json.Unmarshal(b, &probe) != nil || probe.ExpSessionNr == "0" {
-		return ""
-	}
-	return probe.ExpSessionNr.String()
-}
-
-// storeUpload commits the upload's event and its uploads row in one
-// transaction.
-func (s *Server) storeUpload(ctx context.Context, up *labvanced.FileUpload, session string) error {
-	info := requestFrom(ctx)
-	if info == nil {
-		return fmt.Errorf("server: request not routed through vendorRoute")
-	}
-	row := &uploadRow{
-		GUID:         up.GUID,
-		Session:      session,
-		StoredName:   up.FileName,
-		OriginalName: up.NewFileName,
-		Size:         up.Size,
-		SHA256:       up.SHA256,
-		Received:     time.Now(),
-	}
-	_, err := s.storeWith(ctx, up.Kind(), session, up, "", "", row)
-	return err
+	s.mountPrefix(mux, "/labvanced", "labvanced", h)
+	return nil
 }
 
 // labvancedCurls are the banner's curl lines for Labvanced: a trial in the

@@ -98,8 +98,8 @@ func TestLabvancedGolden(t *testing.T) {
 				delete(ev, "file_name")
 				b, _ := json.Marshal(ev)
 				assert.Equal(t, compact(t, want.Event), compact(t, b))
-				assert.Empty(t, *got.Raw, "an upload's body is not kept: the file is")
-				checkUpload(t, e, ans.GUID, ans.Name, got.Session)
+				content := checkUpload(t, e, ans.GUID, ans.Name, got.Session)
+				assert.NotContains(t, *got.Raw, string(content), "an upload's file is not in its raw body: it is on disk")
 			} else {
 				assert.JSONEq(t, `{"success":true}`, answer)
 				assert.Equal(t, compact(t, want.Event), compact(t, got.Event))
@@ -113,8 +113,9 @@ func TestLabvancedGolden(t *testing.T) {
 	assert.Len(t, files, uploads, "refused uploads leave no file")
 }
 
-// checkUpload reads the uploads row of guid and checks it against the file.
-func checkUpload(t *testing.T, e *env, guid, name, session string) {
+// checkUpload reads the uploads row of guid, checks it against the file, and
+// returns the file's content.
+func checkUpload(t *testing.T, e *env, guid, name, session string) []byte {
 	t.Helper()
 	db, err := sql.Open("sqlite", e.cfg.DBPath)
 	require.NoError(t, err)
@@ -131,6 +132,7 @@ func checkUpload(t *testing.T, e *env, guid, name, session string) {
 	assert.Equal(t, int64(len(content)), size)
 	h := sha256.Sum256(content)
 	assert.Equal(t, hex.EncodeToString(h[:]), sum)
+	return content
 }
 
 // TestLabvancedSession runs a whole participant session as the player sends
@@ -182,6 +184,9 @@ func TestLabvancedSession(t *testing.T) {
 	}
 	trial := e.event(t, evs[4].ID)
 	assert.Contains(t, *trial.Raw, "recData%5B", "the raw form body is kept")
+	upload := e.event(t, evs[len(evs)-1].ID)
+	require.NotNil(t, upload.Raw)
+	assert.NotContains(t, *upload.Raw, "webmwebm", "an upload's file is not in its raw body")
 }
 
 // TestLabvancedCORSOrigins checks that -cors-origin allows an origin besides

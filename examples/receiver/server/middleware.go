@@ -4,78 +4,29 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
+
+	"github.com/vendorhooks/vendorhooks"
 )
 
-// request is what the receiver learns about one vendor request while the
-// vendor's handler runs; it travels in the request's context.
-type request struct {
-	vendor    string
-	raw       []byte
-	kind      string
-	session   string
-	id        int64
-	duplicate bool
-}
-
-type requestKey struct{}
-
-func requestFrom(ctx context.Context) *request {
-	r, _ := ctx.Value(requestKey{}).(*request)
-	return r
-}
-
-// always captures every request's body.
-func always(*http.Request) bool { return true }
-
-// vendorRoute wraps a vendor's handler. When capture(r) holds it reads the
-// body (at most limit bytes) before the handler, keeps it as the raw body to
-// store, and gives the handler a fresh reader of the same bytes; a body over
-// the limit (declared or found while reading) is handed on whole, so that the
-// vendor's handler answers 413 in its own format. It logs one line per request.
-func (s *Server) vendorRoute(vendor string, limit int64, capture func(*http.Request) bool, h http.Handler) http.Handler {
+// route wraps vendor's handler h and logs one line per request: vendor,
+// method, path, status, duration, and for a refusal the start of the answer
+// (the vendor's public message). It does not touch the body: h reads it, once.
+func (s *Server) route(vendor string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &request{vendor: vendor}
 		rec := &recorder{ResponseWriter: w}
-		// A body declared over the limit is not read here: the vendor's
-		// handler refuses it from Content-Length alone.
-		if capture(r) && r.Body != nil && r.Body != http.NoBody && r.ContentLength <= limit {
-			body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-			switch {
-			case err != nil:
-				rec.WriteHeader(http.StatusBadRequest)
-				s.logRequest(r, info, rec, start, fmt.Errorf("reading body: %w", err))
-				return
-			case int64(len(body)) > limit:
-				r.Body = readCloser{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
-			default:
-				info.raw = body
-				r.Body = readCloser{bytes.NewReader(body), r.Body}
-			}
-		}
-		if len(info.raw) == 0 && r.Method == http.MethodGet && r.URL.RawQuery != "" {
-			info.raw = []byte(queryWithoutKeys(r.URL.RawQuery))
-		}
-		h.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestKey{}, info)))
-		s.logRequest(r, info, rec, start, nil)
+		h.ServeHTTP(rec, r)
+		s.logRequest(r, vendor, rec, time.Since(start))
 	})
 }
 
-type readCloser struct {
-	io.Reader
-	io.Closer
-}
-
-// logRequest writes the request's log line: vendor, kind, status, duration,
-// and for a failure the start of the answer (the vendor's public message).
-func (s *Server) logRequest(r *http.Request, info *request, rec *recorder, start time.Time, err error) {
+// logRequest writes the request's log line.
+func (s *Server) logRequest(r *http.Request, vendor string, rec *recorder, took time.Duration) {
 	status := rec.status
 	if status == 0 {
 		status = http.StatusOK
@@ -91,25 +42,13 @@ func (s *Server) logRequest(r *http.Request, info *request, rec *recorder, start
 		return
 	}
 	attrs := []slog.Attr{
-		slog.String("vendor", info.vendor),
-		slog.String("kind", info.kind),
+		slog.String("vendor", vendor),
 		slog.Int("status", status),
-		slog.Duration("duration", time.Since(start)),
+		slog.Duration("duration", took),
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 	}
-	if info.session != "" {
-		attrs = append(attrs, slog.String("session", info.session))
-	}
-	if info.id != 0 {
-		attrs = append(attrs, slog.Int64("event_id", info.id))
-	}
-	if info.duplicate {
-		attrs = append(attrs, slog.Bool("duplicate", true))
-	}
-	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
-	} else if status >= 400 && rec.body.Len() > 0 {
+	if status >= 400 && rec.body.Len() > 0 {
 		attrs = append(attrs, slog.String("answer", string(bytes.TrimSpace(rec.body.Bytes()))))
 	}
 	s.log.LogAttrs(r.Context(), level, "request", attrs...)
@@ -142,61 +81,73 @@ func (r *recorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// store commits one decoded event of the request in ctx and returns once it
-// is durable. kind and session come from the vendor's event; dedupKey, when
-// not empty, makes a second event with the same key a duplicate that is not
-// stored again. The returned error makes the vendor's handler answer 500, so
-// the sender retries.
-func (s *Server) store(ctx context.Context, kind, session string, ev any, verdict, dedupKey string) (writeResult, error) {
-	return s.storeWith(ctx, kind, session, ev, verdict, dedupKey, nil)
+// extra is what a vendor's function adds to the stored row besides what the
+// Delivery says.
+type extra struct {
+	verdict string // WMS sequence verdict
+	// dedup makes a second delivery with the same Delivery.IdempotencyKey a
+	// duplicate that is not stored again.
+	dedup bool
+	// upload, when not nil, is committed in the event's transaction; store
+	// sets its session and received time from the Delivery.
+	upload *uploadRow
 }
 
-// storeWith is store with an upload row committed in the same transaction.
-func (s *Server) storeWith(ctx context.Context, kind, session string, ev any, verdict, dedupKey string, upload *uploadRow) (writeResult, error) {
-	info := requestFrom(ctx)
-	if info == nil {
-		return writeResult{}, fmt.Errorf("server: request not routed through vendorRoute")
+// errNoDelivery is returned by store outside a vendor handler.
+var errNoDelivery = errors.New("server: no vendorhooks.Delivery in the context: not called by a vendor handler")
+
+// store commits ev, the decoded event of the vendor delivery in ctx, and
+// returns once it is durable. The row's vendor, kind, session, received time
+// and raw body are the Delivery's; the event column is ev marshalled. It logs
+// the stored row's id (and whether it was a duplicate). The returned error
+// makes the vendor's handler answer 500, so the sender retries.
+func (s *Server) store(ctx context.Context, ev any, x extra) (writeResult, error) {
+	d, ok := vendorhooks.DeliveryFromContext(ctx)
+	if !ok {
+		return writeResult{}, errNoDelivery
 	}
-	info.kind, info.session = kind, session
 	js, err := json.Marshal(ev)
 	if err != nil {
-		return writeResult{}, fmt.Errorf("server: encoding %s event: %w", kind, err)
+		return writeResult{}, fmt.Errorf("server: encoding %s %s event: %w", d.Vendor, d.Kind, err)
 	}
-	raw := info.raw
+	// d.Body is valid until the vendor's function returns, and submit
+	// returns only after the transaction that wrote it: no copy needed.
+	raw := d.Body
 	if raw == nil {
 		raw = []byte{}
 	}
-	res := s.w.submit(ctx, &write{upload: upload, event: &eventRow{
-		Vendor:   info.vendor,
-		Kind:     kind,
-		Session:  session,
-		Received: time.Now(),
+	row := &eventRow{
+		Vendor:   d.Vendor,
+		Kind:     d.Kind,
+		Session:  d.Session,
+		Received: d.Received,
 		Event:    js,
 		Raw:      raw,
-		Verdict:  verdict,
-		DedupKey: dedupKey,
-	}})
+		Verdict:  x.verdict,
+	}
+	if x.dedup {
+		row.DedupKey = d.IdempotencyKey
+	}
+	if x.upload != nil {
+		x.upload.Session, x.upload.Received = d.Session, d.Received
+	}
+	res := s.w.submit(ctx, &write{event: row, upload: x.upload})
 	if res.Err != nil {
 		return res, res.Err
 	}
-	info.id, info.duplicate = res.ID, res.Duplicate
-	return res, nil
-}
-
-// queryWithoutKeys is the raw body stored for a GET trigger: its query
-// string as sent, less the parameters that carry a key.
-func queryWithoutKeys(rawQuery string) string {
-	parts := strings.Split(rawQuery, "&")
-	kept := parts[:0]
-	for _, p := range parts {
-		name, _, _ := strings.Cut(p, "=")
-		if n, err := url.QueryUnescape(name); err == nil {
-			name = n
+	if s.log.Enabled(ctx, slog.LevelInfo) {
+		attrs := []slog.Attr{
+			slog.String("vendor", d.Vendor),
+			slog.String("kind", d.Kind),
+			slog.Int64("event_id", res.ID),
 		}
-		if strings.EqualFold(name, "apikey") {
-			continue
+		if d.Session != "" {
+			attrs = append(attrs, slog.String("session", d.Session))
 		}
-		kept = append(kept, p)
+		if res.Duplicate {
+			attrs = append(attrs, slog.Bool("duplicate", true))
+		}
+		s.log.LogAttrs(ctx, slog.LevelInfo, "stored", attrs...)
 	}
-	return strings.Join(kept, "&")
+	return res, nil
 }

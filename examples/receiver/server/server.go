@@ -30,8 +30,6 @@ import (
 	"os"
 	"sync"
 	"time"
-
-	"github.com/vendorhooks/vendorhooks/internal/httpx"
 )
 
 // Config configures a Server. The zero value of every field but DBPath has a
@@ -54,8 +52,9 @@ type Config struct {
 	SleepAPIKeys   []string
 	SignageAPIKeys []string
 	WMSSecrets     []string
-	// Logger receives one line per request (vendor, kind, status,
-	// duration). Nil means no logging.
+	// Logger receives one line per vendor request (vendor, method, path,
+	// status, duration, and a refusal's answer) and one per stored event
+	// (vendor, kind, session, event id, duplicate). Nil means no logging.
 	Logger *slog.Logger
 	// PerRequestTx commits each request in a transaction of its own instead
 	// of grouping concurrent requests into one transaction. It exists to
@@ -198,10 +197,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.db.PingContext(ctx); err != nil {
-		httpx.WriteError(w, http.StatusServiceUnavailable, "database unavailable")
+		writeError(w, http.StatusServiceUnavailable, "database unavailable")
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"status": "ok", "vendors": s.mounted})
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "vendors": s.mounted})
 }
 
 // PrintBanner writes the generated keys and one curl line per mounted vendor

@@ -13,15 +13,20 @@ import (
 const signagePath = "/signage" + signage.Path
 
 // mountSignage accepts signage triggers (POST with X-Webhook-Apikey, or the
-// GET link forms) and stores each Trigger. A GET trigger has no body; its
-// stored raw body is its query without the key.
-func (s *Server) mountSignage(mux *http.ServeMux) {
-	h := signage.NewHandler(func(ctx context.Context, t signage.Trigger) error {
-		_, err := s.store(ctx, t.Kind(), "", t, "", "")
+// GET link forms) and stores each Trigger. The stored raw body of a GET
+// trigger is the payload JSON the handler decoded from its query
+// (Delivery.Body), which never holds the key.
+func (s *Server) mountSignage(mux *http.ServeMux) error {
+	h, err := signage.New(func(ctx context.Context, t signage.Trigger) error {
+		_, err := s.store(ctx, t, extra{})
 		return err
-	}, signage.WithAPIKeys(s.keys.Signage...), signage.WithMaxBodyBytes(vendorBodyLimit))
-	mux.Handle(signagePath, s.vendorRoute("signage", vendorBodyLimit, always, h))
+	}, signage.WithAPIKeys(s.keys.Signage...))
+	if err != nil {
+		return err
+	}
+	mux.Handle(signagePath, s.route("signage", h))
 	s.mounted = append(s.mounted, "signage")
+	return nil
 }
 
 // signageCurl is the banner's curl line for signage; key is shell text (see

@@ -8,29 +8,19 @@ import (
 	"github.com/vendorhooks/vendorhooks/sleep"
 )
 
-// mountSleep accepts Asleep callbacks at /sleep/ (any path below it) and
-// stores each event with its session id as the session key.
+// mountSleep accepts Asleep callbacks at /sleep/ (any path below it); each
+// event is stored with its session id as the session key (Delivery.Session).
+// The handler checks x-api-key before it reads the body.
 func (s *Server) mountSleep(mux *http.ServeMux) error {
 	h, err := sleep.New(func(ctx context.Context, ev sleep.Event) error {
-		_, err := s.store(ctx, ev.Kind(), sleepSession(ev), ev, "", "")
+		_, err := s.store(ctx, ev, extra{})
 		return err
-	}, sleep.WithAPIKeys(s.keys.Sleep...), sleep.WithMaxBodyBytes(vendorBodyLimit))
+	}, sleep.WithAPIKeys(s.keys.Sleep...))
 	if err != nil {
-		return fmt.Errorf("server: sleep: %w", err)
+		return err
 	}
-	s.mountPrefix(mux, "/sleep", "sleep", vendorBodyLimit, always, h)
+	s.mountPrefix(mux, "/sleep", "sleep", h)
 	return nil
-}
-
-// sleepSession is the session key of an Asleep event: its session id.
-func sleepSession(ev sleep.Event) string {
-	switch ev := ev.(type) {
-	case *sleep.InferenceComplete:
-		return ev.SessionID
-	case *sleep.SessionComplete:
-		return ev.SessionID
-	}
-	return ""
 }
 
 // sleepCurl is the banner's curl line for Asleep; key is shell text (see

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -12,10 +13,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks"
 	_ "github.com/vendorhooks/vendorhooks/internal/golden" // every test binary must know -update
 )
 
@@ -26,20 +29,32 @@ type fakeEvent struct {
 	Seq     int    `json:"seq"`
 }
 
-// fakeVendor mounts a handler that stores its body's fakeEvent, deduplicated
-// on session and seq when dedup is set.
+// fakeVendor is a vendor handler built as the library's are: it reads the
+// body once, decodes its fakeEvent and calls the store with a
+// vendorhooks.Delivery in the context, whose idempotency key (session and
+// seq) is the dedup key when dedup is set. It answers the stored row's id and
+// whether it was a duplicate.
 func fakeVendor(s *Server, dedup bool) http.Handler {
-	return s.vendorRoute("fake", 1<<20, always, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.route("fake", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "read", http.StatusBadRequest)
+			return
+		}
 		var ev fakeEvent
-		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+		if err := json.Unmarshal(body, &ev); err != nil {
 			http.Error(w, "bad", http.StatusBadRequest)
 			return
 		}
-		key := ""
-		if dedup {
-			key = fmt.Sprintf("fake/%s/%d", ev.Session, ev.Seq)
+		d := &vendorhooks.Delivery{
+			Vendor:         "fake",
+			Kind:           "tick",
+			Session:        ev.Session,
+			IdempotencyKey: fmt.Sprintf("fake:%s/%d", ev.Session, ev.Seq),
+			Body:           body,
+			Received:       time.Now().UTC(),
 		}
-		res, err := s.store(r.Context(), "tick", ev.Session, ev, "", key)
+		res, err := s.store(vendorhooks.ContextWithDelivery(r.Context(), d), ev, extra{dedup: dedup})
 		if err != nil {
 			http.Error(w, "store", http.StatusInternalServerError)
 			return
@@ -245,4 +260,45 @@ func TestGeneratedKeysReadWhileServing(t *testing.T) {
 	after, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "reading the keys leaves the file as it was")
+}
+
+// TestStoreFromDelivery checks that a stored row's vendor, kind, session,
+// received time and raw body are the Delivery's, that its idempotency key
+// deduplicates only when asked, and that store refuses a context without a
+// Delivery.
+func TestStoreFromDelivery(t *testing.T) {
+	s := openTest(t, Config{})
+	_, err := s.store(context.Background(), fakeEvent{}, extra{})
+	require.ErrorIs(t, err, errNoDelivery)
+
+	d := &vendorhooks.Delivery{
+		Vendor:         "fake",
+		Kind:           "tock",
+		Session:        "sess",
+		IdempotencyKey: "fake:same",
+		Body:           []byte{0xff, 'r', 'a', 'w'},
+		Received:       time.Date(2025, 1, 15, 2, 50, 29, 123456789, time.UTC),
+	}
+	ctx := vendorhooks.ContextWithDelivery(context.Background(), d)
+	ids := map[bool][]int64{}
+	for _, dedup := range []bool{false, false, true, true} {
+		res, err := s.store(ctx, fakeEvent{Session: "other", Seq: 3}, extra{dedup: dedup, verdict: "v"})
+		require.NoError(t, err)
+		ids[dedup] = append(ids[dedup], res.ID)
+		assert.Equal(t, dedup && len(ids[true]) == 2, res.Duplicate)
+	}
+	assert.NotEqual(t, ids[false][0], ids[false][1], "without dedup a repeat is stored again")
+	assert.Equal(t, ids[true][0], ids[true][1], "with dedup a repeat names the first row")
+
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, fmt.Sprintf("/events/%d", ids[true][0]), nil))
+	require.Equal(t, http.StatusOK, w.Code)
+	var e Event
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e))
+	assert.Equal(t, Event{
+		ID: ids[true][0], Vendor: "fake", Kind: "tock", Session: "sess",
+		ReceivedAt: "2025-01-15T02:50:29.123456789Z", Verdict: "v",
+		Event:     json.RawMessage(`{"session":"other","seq":3}`),
+		RawBase64: "/3Jhdw==",
+	}, e)
 }

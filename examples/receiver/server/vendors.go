@@ -1,23 +1,22 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 )
 
-// vendorBodyLimit is the body limit of every vendor route but Labvanced's
-// file upload: the vendor packages' default, 1 MiB.
-const vendorBodyLimit int64 = 1 << 20
-
 // mountVendors mounts the five vendors: /eeg/, /sleep/,
-// /signage/public-api/integration/webhooks, /labvanced/ and /wms/.
+// /signage/public-api/integration/webhooks, /labvanced/ and /wms/. Each
+// handler is built with its package's New and default limits; a
+// configuration a package refuses (a missing key) fails Open.
 func (s *Server) mountVendors(mux *http.ServeMux) error {
-	s.mountEEG(mux)
-	if err := s.mountSleep(mux); err != nil {
-		return err
+	for _, mount := range []func(*http.ServeMux) error{
+		s.mountEEG, s.mountSleep, s.mountSignage, s.mountLabvanced, s.mountWMS,
+	} {
+		if err := mount(mux); err != nil {
+			return fmt.Errorf("server: %w", err)
+		}
 	}
-	s.mountSignage(mux)
-	s.mountLabvanced(mux)
-	s.mountWMS(mux)
 	return nil
 }
 
@@ -35,11 +34,11 @@ func (s *Server) curlLines(base string, generated map[string]bool) []string {
 
 // mountPrefix mounts vendor's handler h at prefix and every path below it,
 // with the prefix stripped (the vendor handlers never depend on the absolute
-// path), behind vendorRoute.
-func (s *Server) mountPrefix(mux *http.ServeMux, prefix, vendor string, limit int64, capture func(*http.Request) bool, h http.Handler) {
-	route := s.vendorRoute(vendor, limit, capture, http.StripPrefix(prefix, h))
-	mux.Handle(prefix, route)
-	mux.Handle(prefix+"/", route)
+// path), behind route.
+func (s *Server) mountPrefix(mux *http.ServeMux, prefix, vendor string, h http.Handler) {
+	r := s.route(vendor, http.StripPrefix(prefix, h))
+	mux.Handle(prefix, r)
+	mux.Handle(prefix+"/", r)
 	s.mounted = append(s.mounted, vendor)
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/vendorhooks/vendorhooks/wms"
 )
@@ -14,24 +13,27 @@ import (
 // the sequence tracker's verdict ("in order", "gap (missing 3..5)",
 // "late", "duplicate").
 //
-// Duplicates are stored once: the session id and sequence number form the
-// event's dedup key, so a repeat is answered 200 without a second row. The
+// Duplicates are stored once: the delivery's idempotency key (made by the
+// handler from the event's kind, session id and sequence number) is the
+// row's dedup key, so a repeat is answered 200 without a second row. The
 // database decides, not the in-memory tracker: a repeat of an event whose
 // first copy is still being committed, or arrives after a restart, is still
 // caught, and the handler's WithDropDuplicates (which answers a repeat 200
 // before the first copy is durable) is deliberately not used.
-func (s *Server) mountWMS(mux *http.ServeMux) {
-	tracker := wms.NewTracker()
-	h := wms.NewHandler(func(ctx context.Context, ev wms.Event) error {
-		verdict := ""
+func (s *Server) mountWMS(mux *http.ServeMux) error {
+	h, err := wms.New(func(ctx context.Context, ev wms.Event) error {
+		x := extra{dedup: true}
 		if v, ok := wms.VerdictFromContext(ctx); ok {
-			verdict = verdictText(v)
+			x.verdict = verdictText(v)
 		}
-		key := "wms/" + ev.SessionID + "/" + strconv.FormatInt(ev.Sequence, 10)
-		_, err := s.store(ctx, ev.Kind(), ev.SessionID, ev, verdict, key)
+		_, err := s.store(ctx, ev, x)
 		return err
-	}, wms.WithSecrets(s.keys.WMS...), wms.WithTracker(tracker), wms.WithMaxBodyBytes(vendorBodyLimit))
-	s.mountPrefix(mux, "/wms", "wms", vendorBodyLimit, always, h)
+	}, wms.WithSecrets(s.keys.WMS...), wms.WithTracker(wms.NewTracker()))
+	if err != nil {
+		return err
+	}
+	s.mountPrefix(mux, "/wms", "wms", h)
+	return nil
 }
 
 // verdictText is the stored form of a tracker verdict.

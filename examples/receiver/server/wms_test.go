@@ -23,13 +23,14 @@ type wmsGolden struct {
 }
 
 // TestWMSGolden sends every WMS golden body, signed, to the receiver. Several
-// goldens share a session and sequence number: the first is stored, a later
-// one is a duplicate, answered 200 and not stored again.
+// goldens share a session and sequence number: the first of each kind is
+// stored, a later one of the same kind is a duplicate (the same
+// Delivery.IdempotencyKey), answered 200 and not stored again.
 func TestWMSGolden(t *testing.T) {
 	e := newEnv(t)
 	type key struct {
-		session string
-		seq     int64
+		kind, session string
+		seq           int64
 	}
 	firstOf := map[key]string{}
 	stored := 0
@@ -51,7 +52,7 @@ func TestWMSGolden(t *testing.T) {
 				Sequence  int64  `json:"sequence"`
 			}
 			require.NoError(t, json.Unmarshal(want.Event, &id))
-			k := key{id.SessionID, id.Sequence}
+			k := key{want.Kind, id.SessionID, id.Sequence}
 			evs := e.events(t, "vendor=wms")
 			if first, dup := firstOf[k]; dup {
 				assert.Len(t, evs, stored, "a duplicate of %s is not stored again", first)
