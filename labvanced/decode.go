@@ -1,6 +1,7 @@
 package labvanced
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,40 +11,32 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/vendorhooks/vendorhooks"
+	"github.com/vendorhooks/vendorhooks/internal/httpx"
+	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
 )
 
-// ErrMalformed is the error every decode failure matches with errors.Is: a
-// body that is not JSON or a jQuery form, a field of the wrong type, or a
-// required field missing.
-var ErrMalformed = errors.New("labvanced: malformed payload")
+// ErrMalformed is vendorhooks.ErrMalformed, which every decode failure
+// matches with errors.Is: a body that is not JSON or a jQuery form, a field
+// of the wrong type, or a required field missing.
+var ErrMalformed = vendorhooks.ErrMalformed
 
-// DecodeError describes a payload that cannot be decoded. Field is the path
-// of the offending field ("var_data.screenWidth", "recData.data"), or empty
-// when the body as a whole is at fault.
-type DecodeError struct {
-	Route string // the route the payload was sent to
-	Field string // dotted path of the field, or ""
-	Msg   string // what is wrong ("want integer, got object")
+// DecodeError is vendorhooks.DecodeError, the one error Decode returns for
+// a payload it refuses. Its Vendor is "labvanced"; its Path is the RFC 6901
+// JSON Pointer of the offending field ("/var_data/screenWidth",
+// "/recData/data/a~1b" for a variable named "a/b"), empty when the body as
+// a whole is at fault; its Offset is the byte offset in the body for a
+// syntax error, -1 otherwise.
+type DecodeError = vendorhooks.DecodeError
+
+// vendor is the package's name in errors, logs and Delivery.
+const vendor = "labvanced"
+
+// decodeError returns a DecodeError of this package.
+func decodeError(path string, offset int64, msg string) *DecodeError {
+	return &DecodeError{Vendor: vendor, Path: path, Offset: offset, Msg: msg}
 }
-
-func (e *DecodeError) Error() string {
-	var b strings.Builder
-	b.WriteString("labvanced: ")
-	if e.Route != "" {
-		b.WriteString(e.Route)
-		b.WriteString(": ")
-	}
-	if e.Field != "" {
-		b.WriteString(e.Field)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
-// Unwrap returns ErrMalformed.
-func (e *DecodeError) Unwrap() error { return ErrMalformed }
 
 var errTrailing = errors.New("trailing data after the JSON value")
 
@@ -90,26 +83,27 @@ func bodyFormat(contentType string, body []byte) (format int, boundary string) {
 // hash it, without storing it (the handler streams it to a FileStore
 // instead).
 //
-// A route Decode does not know gives an *Unknown holding the body, never an
-// error. A failure is a *DecodeError matching ErrMalformed.
+// A route Decode does not know gives an *Unknown holding a copy of the body
+// as JSON (see Unknown), never an error. A failure is a *DecodeError
+// matching ErrMalformed.
 func Decode(route, contentType string, body []byte) (Event, error) {
 	route = strings.Trim(route, "/")
 	dec, ok := decoders[route]
-	if !ok {
-		return &Unknown{Route: route, Raw: body}, nil
-	}
 	format, boundary := bodyFormat(contentType, body)
+	if !ok {
+		return &Unknown{Route: route, Raw: rawJSON(format, body)}, nil
+	}
 	if format == formatMultipart {
 		if route != RouteFileUpload {
-			return nil, &DecodeError{Route: route, Msg: "multipart body is only accepted on " + RouteFileUpload}
+			return nil, decodeError("", -1, "multipart body is only accepted on "+RouteFileUpload)
 		}
 		return decodeMultipart(boundary, body)
 	}
-	m, err := parseBody(route, format, body)
+	m, err := parseBody(format, body)
 	if err != nil {
 		return nil, err
 	}
-	o := &object{d: &decoder{route: route}, m: m}
+	o := &object{d: &decoder{}, m: m}
 	ev := dec(o)
 	if o.d.err != nil {
 		return nil, o.d.err
@@ -117,22 +111,48 @@ func Decode(route, contentType string, body []byte) (Event, error) {
 	return ev, nil
 }
 
+// rawJSON returns a new copy of body as JSON: a valid JSON body as it is, a
+// form body as its JSON object, anything else as a JSON string.
+func rawJSON(format int, body []byte) json.RawMessage {
+	if format == formatJSON && json.Valid(body) {
+		return bytes.Clone(body)
+	}
+	var v any = string(body) // invalid UTF-8 becomes U+FFFD
+	if format == formatForm {
+		if m, err := parseForm(body); err == nil {
+			v = m
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil { // not possible for strings and parsed forms
+		return json.RawMessage("null")
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
 // parseBody turns a JSON or form body into its top-level object.
-func parseBody(route string, format int, body []byte) (map[string]any, error) {
+func parseBody(format int, body []byte) (map[string]any, error) {
 	if format == formatForm {
 		m, err := parseForm(body)
 		if err != nil {
-			return nil, &DecodeError{Route: route, Msg: "form body: " + err.Error()}
+			off := int64(-1)
+			var fe *formError
+			if errors.As(err, &fe) {
+				off = fe.off
+			}
+			return nil, decodeError("", off, "form body: "+err.Error())
 		}
 		return m, nil
 	}
-	x, err := decodeJSON(body)
+	x, off, err := decodeJSONAt(body)
 	if err != nil {
-		return nil, &DecodeError{Route: route, Msg: "json body: " + jsonProblem(err)}
+		return nil, decodeError("", off, "json body: "+jsonProblem(err))
 	}
 	m, ok := x.(map[string]any)
 	if !ok {
-		return nil, &DecodeError{Route: route, Msg: "json body: want object, got " + describe(x)}
+		return nil, decodeError("", -1, "json body: want object, got "+describe(x))
 	}
 	return m, nil
 }
@@ -163,30 +183,34 @@ var decoders = map[string]func(*object) Event{
 
 // decoder holds the first error met while reading an event's fields.
 type decoder struct {
-	route string
-	err   error
+	err *DecodeError
 }
 
 // object reads the typed fields of one JSON object and remembers which
 // keys it used, so the rest can be kept (rest).
 type object struct {
 	d    *decoder
-	path string // dotted path of this object, "" at the top
+	path string // JSON Pointer of this object, "" at the top
 	m    map[string]any
 	used []string
 }
 
 func (o *object) fail(key, msg string) {
 	if o.d.err == nil {
-		o.d.err = &DecodeError{Route: o.d.route, Field: o.field(key), Msg: msg}
+		o.d.err = decodeError(o.field(key), -1, msg)
 	}
 }
 
+// field returns the JSON Pointer of the member key of this object.
 func (o *object) field(key string) string {
-	if o.path == "" {
-		return key
+	return string(jsonptr.AppendToken([]byte(o.path), key))
+}
+
+// failAt records msg for the value at the pointer path.
+func (o *object) failAt(path, msg string) {
+	if o.d.err == nil {
+		o.d.err = decodeError(path, -1, msg)
 	}
-	return o.path + "." + key
 }
 
 // lookup returns the value of a field whose name has aliases (trialNr and
@@ -382,7 +406,7 @@ func (o *object) Ints(keys ...string) []int {
 	for i, e := range a {
 		n, ok := toInt(e)
 		if !ok {
-			o.fail(key+"["+strconv.Itoa(i)+"]", "want integer, got "+describe(e))
+			o.failAt(string(jsonptr.AppendIndex([]byte(o.field(key)), i)), "want integer, got "+describe(e))
 			return nil
 		}
 		out[i] = n
@@ -440,9 +464,9 @@ func describe(x any) string {
 	case nil:
 		return "null"
 	case string:
-		return "string " + quoteShort(v)
+		return "string " + httpx.Quote(v)
 	case json.Number:
-		return "number " + quoteShort(string(v))
+		return "number " + httpx.Quote(string(v))
 	case bool:
 		return "boolean"
 	case []any:
@@ -451,19 +475,6 @@ func describe(x any) string {
 		return "object"
 	}
 	return fmt.Sprintf("%T", x)
-}
-
-// quoteShort quotes s, cut to 32 bytes on a rune boundary.
-func quoteShort(s string) string {
-	const limit = 32
-	if len(s) <= limit {
-		return strconv.Quote(s)
-	}
-	cut := limit
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return strconv.Quote(s[:cut]) + "..."
 }
 
 // Time layouts the player uses, then RFC 3339. When parsing, Go accepts a

@@ -9,7 +9,7 @@
 //     know, so a new route never breaks a receiver.
 //   - Decode, which reads a route's body as JSON or as the jQuery form body
 //     the player really sends (var_data[browserSpec]=Chrome).
-//   - NewHandler, an http.Handler for the whole study URL path: it answers
+//   - New (and NewHandler), an http.Handler for the whole study URL path: it answers
 //     CORS, decodes each route, streams /file_upload to a FileStore, calls
 //     your function and answers the way the player expects.
 //
@@ -48,9 +48,19 @@ type Event interface {
 }
 
 // Unknown is a request to a route this package does not know, kept whole.
+// It marshals as {"kind": route, "raw": the body's JSON}.
+//
+// Its route is in Route, not in a field named Kind as in the other vendor
+// packages' Unknown: Go does not allow a field and a method of one name,
+// and Kind() is the Event method every event has.
 type Unknown struct {
-	Route string `json:"route"` // last path element, without slashes
-	Raw   []byte `json:"raw"`   // body as it arrived
+	// Route is the last path element, without slashes: what Kind returns.
+	Route string `json:"kind"`
+	// Raw is a copy of the body as JSON, always valid, owned by the
+	// Unknown: a JSON body as it arrived, a form body as its JSON object
+	// (every value a string, as the form carries them), anything else
+	// (a multipart body, text that is neither) as one JSON string.
+	Raw json.RawMessage `json:"raw"`
 }
 
 // StartExpPlayer is /startExpPlayer (spec 3.1), which the player sends to

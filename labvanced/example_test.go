@@ -8,23 +8,30 @@ import (
 	"net/http/httptest"
 	"strings"
 
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/labvanced"
 )
 
 // The player posts jQuery form bodies to the study's URL path plus a route;
-// the handler answers CORS, decodes and calls the function.
+// the handler answers CORS, decodes and calls the function, whose context
+// carries the Delivery: the route as Kind, expSessionNr as Session.
 func Example() {
-	h := labvanced.NewHandler(func(ctx context.Context, ev labvanced.Event) error {
+	h, err := labvanced.New(func(ctx context.Context, ev labvanced.Event) error {
+		d, _ := vendorhooks.DeliveryFromContext(ctx)
 		switch e := ev.(type) {
 		case *labvanced.RecordTrial:
 			rt, _ := e.RecData.Data["rt"].AsInt()
 			correct, _ := e.RecData.Data["correct"].AsBool()
-			fmt.Printf("%s: session %d, trial %d, rt %d ms, correct %v\n", e.Kind(), e.ExpSessionNr, e.TrialNr, rt, correct)
+			fmt.Printf("%s: session %s, trial %d, rt %d ms, correct %v\n", d.Kind, d.Session, e.TrialNr, rt, correct)
 		case *labvanced.SetPlayerSessionStartedTime:
 			fmt.Printf("%s: started %s\n", e.Kind(), e.StartTime.UTC().Format("2006-01-02 15:04:05Z"))
 		}
 		return nil // a non-nil error answers 500 and the player retries
 	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/study1/", http.StripPrefix("/study1", h))
 	srv := httptest.NewServer(mux)
@@ -49,7 +56,7 @@ func Example() {
 	// 200 {"success":true}
 	// recordTrial: session 982345, trial 3, rt 512 ms, correct true
 	// 200 {"success":true}
-	// 400 {"success":false,"error":"labvanced: recordTrial: expSessionNr: missing"}
+	// 400 {"success":false,"error":"labvanced: /expSessionNr: missing"}
 }
 
 // Decode reads a route's body without HTTP, JSON or form alike.

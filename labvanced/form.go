@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/vendorhooks/vendorhooks/internal/httpx"
 )
 
 // maxFormDepth bounds the brackets of one form key.
@@ -34,9 +36,10 @@ func newFormNode() *formNode { return &formNode{vals: map[string]any{}} }
 // an object, is an error: jQuery never sends either.
 func parseForm(body []byte) (map[string]any, error) {
 	root := newFormNode()
-	for len(body) > 0 {
-		var pair []byte
-		pair, body, _ = bytes.Cut(body, []byte{'&'})
+	for off := 0; off < len(body); {
+		pair, _, _ := bytes.Cut(body[off:], []byte{'&'})
+		at := int64(off)
+		off += len(pair) + 1
 		if len(pair) == 0 {
 			continue
 		}
@@ -44,23 +47,31 @@ func parseForm(body []byte) (map[string]any, error) {
 		// Invalid UTF-8 becomes U+FFFD, as in a JSON body.
 		key, err := url.QueryUnescape(string(rawKey))
 		if err != nil {
-			return nil, fmt.Errorf("key %s: bad escape", quoteShort(string(rawKey)))
+			return nil, &formError{at, "key " + httpx.Quote(string(rawKey)) + ": bad escape"}
 		}
 		val, err := url.QueryUnescape(string(rawVal))
 		if err != nil {
-			return nil, fmt.Errorf("value of %s: bad escape", quoteShort(key))
+			return nil, &formError{at, "value of " + httpx.Quote(key) + ": bad escape"}
 		}
 		key, val = strings.ToValidUTF8(key, "\uFFFD"), strings.ToValidUTF8(val, "\uFFFD")
 		segs, err := splitFormKey(key)
 		if err != nil {
-			return nil, fmt.Errorf("key %s: %w", quoteShort(key), err)
+			return nil, &formError{at, "key " + httpx.Quote(key) + ": " + err.Error()}
 		}
 		if err := root.set(segs, val); err != nil {
-			return nil, fmt.Errorf("key %s: %w", quoteShort(key), err)
+			return nil, &formError{at, "key " + httpx.Quote(key) + ": " + err.Error()}
 		}
 	}
 	return root.object(), nil
 }
+
+// formError is a problem of a form body at the byte offset of its pair.
+type formError struct {
+	off int64
+	msg string
+}
+
+func (e *formError) Error() string { return e.msg }
 
 // splitFormKey splits "a[b][]" into "a", "b", "".
 func splitFormKey(key string) ([]string, error) {

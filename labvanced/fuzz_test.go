@@ -34,7 +34,15 @@ func FuzzDecode(f *testing.F) {
 				}
 				require.Equal(t, route, ev.Kind())
 				if u, ok := ev.(*labvanced.Unknown); ok {
-					require.Equal(t, data, u.Raw)
+					require.True(t, json.Valid(u.Raw), "%s %q: raw %q", route, ct, u.Raw)
+					if len(data) > 0 && len(u.Raw) > 0 {
+						require.NotSame(t, &data[0], &u.Raw[0], "raw is a copy")
+					}
+					b, err := json.Marshal(u)
+					require.NoError(t, err)
+					var back struct{ Kind, Raw json.RawMessage }
+					require.NoError(t, json.Unmarshal(b, &back))
+					require.JSONEq(t, string(u.Raw), string(back.Raw))
 					continue
 				}
 				b, err := json.Marshal(ev)

@@ -3,11 +3,14 @@ package labvanced
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
@@ -28,7 +31,7 @@ const uploadReadSize = 64 << 10
 // unless options change it.
 const DefaultOrigin = "https://www.labvanced.com"
 
-// Option configures NewHandler.
+// Option configures New and NewHandler.
 type Option func(*config)
 
 type config struct {
@@ -40,12 +43,14 @@ type config struct {
 	originFunc func(origin string) bool
 }
 
-// WithMaxBodyBytes sets the limit of JSON and form bodies (default 32 MiB);
-// a larger body is answered 413.
+// WithMaxBodyBytes sets the limit of JSON and form bodies, after gzip
+// decoding: 0 keeps the default of 32 MiB, a negative n makes New fail. A
+// larger body is answered 413.
 func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.MaxBodyBytes = n } }
 
-// WithMaxUploadBytes sets the limit of a whole /file_upload request
-// (default 128 MiB); a larger one is answered 413 and leaves no file.
+// WithMaxUploadBytes sets the limit of a whole /file_upload request: 0
+// keeps the default of 128 MiB, a negative n makes New fail. A larger
+// request is answered 413 and leaves no file.
 func WithMaxUploadBytes(n int64) Option { return func(c *config) { c.maxUpload = n } }
 
 // WithLogger logs one line per request to l (nil: silent, the default).
@@ -93,42 +98,94 @@ func (c *config) allowed(origin string) bool {
 	return c.originFunc != nil && c.originFunc(origin)
 }
 
+// handler is the CORS and routing wrapper around the pipelines that serve
+// the POSTs: body for the JSON and form routes, upload for /file_upload.
 type handler struct {
-	c  config
-	fn func(context.Context, Event) error
+	c      config
+	fn     func(context.Context, Event) error
+	body   httpx.Pipeline[Event]
+	upload httpx.Pipeline[Event] // unused without a FileStore
 }
 
-// NewHandler returns the receiver of a study's "URL path": mount it under
-// that path with any router, and each route the player appends is matched
-// on the last path element, so the prefix does not matter:
+// New returns the receiver of a study's "URL path": mount it under that
+// path with any router, and each route the player appends is matched on the
+// last path element, so the prefix does not matter:
 //
-//	mux.Handle("/study1/", http.StripPrefix("/study1", labvanced.NewHandler(fn)))
+//	h, err := labvanced.New(fn)
+//	mux.Handle("/study1/", http.StripPrefix("/study1", h))
 //
 // The handler answers CORS preflights (OPTIONS) with 204, echoes an allowed
 // Origin in Access-Control-Allow-Origin on every answer, errors included,
-// and sets Vary: Origin. For a POST it decodes the body (JSON or the
-// player's jQuery form), calls fn with the event and answers
-// {"success":true} when fn returns nil. /file_upload is streamed to the
-// FileStore set by WithFileStore, fn receives the *FileUpload once the file
-// is durable, and the answer is {"file_guid": ..., "file_name": ...}, which
-// the player stores in its variable. A route the handler does not know
-// reaches fn as *Unknown.
+// and sets Vary: Origin. For a POST it reads the body (JSON or the player's
+// jQuery form), decodes it, calls fn with the event and a
+// vendorhooks.Delivery in its context (Kind the route, Session the
+// expSessionNr), and answers {"success":true} when fn returns nil.
+// /file_upload is streamed to the FileStore set by WithFileStore: fn
+// receives the *FileUpload once the file is durable, and the answer is
+// {"file_guid": ..., "file_name": ...}, which the player stores in its
+// variable. A route the handler does not know reaches fn as *Unknown.
 //
 // Failures answer {"success":false,"error":"..."}: 400 for a malformed
 // body, 404 for an empty route (or uploads without a store), 405 for other
-// methods, 413 over the limits, and 500 when fn (or the store) fails, so
-// the player retries. A failed upload leaves no file.
-func NewHandler(fn func(context.Context, Event) error, opts ...Option) http.Handler {
+// methods, 413 over the limits, 415 for a Content-Encoding other than gzip,
+// and 500 when fn (or the store) fails, so the player retries. A failed
+// upload leaves no file: when fn fails, the stored file is removed.
+//
+// New returns an error, and no handler, for a nil fn or a negative limit.
+func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, error) {
+	if fn == nil {
+		return nil, errors.New("labvanced: nil function")
+	}
 	h := &handler{fn: fn}
 	h.c.origins = []string{normOrigin(DefaultOrigin)}
 	for _, o := range opts {
 		o(&h.c)
 	}
-	if h.c.MaxBodyBytes <= 0 {
-		h.c.MaxBodyBytes = DefaultMaxBodyBytes
+	if h.c.maxUpload < 0 {
+		return nil, fmt.Errorf("labvanced: negative upload limit %d", h.c.maxUpload)
 	}
-	if h.c.maxUpload <= 0 {
-		h.c.maxUpload = DefaultMaxUploadBytes
+	h.body = httpx.Pipeline[Event]{
+		Vendor: vendor,
+		// OPTIONS never reaches a pipeline (ServeHTTP answers preflights);
+		// it is listed so that a 405's Allow names it.
+		Methods:             []string{http.MethodPost, http.MethodOptions},
+		Options:             h.c.Options,
+		DefaultMaxBodyBytes: DefaultMaxBodyBytes,
+		Decode:              decodeRequest,
+		Deliver:             fn,
+		OK:                  answerSuccess,
+		Fail:                answerFailure,
+	}
+	if err := h.body.Check(); err != nil {
+		return nil, err
+	}
+	if h.c.store != nil {
+		up := h.c.Options
+		up.MaxBodyBytes = h.c.maxUpload
+		h.upload = httpx.Pipeline[Event]{
+			Vendor:              vendor,
+			Methods:             h.body.Methods,
+			Options:             up,
+			DefaultMaxBodyBytes: DefaultMaxUploadBytes,
+			Stream:              func(*http.Request) bool { return true },
+			Decode:              h.decodeUpload,
+			Deliver:             h.deliverUpload,
+			OK:                  answerUpload,
+			Fail:                answerFailure,
+		}
+		if err := h.upload.Check(); err != nil {
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+// NewHandler is New for a configuration written in code: it panics with
+// New's error (a nil fn, a negative limit), like regexp.MustCompile.
+func NewHandler(fn func(context.Context, Event) error, opts ...Option) http.Handler {
+	h, err := New(fn, opts...)
+	if err != nil {
+		panic(err)
 	}
 	return h
 }
@@ -145,6 +202,19 @@ type uploadAnswer struct {
 	Name string `json:"file_name"`
 }
 
+func answerSuccess(w http.ResponseWriter, _ *http.Request, _ Event) {
+	httpx.WriteJSON(w, http.StatusOK, answer{Success: true})
+}
+
+func answerUpload(w http.ResponseWriter, _ *http.Request, ev Event) {
+	u := ev.(*FileUpload)
+	httpx.WriteJSON(w, http.StatusOK, uploadAnswer{GUID: u.GUID, Name: u.FileName})
+}
+
+func answerFailure(w http.ResponseWriter, _ *http.Request, status int, msg string) {
+	httpx.WriteJSON(w, status, answer{Success: false, Error: msg})
+}
+
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
 	hdr.Add("Vary", "Origin")
@@ -156,99 +226,128 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr.Set("Access-Control-Allow-Headers", "Content-Type")
 		hdr.Set("Access-Control-Max-Age", "86400")
 		w.WriteHeader(http.StatusNoContent)
-		h.c.Log(r, "labvanced", "", http.StatusNoContent, nil)
+		h.c.Log(r, vendor, "", http.StatusNoContent, nil)
 		return
 	}
-	route := lastElement(r.URL.Path)
-	if r.Method != http.MethodPost {
-		hdr.Set("Allow", "POST, OPTIONS")
-		h.fail(w, r, route, http.StatusMethodNotAllowed, "labvanced: method "+r.Method+" not allowed", nil)
-		return
+	if r.Method == http.MethodPost { // other methods: the pipeline's 405
+		switch route := lastElement(r.URL.Path); {
+		case route == "":
+			h.notFound(w, r, "", "labvanced: no route in the path")
+			return
+		case route == RouteFileUpload && h.c.store == nil:
+			h.notFound(w, r, route, "labvanced: file uploads are not enabled on this server")
+			return
+		case route == RouteFileUpload:
+			h.upload.ServeHTTP(w, r)
+			return
+		}
 	}
-	if route == "" {
-		h.fail(w, r, route, http.StatusNotFound, "labvanced: no route in the path", nil)
-		return
-	}
-	if route == RouteFileUpload {
-		h.upload(w, r)
-		return
-	}
-	body, err := httpx.ReadBody(w, r, h.c.MaxBodyBytes)
-	if err != nil {
-		h.failErr(w, r, route, err)
-		return
-	}
-	ev, err := Decode(route, r.Header.Get("Content-Type"), body)
-	if err != nil {
-		h.failErr(w, r, route, httpx.Wrap(httpx.ErrMalformed, err))
-		return
-	}
-	if err := h.fn(r.Context(), ev); err != nil {
-		h.failErr(w, r, route, httpx.Wrap(httpx.ErrHandler, err))
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, answer{Success: true})
-	h.c.Log(r, "labvanced", route, http.StatusOK, nil)
+	h.body.ServeHTTP(w, r)
 }
 
-// upload streams /file_upload into the store.
-func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
-	if h.c.store == nil {
-		h.fail(w, r, RouteFileUpload, http.StatusNotFound, "labvanced: file uploads are not enabled on this server", nil)
-		return
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request, route, msg string) {
+	answerFailure(w, r, http.StatusNotFound, msg)
+	h.c.Log(r, vendor, route, http.StatusNotFound, errors.New(msg))
+}
+
+// decodeRequest is the Decode step of the JSON and form routes.
+func decodeRequest(r *http.Request, body []byte) (Event, httpx.Info, error) {
+	route := lastElement(r.URL.Path)
+	info := httpx.Info{Kind: route}
+	ev, err := Decode(route, r.Header.Get("Content-Type"), body)
+	if err != nil {
+		return nil, info, err
 	}
-	if r.ContentLength > h.c.maxUpload {
-		h.failErr(w, r, RouteFileUpload, httpx.Wrap(httpx.ErrTooLarge, errors.New("labvanced: upload over the limit")))
-		return
+	info.Session = sessionOf(ev)
+	return ev, info, nil
+}
+
+// sessionOf returns the event's expSessionNr as decimal text, or "" where
+// it has none.
+func sessionOf(ev Event) string {
+	var nr *int
+	switch e := ev.(type) {
+	case *StartFirstPlayerSession:
+		nr = &e.ExpSessionNr
+	case *SetPlayerSessionStartedTime:
+		nr = &e.ExpSessionNr
+	case *AddMetaInfo:
+		nr = &e.ExpSessionNr
+	case *RecordStartTask:
+		nr = &e.ExpSessionNr
+	case *RecordTrial:
+		nr = &e.ExpSessionNr
+	case *FinishExpSession:
+		nr = &e.ExpSessionNr
+	case *ErrExpSession:
+		nr = e.ExpSessionNr
+	case *FileUpload:
+		nr = &e.ExpSessionNr
 	}
+	if nr == nil {
+		return ""
+	}
+	return strconv.Itoa(*nr)
+}
+
+// decodeUpload is the Decode step of /file_upload: it streams the
+// multipart body (limited by the pipeline) to the store and returns the
+// *FileUpload of the stored file. The Delivery's Body is the event's JSON,
+// without file bytes; its identity is the session, the player's file name
+// and the file's SHA-256, so a retried upload has the same key.
+func (h *handler) decodeUpload(r *http.Request, _ []byte) (Event, httpx.Info, error) {
+	info := httpx.Info{Kind: RouteFileUpload}
 	format, boundary := bodyFormat(r.Header.Get("Content-Type"), nil)
 	if format != formatMultipart || boundary == "" {
-		h.failErr(w, r, RouteFileUpload, malformed("", "want a multipart/form-data body"))
-		return
+		return nil, info, malformed("", "want a multipart/form-data body")
 	}
 	// mime/multipart scans parts through its own 4 KiB buffer, and the
 	// server reads a request body straight into the caller's buffer, so
 	// without the larger buffer below it every 4 KiB of the file would be
 	// one read from the connection.
-	body := bufio.NewReaderSize(http.MaxBytesReader(w, r.Body, h.c.maxUpload), uploadReadSize)
-	mr := multipart.NewReader(body, boundary)
+	mr := multipart.NewReader(bufio.NewReaderSize(r.Body, uploadReadSize), boundary)
 	ctx := r.Context()
 	guid := newGUID()
 	put := func(suggested string, src io.Reader) (string, error) {
 		return h.c.store.Put(ctx, guid, suggested, src)
 	}
-	remove := func(name string) {
-		// The request's context may be gone; removal must still happen.
-		if err := h.c.store.Remove(context.WithoutCancel(ctx), name); err != nil && h.c.Logger != nil {
-			h.c.Logger.WarnContext(ctx, "labvanced: removing a failed upload", slog.String("file", name), slog.String("error", err.Error()))
-		}
-	}
+	remove := func(name string) { h.remove(ctx, name) }
 	ev, err := readUpload(mr, put, remove)
 	if err != nil {
-		h.failErr(w, r, RouteFileUpload, err)
-		return
+		return nil, info, err
 	}
 	ev.GUID = guid
-	if err := h.fn(ctx, ev); err != nil {
+	body, err := json.Marshal(ev)
+	if err != nil { // not possible: strings, numbers and Values
 		remove(ev.FileName)
-		h.failErr(w, r, RouteFileUpload, httpx.Wrap(httpx.ErrHandler, err))
-		return
+		return nil, info, httpx.Wrap(httpx.ErrHandler, err)
 	}
-	httpx.WriteJSON(w, http.StatusOK, uploadAnswer{GUID: guid, Name: ev.FileName})
-	h.c.Log(r, "labvanced", RouteFileUpload, http.StatusOK, nil)
+	name := ev.NewFileName
+	if name == "" {
+		name = ev.PartFileName
+	}
+	info.Session = strconv.Itoa(ev.ExpSessionNr)
+	info.Identity = info.Session + "\x00" + name + "\x00" + ev.SHA256
+	info.Body = body
+	return ev, info, nil
 }
 
-// failErr answers err with its status and public message.
-func (h *handler) failErr(w http.ResponseWriter, r *http.Request, route string, err error) {
-	h.fail(w, r, route, httpx.Status(err), httpx.PublicMessage(err), err)
+// deliverUpload calls fn and removes the stored file when fn fails, so a
+// failed upload leaves no file (the player sends it again).
+func (h *handler) deliverUpload(ctx context.Context, ev Event) error {
+	err := h.fn(ctx, ev)
+	if err != nil {
+		h.remove(ctx, ev.(*FileUpload).FileName)
+	}
+	return err
 }
 
-func (h *handler) fail(w http.ResponseWriter, r *http.Request, route string, status int, msg string, err error) {
-	httpx.WriteJSON(w, status, answer{Success: false, Error: msg})
-	if err == nil {
-		err = errors.New(msg)
+// remove deletes a stored file of a failed upload.
+func (h *handler) remove(ctx context.Context, name string) {
+	// The request's context may be gone; removal must still happen.
+	if err := h.c.store.Remove(context.WithoutCancel(ctx), name); err != nil && h.c.Logger != nil {
+		h.c.Logger.WarnContext(ctx, "labvanced: removing a failed upload", slog.String("file", name), slog.String("error", err.Error()))
 	}
-	h.c.Log(r, "labvanced", route, status, err)
 }
 
 // lastElement returns the last element of an URL path, ignoring a trailing

@@ -128,7 +128,7 @@ func TestHandlerErrors(t *testing.T) {
 	}{
 		{"malformed", labvanced.NewHandler((&recorder{}).fn),
 			labvancedtest.NewFormRequest("/s/recordTrial", map[string]any{"expId": "abc"}),
-			http.StatusBadRequest, "labvanced: recordTrial: expId: want integer, got string \"abc\""},
+			http.StatusBadRequest, "labvanced: /expId: want integer, got string \"abc\""},
 		{"fn fails", labvanced.NewHandler(failing.fn),
 			labvancedtest.NewFormRequest("/s/recordTrial", labvancedtest.Payload("recordTrial")),
 			http.StatusInternalServerError, "handler failed"},
@@ -137,7 +137,7 @@ func TestHandlerErrors(t *testing.T) {
 			http.StatusRequestEntityTooLarge, "request body too large"},
 		{"method", labvanced.NewHandler((&recorder{}).fn),
 			withOrigin(httptest.NewRequest(http.MethodGet, "/s/recordTrial", nil)),
-			http.StatusMethodNotAllowed, "labvanced: method GET not allowed"},
+			http.StatusMethodNotAllowed, "labvanced: method \"GET\" not allowed"},
 		{"upload without store", labvanced.NewHandler((&recorder{}).fn),
 			labvancedtest.NewUploadRequest("/s/file_upload", "1", "a.webm", strings.NewReader("x")),
 			http.StatusNotFound, "labvanced: file uploads are not enabled on this server"},
@@ -256,9 +256,11 @@ func TestCORSPreflight(t *testing.T) {
 // the test measures the limit, not the decoder.
 func TestHandlerDefaultBodyLimit(t *testing.T) {
 	const limit = 32 << 20
+	// The body is one JSON string of size bytes, kept as it is in Raw.
 	post := func(size int, declared int64) *http.Request {
 		r := labvancedtest.NewJSONRequest("/s/someFutureRoute", nil)
-		r.Body, r.ContentLength = io.NopCloser(io.LimitReader(zeros{}, int64(size))), declared
+		body := io.MultiReader(strings.NewReader(`"`), io.LimitReader(letters{}, int64(size-2)), strings.NewReader(`"`))
+		r.Body, r.ContentLength = io.NopCloser(body), declared
 		return r
 	}
 	rec := &recorder{}
@@ -266,7 +268,7 @@ func TestHandlerDefaultBodyLimit(t *testing.T) {
 	w, _ := serve(t, h, post(limit, -1))
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	require.Len(t, rec.all(), 1)
-	assert.Len(t, rec.all()[0].(*labvanced.Unknown).Raw, limit)
+	assert.Equal(t, limit, len(rec.all()[0].(*labvanced.Unknown).Raw))
 
 	for _, declared := range []int64{-1, limit + 1} {
 		w, a := serve(t, h, post(limit+1, declared))
@@ -276,4 +278,14 @@ func TestHandlerDefaultBodyLimit(t *testing.T) {
 		assert.False(t, *a.Success)
 	}
 	assert.Len(t, rec.all(), 1)
+}
+
+// letters is an endless reader of 'a'.
+type letters struct{}
+
+func (letters) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'a'
+	}
+	return len(p), nil
 }

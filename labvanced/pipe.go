@@ -14,6 +14,8 @@ type chunk struct {
 	n   int
 }
 
+// pipeCopy is kept for the README goal (>= 0.7x io.Copy+fsync): 0.72x against 0.37x for io.CopyBuffer (BenchmarkUpload256MiB, 2 cores, same run).
+//
 // pipeCopy copies r to w in stages that run at once: one goroutine reads
 // full buffers from r, a second passes each through mid (a hash; nil for
 // none), and the caller's goroutine writes them to w. Large, full writes

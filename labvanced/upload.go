@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
+	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
 )
 
 // Multipart field names of /file_upload.
@@ -134,7 +135,7 @@ func readUpload(mr *multipart.Reader, put putFunc, remove removeFunc) (ev *FileU
 		switch {
 		case name == fieldFile:
 			if src != nil {
-				return nil, malformed("", "more than one "+fieldFile+" part")
+				return nil, malformed(fieldFile, "more than one part")
 			}
 			suggested, _ := fields[fieldNewFileName].(string)
 			if suggested == "" {
@@ -182,7 +183,7 @@ func readUpload(mr *multipart.Reader, put putFunc, remove removeFunc) (ev *FileU
 	if src == nil {
 		return nil, malformed(fieldFile, "missing")
 	}
-	o := &object{d: &decoder{route: RouteFileUpload}, m: fields}
+	o := &object{d: &decoder{}, m: fields}
 	ev = &FileUpload{
 		ExpSessionNr: o.Int(fieldExpSessionNr),
 		NewFileName:  o.Str(fieldNewFileName),
@@ -194,14 +195,19 @@ func readUpload(mr *multipart.Reader, put putFunc, remove removeFunc) (ev *FileU
 	}
 	ev.Extra = o.Rest()
 	if o.d.err != nil {
-		return nil, httpx.Wrap(httpx.ErrMalformed, o.d.err)
+		return nil, o.d.err
 	}
 	return ev, nil
 }
 
-// malformed is a DecodeError of /file_upload, classed as malformed.
+// malformed is a DecodeError of the multipart field (or, for "", of the
+// body as a whole).
 func malformed(field, msg string) error {
-	return httpx.Wrap(httpx.ErrMalformed, &DecodeError{Route: RouteFileUpload, Field: field, Msg: msg})
+	path := ""
+	if field != "" {
+		path = jsonptr.Join(field)
+	}
+	return decodeError(path, -1, msg)
 }
 
 // requestError classes an error reading the request: over the limit (413)
@@ -217,7 +223,7 @@ func requestError(what string, err error) error {
 // and hashes myFile without storing it.
 func decodeMultipart(boundary string, body []byte) (Event, error) {
 	if boundary == "" {
-		return nil, &DecodeError{Route: RouteFileUpload, Msg: "multipart body without boundary"}
+		return nil, decodeError("", -1, "multipart body without boundary")
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	discard := func(_ string, r io.Reader) (string, error) {
@@ -230,7 +236,7 @@ func decodeMultipart(boundary string, body []byte) (Event, error) {
 		if errors.As(err, &de) {
 			return nil, de
 		}
-		return nil, &DecodeError{Route: RouteFileUpload, Msg: err.Error()}
+		return nil, decodeError("", -1, err.Error())
 	}
 	return ev, nil
 }

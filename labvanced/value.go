@@ -3,11 +3,13 @@ package labvanced
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
 )
 
 // ValueKind is the JSON kind of a Value as it arrived.
@@ -205,16 +207,41 @@ func parseFloat(s string) (float64, bool) {
 
 // decodeJSON decodes exactly one JSON value, numbers as json.Number.
 func decodeJSON(b []byte) (any, error) {
+	x, _, err := decodeJSONAt(b)
+	return x, err
+}
+
+// decodeJSONAt is decodeJSON that also returns the byte offset of a
+// problem: where the syntax error or the trailing data is, len(b) for a
+// value cut off, 0 for an empty input.
+func decodeJSONAt(b []byte) (any, int64, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var x any
 	if err := dec.Decode(&x); err != nil {
-		return nil, err
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &se):
+			return nil, syntaxOffset(se), err
+		case err == io.EOF:
+			return nil, 0, err
+		default:
+			return nil, int64(len(b)), err
+		}
 	}
-	if _, err := dec.Token(); err == nil {
-		return nil, errTrailing
-	} else if err != io.EOF {
-		return nil, err
+	end := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		rest := bytes.TrimLeft(b[end:], " \t\r\n")
+		return nil, int64(len(b) - len(rest)), errTrailing
 	}
-	return x, nil
+	return x, -1, nil
+}
+
+// syntaxOffset returns the offset of the byte a syntax error is about:
+// encoding/json counts that byte as read.
+func syntaxOffset(se *json.SyntaxError) int64 {
+	if strings.HasPrefix(se.Error(), "invalid character") && se.Offset > 0 {
+		return se.Offset - 1
+	}
+	return se.Offset
 }

@@ -3,9 +3,11 @@ package labvancedtest_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"net/url"
 
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/labvanced"
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 )
@@ -31,5 +33,35 @@ func Example() {
 	// Output:
 	// expSessionNr=982345&recData[data][correct]=true&recData[data][rt]=512&recData[scope]=trial&trialNr=3
 	// received recordTrial
+	// 200 {"success":true}
+}
+
+// NewClientRequest sends what the player sends over a real connection, here
+// to an httptest.Server running the handler.
+func ExampleNewClientRequest() {
+	h := labvanced.NewHandler(func(ctx context.Context, ev labvanced.Event) error {
+		d, _ := vendorhooks.DeliveryFromContext(ctx)
+		fmt.Println("received", d.Kind, "of session", d.Session)
+		return nil
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	body := []byte(labvancedtest.Param(labvancedtest.Payload(labvanced.RouteRecordTrial)))
+	req, err := labvancedtest.NewClientRequest(context.Background(), srv.URL+"/study/recordTrial", body)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	fmt.Print(resp.StatusCode, " ", string(answer))
+	// Output:
+	// received recordTrial of session 982345
 	// 200 {"success":true}
 }

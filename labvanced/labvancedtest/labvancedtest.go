@@ -5,6 +5,7 @@ package labvancedtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -122,11 +123,38 @@ func normalize(v any) any {
 
 func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
 
+// NewRequest returns a POST of body to target (a path such as
+// "/study/recordTrial", or a URL) as the player sends it: a jQuery form
+// content type and the player's Origin. body is sent as it is; build it
+// with Param. The request is for handler.ServeHTTP, as httptest.NewRequest
+// builds it; it panics on a target httptest.NewRequest refuses. For a real
+// connection use NewClientRequest.
+func NewRequest(target string, body []byte) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+	r.Header.Set("Content-Type", FormContentType)
+	r.Header.Set("Origin", Origin)
+	return r
+}
+
+// NewClientRequest returns the request of NewRequest for sending over a
+// real connection (http.Client.Do, to an httptest.Server for example): a
+// POST of body to url, with the player's form content type and Origin. It
+// returns http.NewRequestWithContext's error for a bad url.
+func NewClientRequest(ctx context.Context, url string, body []byte) (*http.Request, error) {
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	r.Header.Set("Content-Type", FormContentType)
+	r.Header.Set("Origin", Origin)
+	return r, nil
+}
+
 // NewFormRequest returns a POST to target (a path such as
 // "/study/recordTrial", or a URL) with payload as a jQuery form body and
 // the player's Origin, as httptest.NewRequest builds it: ready for
-// handler.ServeHTTP. Use http.DefaultClient.Do with a full URL instead
-// after setting RequestURI to "".
+// handler.ServeHTTP. For a real connection, send Param(payload) with
+// NewClientRequest.
 func NewFormRequest(target string, payload any) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, target, strings.NewReader(Param(payload)))
 	r.Header.Set("Content-Type", FormContentType)
