@@ -18,9 +18,17 @@
 //     for a good signal and 0 for a bad one. data.unix_ts is a time.Time;
 //     the lsl_* fields are LSLSeconds, a clock of the sender that is not
 //     Unix time.
-//   - Decode, which reads one message without HTTP.
-//   - NewHandler, the http.Handler that decodes each POST and calls your
-//     function.
+//   - Decode, which reads one message without HTTP. Every error it returns
+//     is a *DecodeError (vendorhooks.DecodeError) that matches
+//     ErrMalformed, with the JSON Pointer of the bad field
+//     ("/data/bandpower/ch2/alpha") or, for text that is not a literal, the
+//     byte offset where reading stopped.
+//   - New (and NewHandler, its form that panics), the http.Handler that
+//     decodes each POST and calls your function with the event and a
+//     context carrying the request's vendorhooks.Delivery. New refuses a
+//     nil function and a negative body limit, so a handler it returns never
+//     answers a request it cannot serve. Petal sends no key, so there is
+//     none to configure.
 //
 // # Accepted text
 //
@@ -33,9 +41,11 @@
 //
 // # Decisions
 //
-//   - json.Marshal of an event gives the vendor's wire form as strict JSON,
-//     and Decode of that gives an equal event. Non-finite Values marshal as
-//     the strings "NaN", "Infinity" and "-Infinity", which Decode reads back.
+//   - json.Marshal of an event of a known type (or of the struct itself:
+//     every MarshalJSON has a value receiver) gives the vendor's wire form
+//     as strict JSON, and Decode of that gives an equal event. Non-finite
+//     Values marshal as the strings "NaN", "Infinity" and "-Infinity",
+//     which Decode reads back.
 //   - unix_ts is kept to the nanosecond for decimal text (to the microsecond
 //     when written with an exponent); LSL times and unix_ts must be finite
 //     numbers, never "bad_data".
@@ -43,7 +53,9 @@
 //     optional, and unknown members are ignored. The five-channel array
 //     lengths (20 band powers, 27 metrics, 5 artifact values) extend the
 //     vendor's layout; the vendor does not document them.
-//   - An Unknown keeps the whole message as strict JSON in Raw; a message of
-//     an unknown type holding NaN or Infinity, which strict JSON cannot
-//     carry, is a syntax error.
+//   - An Unknown keeps a copy of the whole message as strict JSON in Raw,
+//     whatever its fields hold: NaN and Infinity, which strict JSON cannot
+//     carry as numbers, become the strings Value writes for them. It
+//     marshals as {"kind": ..., "raw": <the message>}, and Decode of Raw
+//     gives an equal Unknown.
 package eeg

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/eeg"
 	"github.com/vendorhooks/vendorhooks/eeg/eegtest"
 )
@@ -17,6 +18,11 @@ func Example() {
 			if bp, ok := ev.(*eeg.Bandpower); ok {
 				fmt.Printf("alpha on AF7: %v\n", bp.Power.AF7.Alpha)
 			}
+			// The Delivery says what arrived: the exact body and a key
+			// that is the same when Petal retries the same message.
+			if d, ok := vendorhooks.DeliveryFromContext(ctx); ok {
+				fmt.Println(d.Vendor, d.Kind, len(d.Body), "bytes, key", d.IdempotencyKey[:8]+"...")
+			}
 			return nil // a non-nil error answers 500, so the sender retries
 		})))
 
@@ -25,6 +31,7 @@ func Example() {
 	fmt.Print(rec.Code, " ", rec.Body.String())
 	// Output:
 	// alpha on AF7: 0.7712
+	// eeg bandpower 714 bytes, key eeg:9afc...
 	// 200 {"ok":true}
 }
 
