@@ -7,44 +7,32 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"strings"
+	"strconv"
 	"time"
 
+	"github.com/vendorhooks/vendorhooks"
+	"github.com/vendorhooks/vendorhooks/internal/httpx"
+	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
 	"github.com/vendorhooks/vendorhooks/internal/lit"
 )
 
-// ErrMalformed is matched (with errors.Is) by every error Decode returns.
-var ErrMalformed = errors.New("sleep: malformed callback")
+// ErrMalformed is matched (with errors.Is) by every error Decode returns:
+// it is vendorhooks.ErrMalformed, the same value in every vendor package.
+var ErrMalformed = vendorhooks.ErrMalformed
 
-// DecodeError is the error Decode returns. Its message names the JSON path
-// of the offending field as sent ("data.stat.sleep_latency: want integer
-// seconds, got string") and is built only from the body's own content.
-type DecodeError struct {
-	// Path is the dotted path of the offending field, such as
-	// "callback_data.sleep_data.session.start_time"; empty when the body as
-	// a whole is at fault. Array indexes are not part of it.
-	Path string
-	// Msg says what is wrong.
-	Msg string
-	// Err is the underlying error, if any (*json.SyntaxError,
-	// *json.UnmarshalTypeError, *time.ParseError).
-	Err error
+// DecodeError is the error Decode returns: vendorhooks.DecodeError, the
+// same type in every vendor package, with Vendor "sleep". Its Path is the
+// RFC 6901 JSON Pointer of the offending value as sent
+// ("/data/stat/sleep_latency", "/data/stat/sleep_cycle/0/start_time"),
+// empty when the body as a whole is at fault; its Offset is the byte offset
+// of that value in the body, or -1 where it is not known. Its message is
+// built only from the body's own content, quoting at most about 32 bytes.
+type DecodeError = vendorhooks.DecodeError
+
+// decodeError returns a DecodeError of this package.
+func decodeError(path string, offset int64, msg string) *DecodeError {
+	return &DecodeError{Vendor: vendor, Path: path, Offset: offset, Msg: msg}
 }
-
-// Error returns "sleep: PATH: MSG", or "sleep: MSG" when the body as a
-// whole is at fault.
-func (e *DecodeError) Error() string {
-	if e.Path == "" {
-		return "sleep: " + e.Msg
-	}
-	return "sleep: " + e.Path + ": " + e.Msg
-}
-
-// Unwrap returns the underlying error.
-func (e *DecodeError) Unwrap() error { return e.Err }
-
-// Is reports whether target is ErrMalformed.
-func (e *DecodeError) Is(target error) bool { return target == ErrMalformed }
 
 // Decode decodes one callback body.
 //
@@ -60,8 +48,10 @@ func (e *DecodeError) Is(target error) bool { return target == ErrMalformed }
 // some; a field of the wrong type, a time without a UTC offset, or a second
 // count too large for a time.Duration is an error naming the field's path.
 // An event name other than INFERENCE_COMPLETE and SESSION_COMPLETE, or a
-// version other than V1, V2 and V3, gives an *Unknown holding the body, not
-// an error. Every error is a *DecodeError and matches ErrMalformed.
+// version other than V1, V2 and V3, gives an *Unknown holding a copy of the
+// body, not an error, whatever its data holds. Every error is a
+// *DecodeError with the JSON Pointer of the offending value, and matches
+// ErrMalformed.
 func Decode(data []byte) (Event, error) {
 	var w wireBody
 	var typeErr *json.UnmarshalTypeError // encoding/json reports the first
@@ -71,7 +61,7 @@ func Decode(data []byte) (Event, error) {
 		}
 		if !isDataPath(typeErr.Field) {
 			// The envelope itself is wrong: nothing can be trusted.
-			return nil, typeError(typeErr)
+			return nil, typeError(data, typeErr)
 		}
 	}
 	env, err := w.envelope()
@@ -80,10 +70,10 @@ func Decode(data []byte) (Event, error) {
 	}
 	if !env.known() {
 		// Its data may have any shape, so a type error there is no error.
-		return &Unknown{Envelope: env, Raw: bytes.Clone(data)}, nil
+		return &Unknown{Envelope: env, Raw: rawCopy(data)}, nil
 	}
 	if typeErr != nil {
-		return nil, typeError(typeErr)
+		return nil, typeError(data, typeErr)
 	}
 	d, path, err := w.data()
 	if err != nil {
@@ -131,7 +121,7 @@ func (w *wireBody) envelope() (Envelope, error) {
 		return Envelope{}, err
 	}
 	if event == "" {
-		return Envelope{}, &DecodeError{Msg: "missing event name (event or callback_event)"}
+		return Envelope{}, decodeError("", -1, "missing event name (event or callback_event)")
 	}
 	version, err := either("version", w.Version, "callback_version", w.CallbackVersion)
 	if err != nil {
@@ -147,7 +137,7 @@ func (w *wireBody) envelope() (Envelope, error) {
 // when both are set and disagree.
 func either(name1, v1, name2, v2 string) (string, error) {
 	if v1 != "" && v2 != "" && v1 != v2 {
-		return "", &DecodeError{Msg: fmt.Sprintf("%s %q and %s %q disagree", name1, v1, name2, v2)}
+		return "", decodeError("", -1, name1+" "+httpx.Quote(v1)+" and "+name2+" "+httpx.Quote(v2)+" disagree")
 	}
 	if v1 != "" {
 		return v1, nil
@@ -159,13 +149,13 @@ func either(name1, v1, name2, v2 string) (string, error) {
 func (w *wireBody) data() (*wireData, string, error) {
 	switch {
 	case w.Data != nil && w.CallbackData != nil:
-		return nil, "", &DecodeError{Msg: "both data and callback_data present"}
+		return nil, "", decodeError("", -1, "both data and callback_data present")
 	case w.Data != nil:
-		return w.Data, "data", nil
+		return w.Data, "/data", nil
 	case w.CallbackData != nil:
-		return w.CallbackData, "callback_data", nil
+		return w.CallbackData, "/callback_data", nil
 	}
-	return nil, "", &DecodeError{Path: "data", Msg: "missing (data or callback_data)"}
+	return nil, "", decodeError("/data", -1, "missing (data or callback_data)")
 }
 
 // The wire types below are what encoding/json fills in one pass. They use
@@ -285,7 +275,7 @@ func secondCounts(w *wireStat, s *Stat) [17]secondCount {
 }
 
 // wireSeconds is a count of seconds. It has no methods, which keeps
-// encoding/json on its fast path, and shares time.Duration's memory layout.
+// encoding/json on its fast path.
 type wireSeconds int64
 
 type wireCycle struct {
@@ -330,7 +320,7 @@ func (d *wireData) inference(env Envelope) *InferenceComplete {
 func (d *wireData) session(env Envelope, path string) (*SessionComplete, error) {
 	w := &d.wireReport
 	if d.SleepData != nil {
-		w, path = d.SleepData, path+".sleep_data"
+		w, path = d.SleepData, sub(path, "sleep_data")
 	}
 	ev := &SessionComplete{Envelope: env, UserID: d.UserID, SessionID: d.SessionID}
 	if err := w.report(&ev.Report, path); err != nil {
@@ -350,16 +340,16 @@ func (w *wireReport) report(r *Report, path string) error {
 	r.OSAStages = stages[OSAStage](w.OSAStages)
 	r.EstimatedAHI = w.EstimatedAHI
 	var err error
-	if r.SessionEndTime, err = w.SessionEndTime.opt(path, "session_end_time"); err != nil {
+	if r.SessionEndTime, err = w.SessionEndTime.opt(sub(path, "session_end_time")); err != nil {
 		return err
 	}
 	if w.Session != nil {
-		if err := w.Session.session(&r.Session, path+".session"); err != nil {
+		if err := w.Session.session(&r.Session, sub(path, "session")); err != nil {
 			return err
 		}
 	}
 	if w.Stat != nil {
-		if r.Stat, err = w.Stat.stat(path + ".stat"); err != nil {
+		if r.Stat, err = w.Stat.stat(sub(path, "stat")); err != nil {
 			return err
 		}
 	}
@@ -375,14 +365,14 @@ func (w *wireSession) session(s *Session, path string) error {
 	s.SnoringStages = stages[SnoringStage](w.SnoringStages)
 	var err error
 	if w.Start.set {
-		if s.Start, err = w.Start.req(path, "start_time"); err != nil {
+		if s.Start, err = w.Start.req(sub(path, "start_time")); err != nil {
 			return err
 		}
 	}
-	if s.End, err = w.End.opt(path, "end_time"); err != nil {
+	if s.End, err = w.End.opt(sub(path, "end_time")); err != nil {
 		return err
 	}
-	s.UnexpectedEnd, err = w.UnexpectedEnd.opt(path, "unexpected_end_time")
+	s.UnexpectedEnd, err = w.UnexpectedEnd.opt(sub(path, "unexpected_end_time"))
 	return err
 }
 
@@ -393,21 +383,22 @@ const maxSeconds = math.MaxInt64 / int64(time.Second)
 func (w *wireStat) stat(path string) (*Stat, error) {
 	s := (*Stat)(&w.wireStatFields)
 	var err error
-	if s.SleepTime, err = w.SleepTime.opt(path, "sleep_time"); err != nil {
+	if s.SleepTime, err = w.SleepTime.opt(sub(path, "sleep_time")); err != nil {
 		return nil, err
 	}
-	if s.WakeTime, err = w.WakeTime.opt(path, "wake_time"); err != nil {
+	if s.WakeTime, err = w.WakeTime.opt(sub(path, "wake_time")); err != nil {
 		return nil, err
 	}
 	for _, f := range secondCounts(w, s) {
 		if f.n == nil {
 			continue
 		}
-		if n := int64(*f.n); n > maxSeconds || n < -maxSeconds {
-			return nil, &DecodeError{Path: path + "." + f.name, Msg: fmt.Sprintf("%d seconds is out of range", n)}
+		n := int64(*f.n)
+		if n > maxSeconds || n < -maxSeconds {
+			return nil, decodeError(sub(path, f.name), -1, strconv.FormatInt(n, 10)+" seconds is out of range")
 		}
-		*f.n *= wireSeconds(time.Second)
-		*f.d = (*time.Duration)(f.n) // same memory, no allocation
+		d := time.Duration(n) * time.Second
+		*f.d = &d
 	}
 	if bytes.Equal(s.BreathingPattern, []byte("null")) {
 		s.BreathingPattern = nil
@@ -415,12 +406,12 @@ func (w *wireStat) stat(path string) (*Stat, error) {
 	if w.SleepCycles != nil {
 		s.SleepCycles = make([]SleepCycle, len(w.SleepCycles))
 		for i, c := range w.SleepCycles {
-			p := fmt.Sprintf("%s.sleep_cycle[%d]", path, i)
+			p := string(jsonptr.AppendIndex([]byte(sub(path, "sleep_cycle")), i))
 			s.SleepCycles[i].Order = c.Order
-			if s.SleepCycles[i].Start, err = c.Start.req(p, "start_time"); err != nil {
+			if s.SleepCycles[i].Start, err = c.Start.req(sub(p, "start_time")); err != nil {
 				return nil, err
 			}
-			if s.SleepCycles[i].End, err = c.End.req(p, "end_time"); err != nil {
+			if s.SleepCycles[i].End, err = c.End.req(sub(p, "end_time")); err != nil {
 				return nil, err
 			}
 		}
@@ -428,7 +419,7 @@ func (w *wireStat) stat(path string) (*Stat, error) {
 	if w.SleepCycleTimes != nil {
 		s.SleepCycleTimes = make([]time.Time, len(w.SleepCycleTimes))
 		for i, t := range w.SleepCycleTimes {
-			if s.SleepCycleTimes[i], err = t.req(path, fmt.Sprintf("sleep_cycle_time[%d]", i)); err != nil {
+			if s.SleepCycleTimes[i], err = t.req(string(jsonptr.AppendIndex([]byte(sub(path, "sleep_cycle_time")), i))); err != nil {
 				return nil, err
 			}
 		}
@@ -442,8 +433,7 @@ func (w *wireStat) stat(path string) (*Stat, error) {
 type wireTime struct {
 	t   time.Time
 	set bool   // present and not null
-	bad string // the JSON text that is not an RFC 3339 time
-	err error  // why, when known
+	bad string // what arrived instead of an RFC 3339 time, for the message
 }
 
 // UnmarshalJSON never fails, so that decoding goes on; see wireTime.opt.
@@ -454,26 +444,26 @@ func (w *wireTime) UnmarshalJSON(b []byte) error {
 	}
 	w.set = true
 	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
-		if w.err = w.t.UnmarshalText(b[1 : n-1]); w.err == nil {
+		if w.t.UnmarshalText(b[1:n-1]) == nil {
 			return nil
 		}
-	} else {
-		var s string
-		if json.Unmarshal(b, &s) == nil {
-			if w.err = w.t.UnmarshalText([]byte(s)); w.err == nil {
-				return nil
-			}
-		}
 	}
-	w.bad = string(b)
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		w.bad = describe(b)
+		return nil
+	}
+	if w.t.UnmarshalText([]byte(s)) != nil {
+		w.bad = httpx.Quote(s)
+	}
 	return nil
 }
 
-// opt returns the time, or nil when it was null or absent. The pointer is
-// into w, which saves an allocation.
-func (w *wireTime) opt(path, name string) (*time.Time, error) {
+// opt returns the time at ptr, or nil when it was null or absent. The
+// pointer is into w, which saves an allocation.
+func (w *wireTime) opt(ptr string) (*time.Time, error) {
 	if w.bad != "" {
-		return nil, &DecodeError{Path: path + "." + name, Msg: "want RFC 3339 time with offset, got " + w.bad, Err: w.err}
+		return nil, decodeError(ptr, -1, "want RFC 3339 time with offset, got "+w.bad)
 	}
 	if !w.set {
 		return nil, nil
@@ -481,61 +471,163 @@ func (w *wireTime) opt(path, name string) (*time.Time, error) {
 	return &w.t, nil
 }
 
-// req returns the time, which must not be null.
-func (w *wireTime) req(path, name string) (time.Time, error) {
-	t, err := w.opt(path, name)
+// req returns the time at ptr, which must not be null.
+func (w *wireTime) req(ptr string) (time.Time, error) {
+	t, err := w.opt(ptr)
 	if err != nil {
 		return time.Time{}, err
 	}
 	if t == nil {
-		return time.Time{}, &DecodeError{Path: path + "." + name, Msg: "want RFC 3339 time with offset, got null"}
+		return time.Time{}, decodeError(ptr, -1, "want RFC 3339 time with offset, got null")
 	}
 	return *t, nil
 }
 
-// jsonError turns a syntax error into a DecodeError with a line and column
-// (computed by internal/lit, as eeg's are).
+// sub returns the JSON Pointer of member name of the value at ptr.
+func sub(ptr, name string) string {
+	return string(jsonptr.AppendToken([]byte(ptr), name))
+}
+
+// describe names a JSON value for a message: a string quoted (cut to about
+// 32 bytes), a number as written (cut likewise), else its kind.
+func describe(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return "nothing"
+	}
+	switch b[0] {
+	case '"':
+		var s string
+		if json.Unmarshal(b, &s) == nil {
+			return httpx.Quote(s)
+		}
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	if len(b) > 32 { // numbers are ASCII
+		return "number " + string(b[:32]) + "..."
+	}
+	return "number " + string(b)
+}
+
+// rawCopy returns a copy of data, which is valid JSON but for invalid
+// UTF-8 in its strings (encoding/json accepts that), with each run of
+// invalid UTF-8 replaced by U+FFFD, so that the copy is valid JSON too.
+func rawCopy(data []byte) json.RawMessage {
+	return bytes.ToValidUTF8(data, []byte("\uFFFD"))
+}
+
+// jsonError turns a syntax error into a DecodeError at the offending byte,
+// with its line and column (computed by internal/lit, as eeg's are).
 func jsonError(data []byte, err error) error {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return &DecodeError{Msg: "empty body", Err: err}
+		return decodeError("", -1, "empty body")
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		// se.Offset counts the offending byte as read: report the byte
 		// before it.
-		at := lit.NewSyntaxError(data, max(int(se.Offset)-1, 0), "")
+		off := max(int(se.Offset)-1, 0)
+		at := lit.NewSyntaxError(data, off, "")
 		hint := ""
 		if se.Offset > 0 && se.Offset <= int64(len(data)) && data[se.Offset-1] == '/' {
 			hint = " (JSON has no comments)"
 		}
-		return &DecodeError{Msg: fmt.Sprintf("invalid JSON at line %d, column %d: %v%s", at.Line, at.Column, se, hint), Err: err}
+		return decodeError("", int64(at.Offset), fmt.Sprintf("invalid JSON at line %d, column %d: %v%s", at.Line, at.Column, se, hint))
 	}
-	return &DecodeError{Msg: "invalid JSON: " + err.Error(), Err: err}
+	return decodeError("", -1, "invalid JSON: "+err.Error())
 }
 
 var secondsType = reflect.TypeFor[wireSeconds]()
 
-// typeError rewrites an encoding/json type error as "path: want X, got Y".
-func typeError(te *json.UnmarshalTypeError) error {
-	return &DecodeError{Path: jsonPath(te.Field), Msg: "want " + want(te.Type) + ", got " + te.Value, Err: te}
+// typeError rewrites an encoding/json type error in data as "want X, got
+// Y" at the JSON Pointer and offset of the offending value.
+func typeError(data []byte, te *json.UnmarshalTypeError) error {
+	// te.Offset is just past a scalar, or just past the [ or { of a
+	// composite value: either way, the byte before it is in the value.
+	ptr, off := locate(data, te.Offset-1)
+	got := te.Value
+	if len(got) > 40 {
+		got = got[:37] + "..." // "number " and a long literal
+	}
+	return decodeError(ptr, off, "want "+want(te.Type)+", got "+got)
 }
 
-// jsonPath drops from an encoding/json field path the Go names of the
-// embedded structs the wire types are built from, leaving the path as sent.
-func jsonPath(field string) string {
-	if !strings.ContainsAny(field, "RSw") {
-		return field
+// locate returns the JSON Pointer and the offset of the innermost value of
+// data (valid JSON) that holds the byte at pos.
+func locate(data []byte, pos int64) (string, int64) {
+	type container struct {
+		ptr     []byte
+		start   int64
+		array   bool
+		index   int
+		key     string
+		wantKey bool // an object's next token is a member name
 	}
-	parts := strings.Split(field, ".")
-	out := parts[:0]
-	for _, p := range parts {
-		switch p {
-		case "wireReport", "wireStatFields", "Report", "Session", "Stat":
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var stack []container
+	for {
+		next := dec.InputOffset()
+		tok, err := dec.Token()
+		start := skipSeparators(data, next)
+		if err != nil || start > pos {
+			break
+		}
+		d, isDelim := tok.(json.Delim)
+		if isDelim && (d == ']' || d == '}') {
+			stack = stack[:len(stack)-1]
 			continue
 		}
-		out = append(out, p)
+		var ptr []byte
+		if n := len(stack); n > 0 {
+			c := &stack[n-1]
+			if c.wantKey {
+				c.key, c.wantKey = tok.(string), false
+				continue
+			}
+			ptr = append(ptr, c.ptr...)
+			if c.array {
+				ptr = jsonptr.AppendIndex(ptr, c.index)
+				c.index++
+			} else {
+				ptr = jsonptr.AppendToken(ptr, c.key)
+				c.wantKey = true
+			}
+		}
+		if isDelim {
+			stack = append(stack, container{ptr: ptr, start: start, array: d == '[', wantKey: d == '{'})
+			continue
+		}
+		if pos < dec.InputOffset() {
+			return string(ptr), start
+		}
 	}
-	return strings.Join(out, ".")
+	if n := len(stack); n > 0 {
+		return string(stack[n-1].ptr), stack[n-1].start
+	}
+	return "", -1
+}
+
+// skipSeparators returns the offset of the first byte at or after off that
+// is neither white space nor a , or : between tokens.
+func skipSeparators(data []byte, off int64) int64 {
+	for off < int64(len(data)) {
+		switch data[off] {
+		case ' ', '\t', '\n', '\r', ',', ':':
+			off++
+		default:
+			return off
+		}
+	}
+	return off
 }
 
 // want names what a Go type accepts in JSON.

@@ -10,11 +10,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/internal/golden"
 	"github.com/vendorhooks/vendorhooks/sleep"
 )
@@ -101,6 +103,7 @@ func TestDecodeTypes(t *testing.T) {
 
 	u := decode(t, "unknown_event").(*sleep.Unknown)
 	assert.Equal(t, "USER_DELETED", u.Kind())
+	assert.Equal(t, "USER_DELETED", u.Event)
 	assert.Equal(t, read(t, "unknown_event"), []byte(u.Raw))
 
 	st := decode(t, "session_stat_null").(*sleep.SessionComplete)
@@ -144,16 +147,83 @@ func TestDecodeEscapedTime(t *testing.T) {
 
 	bad := bytes.Replace(plain, []byte(`"2025-01-15T02:50:29+00:00"`), []byte(`"2025-01-15T02:50:29\u002B0000"`), 1)
 	_, err = sleep.Decode(bad)
-	assert.EqualError(t, err, `sleep: data.session.start_time: want RFC 3339 time with offset, got "2025-01-15T02:50:29\u002B0000"`)
+	assert.EqualError(t, err, `sleep: /data/session/start_time: want RFC 3339 time with offset, got "2025-01-15T02:50:29+0000"`)
 }
 
+// Every refusal is a *DecodeError matching ErrMalformed, with the JSON
+// Pointer of the offending value and its offset where known (-1 otherwise);
+// "at" is what the body holds at that offset.
 func TestDecodeErrorPath(t *testing.T) {
-	_, err := sleep.Decode(read(t, "malformed_v1_nested_type"))
+	for _, tt := range []struct {
+		name, path string
+		at         string // prefix of the body at Offset; "" for -1
+	}{
+		{"malformed_v1_nested_type", "/callback_data/sleep_data/stat/waso_count", "true"},
+		{"malformed_stage_float", "/data/sleep_stages/1", "1.5"},
+		{"malformed_stages_object", "/data/sleep_stages", "{"},
+		{"malformed_stat_array", "/data/stat", "[]"},
+		{"malformed_event_number", "/event", "1,"},
+		{"malformed_seq_num_string", "/data/seq_num", `"`},
+		{"malformed_not_object", "", "["},
+		{"malformed_trailing_comma", "", "}"},
+		{"malformed_cycle_time_null", "/data/stat/sleep_cycle_time/1", ""},
+		{"malformed_bad_start_time", "/data/session/start_time", ""},
+		{"malformed_duration_overflow", "/data/stat/time_in_bed", ""},
+		{"malformed_missing_data", "/data", ""},
+		{"malformed_both_data", "", ""},
+		{"malformed_empty", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			data := read(t, tt.name)
+			ev, err := sleep.Decode(data)
+			assert.Nil(t, ev)
+			require.ErrorIs(t, err, sleep.ErrMalformed)
+			require.ErrorIs(t, err, vendorhooks.ErrMalformed)
+			var de *sleep.DecodeError
+			require.ErrorAs(t, err, &de)
+			assert.Equal(t, "sleep", de.Vendor)
+			assert.Equal(t, tt.path, de.Path)
+			if tt.at == "" {
+				assert.Equal(t, int64(-1), de.Offset)
+				return
+			}
+			require.GreaterOrEqual(t, de.Offset, int64(0))
+			assert.True(t, bytes.HasPrefix(data[de.Offset:], []byte(tt.at)), "%q at offset %d", data[de.Offset:min(len(data), int(de.Offset)+10)], de.Offset)
+		})
+	}
+}
+
+// A path in a sleep cycle carries the cycle's index.
+func TestDecodeErrorCycleIndex(t *testing.T) {
+	body := []byte(`{"event":"SESSION_COMPLETE","version":"V3","data":{"stat":{"sleep_cycle":[
+		{"order":1,"start_time":"2025-01-15T23:02:00+09:00","end_time":"2025-01-15T23:09:30+09:00"},
+		{"order":"2","start_time":"2025-01-15T23:02:00+09:00","end_time":"2025-01-15T23:09:30+09:00"}]}}}`)
+	_, err := sleep.Decode(body)
 	var de *sleep.DecodeError
 	require.ErrorAs(t, err, &de)
-	assert.Equal(t, "callback_data.sleep_data.stat.waso_count", de.Path)
-	var te *json.UnmarshalTypeError
-	assert.True(t, errors.As(err, &te))
+	assert.Equal(t, "/data/stat/sleep_cycle/1/order", de.Path)
+	assert.True(t, bytes.HasPrefix(body[de.Offset:], []byte(`"2"`)))
+
+	body = bytes.Replace(body, []byte(`"order":"2","start_time":"2025-01-15T23:02:00+09:00"`), []byte(`"order":2,"start_time":null`), 1)
+	_, err = sleep.Decode(body)
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "/data/stat/sleep_cycle/1/start_time", de.Path)
+	assert.Equal(t, int64(-1), de.Offset)
+}
+
+// Messages quote at most about 32 bytes of the body.
+func TestDecodeErrorShort(t *testing.T) {
+	long := strings.Repeat("9", 500)
+	for _, body := range []string{
+		`{"event":"SESSION_COMPLETE","data":{"session":{"start_time":"` + long + `"}}}`,
+		`{"event":"SESSION_COMPLETE","data":{"session":{"start_time":` + long + `}}}`,
+		`{"event":"SESSION_COMPLETE","data":{"seq_num":0.` + long + `}}`,
+		`{"event":"` + long + `","callback_event":"x"}`,
+	} {
+		_, err := sleep.Decode([]byte(body))
+		require.ErrorIs(t, err, sleep.ErrMalformed)
+		assert.Less(t, len(err.Error()), 200, err.Error())
+	}
 }
 
 func TestStageStrings(t *testing.T) {
@@ -279,7 +349,7 @@ func TestStatSeconds(t *testing.T) {
 	assert.ErrorContains(t, err, "sleep: stat.longest_waso: 1.5s is not a whole number of seconds")
 
 	err = json.Unmarshal([]byte(`{"time_in_bed": "1h"}`), &back)
-	assert.EqualError(t, err, "sleep: stat.time_in_bed: want integer seconds, got string")
+	assert.EqualError(t, err, "sleep: /time_in_bed (offset 16): want integer seconds, got string")
 	assert.ErrorIs(t, err, sleep.ErrMalformed)
 }
 
@@ -302,4 +372,53 @@ func TestEventDoesNotAliasInput(t *testing.T) {
 		n++
 	}
 	assert.Greater(t, n, 10)
+}
+
+// json.Marshal gives the same bytes for an event and for the value it
+// points to: every MarshalJSON has a value receiver.
+func TestMarshalValueAndPointer(t *testing.T) {
+	n := 0
+	for _, c := range golden.Cases(t, dir) {
+		ev, err := sleep.Decode(c.Data)
+		if err != nil {
+			continue
+		}
+		ptr, err := json.Marshal(ev)
+		require.NoError(t, err, c.Name)
+		val, err := json.Marshal(reflect.ValueOf(ev).Elem().Interface())
+		require.NoError(t, err, c.Name)
+		assert.Equal(t, string(ptr), string(val), c.Name)
+		n++
+	}
+	assert.Greater(t, n, 10)
+}
+
+// An Unknown's Raw is a copy of the body and always valid JSON; it
+// marshals as {"kind", "version", "raw"} with the JSON itself, never fails
+// to marshal, and unmarshals back.
+func TestUnknownRaw(t *testing.T) {
+	body := []byte("{\"event\":\"NEW\",\"version\":\"V9\",\"data\":{\"note\":\"caf\xe9 \xff\xfe\",\"n\":[1,2]}}")
+	ev, err := sleep.Decode(body)
+	require.NoError(t, err)
+	u := ev.(*sleep.Unknown)
+	assert.Equal(t, "NEW", u.Kind())
+	assert.Equal(t, sleep.Version("V9"), u.Version)
+	assert.True(t, json.Valid(u.Raw) && utf8.Valid(u.Raw), "%q", u.Raw)
+	assert.Contains(t, string(u.Raw), "caf\uFFFD \uFFFD")
+	body[2] = 'X'
+	assert.True(t, bytes.HasPrefix(u.Raw, []byte(`{"event"`)), "Raw is a copy")
+
+	b, err := json.Marshal(u)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"kind":"NEW","version":"V9","raw":{"event":"NEW","version":"V9","data":{"note":"caf\ufffd \ufffd","n":[1,2]}}}`, string(b))
+	var back sleep.Unknown
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Empty(t, cmp.Diff(*u, back, rawJSON))
+
+	// A Raw set by hand that is not JSON marshals as a JSON string.
+	for _, raw := range []string{"not json", "{\"a\":", "\xff", ""} {
+		b, err := json.Marshal(sleep.Unknown{Envelope: sleep.Envelope{Event: "X"}, Raw: json.RawMessage(raw)})
+		require.NoError(t, err, "%q", raw)
+		assert.True(t, json.Valid(b) && utf8.Valid(b), "%q", b)
+	}
 }

@@ -12,20 +12,26 @@
 //     the vendor sends, not as nanoseconds, so that a stored event reads
 //     like the callback and decodes back to an equal value.
 //   - [Decode] turns a callback body into an Event, without HTTP. It accepts
-//     the three envelope spellings Asleep has used (V1, V2 and V3).
-//   - [NewHandler] is an http.Handler that checks the method and the
-//     x-api-key header, bounds and decodes the body and calls your function.
+//     the three envelope spellings Asleep has used (V1, V2 and V3). Its
+//     errors are a [DecodeError] with the JSON Pointer of the offending
+//     value, and match [ErrMalformed].
+//   - [New] (and [NewHandler], which panics where New returns an error)
+//     builds an http.Handler that checks the method and the x-api-key
+//     header, bounds and decodes the body and calls your function with a
+//     context carrying the request's vendorhooks.Delivery.
 //
 // [NewHypnogram] turns a stage list into 30-second epochs and per-stage
 // totals, for drawing a hypnogram.
 package sleep
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // Event names, as Asleep sends them and as Kind returns them.
@@ -105,11 +111,57 @@ type SessionComplete struct {
 }
 
 // Unknown is an event this package does not model: a new event name, or a
-// version other than V1, V2 and V3. Raw holds the whole body as received,
-// so that nothing is lost and a newer receiver can decode it later.
+// version other than V1, V2 and V3. Decode never refuses one for what its
+// data holds.
+//
+// Its kind, which Kind returns, is the envelope's Event: the event name as
+// sent. (The field is not named Kind, as the kind fields of eeg and
+// labvanced are not, because a Go type cannot have a field and a method of
+// the same name, and every Event has the method Kind.)
+//
+// Unknown marshals as {"kind": Event, "version": Version, "header_user_id":
+// HeaderUserID (left out when empty), "raw": Raw}, with Raw as the JSON
+// itself, and unmarshals from that form.
 type Unknown struct {
 	Envelope
-	Raw json.RawMessage `json:"raw"`
+	// Raw is the whole body as received, a copy owned by the Unknown, so
+	// that nothing is lost and a newer receiver can decode it later. It is
+	// always valid JSON: Decode replaces invalid UTF-8 in its strings with
+	// U+FFFD, and MarshalJSON writes a Raw that is not valid JSON (set by
+	// hand) as one JSON string, so marshalling never fails.
+	Raw json.RawMessage
+}
+
+// unknownJSON is Unknown's JSON form.
+type unknownJSON struct {
+	Kind         string          `json:"kind"`
+	Version      Version         `json:"version"`
+	HeaderUserID string          `json:"header_user_id,omitempty"`
+	Raw          json.RawMessage `json:"raw"`
+}
+
+// MarshalJSON writes u in the form Unknown's doc gives. It never fails.
+func (u Unknown) MarshalJSON() ([]byte, error) {
+	raw := u.Raw
+	switch {
+	case len(bytes.TrimSpace(raw)) == 0:
+		raw = nil // null
+	case !json.Valid(raw):
+		raw, _ = json.Marshal(string(raw)) // a string cannot fail
+	case !utf8.Valid(raw):
+		raw = rawCopy(raw)
+	}
+	return json.Marshal(unknownJSON{Kind: u.Event, Version: u.Version, HeaderUserID: u.HeaderUserID, Raw: raw})
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes.
+func (u *Unknown) UnmarshalJSON(b []byte) error {
+	var w unknownJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*u = Unknown{Envelope: Envelope{Event: w.Kind, Version: w.Version, HeaderUserID: w.HeaderUserID}, Raw: w.Raw}
+	return nil
 }
 
 func (*InferenceComplete) isEvent() {}
@@ -231,8 +283,8 @@ func (s Stat) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a stat object as Asleep sends it and MarshalJSON
 // writes it, with Decode's rules: second counts are integers, instants
-// carry a UTC offset. Errors are *DecodeError naming the field under
-// "stat". A JSON null leaves s unchanged.
+// carry a UTC offset. Errors are *DecodeError whose Path and Offset are
+// relative to b ("/time_in_bed"). A JSON null leaves s unchanged.
 func (s *Stat) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
@@ -241,12 +293,11 @@ func (s *Stat) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			te.Field = "stat." + te.Field
-			return typeError(te)
+			return typeError(b, te)
 		}
 		return jsonError(b, err)
 	}
-	st, err := w.stat("stat")
+	st, err := w.stat("")
 	if err != nil {
 		return err
 	}

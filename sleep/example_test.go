@@ -1,11 +1,14 @@
 package sleep_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log"
 	"net/http"
+	"net/http/httptest"
 
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/sleep"
 )
 
@@ -57,20 +60,37 @@ func Example() {
 	// deep latency: not measured
 }
 
-func ExampleNewHandler() {
-	h := sleep.NewHandler(func(ctx context.Context, ev sleep.Event) error {
+// New builds the handler; fn reads the request's Delivery from its
+// context.
+func ExampleNew() {
+	h, err := sleep.New(func(ctx context.Context, ev sleep.Event) error {
+		d, _ := vendorhooks.DeliveryFromContext(ctx)
 		switch ev := ev.(type) {
 		case *sleep.InferenceComplete:
-			log.Printf("%s: %d new epochs", ev.SessionID, len(ev.SleepStages))
+			fmt.Printf("%s: %d new epochs\n", ev.SessionID, len(ev.SleepStages))
 		case *sleep.SessionComplete:
-			log.Printf("%s: report for %s", ev.SessionID, ev.HeaderUserID)
+			fmt.Printf("%s: report for %s\n", ev.SessionID, ev.HeaderUserID)
 		case *sleep.Unknown:
-			log.Printf("unknown callback %s %s", ev.Kind(), ev.Version)
+			fmt.Printf("unknown callback %s %s\n", ev.Kind(), ev.Version)
 		}
+		fmt.Println(d.Vendor, d.Kind, d.Session, d.Header.Get(sleep.HeaderAPIKey))
 		return nil // a non-nil error answers 500, so Asleep retries
 	}, sleep.WithAPIKeys("key-2025", "key-2026"))
+	if err != nil {
+		log.Fatal(err) // no key, an empty key, a nil fn or a negative limit
+	}
 
-	mux := http.NewServeMux()
-	mux.Handle("/asleep/", http.StripPrefix("/asleep", h))
-	_ = http.ListenAndServe("127.0.0.1:8080", mux)
+	body := []byte(`{"event": "INFERENCE_COMPLETE", "version": "V3",
+	  "data": {"user_id": "u1", "session_id": "s1", "seq_num": 3, "inference_seq_num": 1,
+	           "sleep_stages": [0, 1, 1, 2]}}`)
+	req := httptest.NewRequest(http.MethodPost, "/asleep/callback", bytes.NewReader(body))
+	req.Header.Set(sleep.HeaderAPIKey, "key-2026")
+	req.Header.Set(sleep.HeaderUserID, "u1")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	fmt.Print(rec.Code, " ", rec.Body) // the body ends in a newline
+	// Output:
+	// s1: 4 new epochs
+	// sleep INFERENCE_COMPLETE s1 [redacted]
+	// 200 {"ok":true}
 }

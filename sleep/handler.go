@@ -10,17 +10,21 @@ import (
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
 )
 
+// vendor is the package's name in errors, logs and vendorhooks.Delivery.
+const vendor = "sleep"
+
 // Request headers Asleep sends with every callback.
 const (
 	HeaderAPIKey = "x-api-key" // the API key the session was created with
 	HeaderUserID = "x-user-id" // the user the session belongs to
 )
 
-// ErrNoAPIKey is returned by New when no API key is configured. A handler
-// without a key could be fed forged reports by anyone who finds its URL.
+// ErrNoAPIKey is matched (with errors.Is) by New's error when no API key is
+// configured: a handler without a key could be fed forged reports by anyone
+// who finds its URL, so New refuses to build one.
 var ErrNoAPIKey = errors.New("sleep: no api key configured")
 
-// Option configures a handler.
+// Option configures New and NewHandler.
 type Option func(*config)
 
 type config struct {
@@ -28,136 +32,117 @@ type config struct {
 	keys []string
 }
 
-// WithAPIKeys sets the API keys a callback's x-api-key header may carry.
-// Give several while rotating keys. Calls add up. Without any key the
-// handler serves nothing (see NewHandler).
+// WithAPIKeys adds API keys a callback's x-api-key header may carry; give
+// several while rotating keys. Calls add up. New refuses a handler without
+// any key, or with an empty one.
 func WithAPIKeys(keys ...string) Option {
 	return func(c *config) {
 		c.keys = append(c.keys, keys...)
 	}
 }
 
-// WithMaxBodyBytes sets the largest body accepted; larger ones get 413. The
-// default is 1 MiB; n <= 0 keeps it.
+// WithMaxBodyBytes limits request bodies to n bytes, after gzip
+// decompression; a larger body is answered 413 without calling your
+// function. 0 keeps the default of 1 MiB; New refuses a negative n.
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) { c.MaxBodyBytes = n }
 }
 
-// WithLogger logs one line per request to l (nil, the default, is silent).
-// Lines carry the method, path, status, event name and error; never a key.
+// WithLogger logs one line per request to l: Info, or Warn for a 5xx
+// answer. Lines carry the method, path, status, event name and error, never
+// a key. nil, the default, logs nothing.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.Logger = l }
 }
 
-type handler struct {
-	fn     func(context.Context, Event) error
-	cfg    config
-	keys   httpx.Keys
-	keyErr error
-}
-
-// New is NewHandler that reports a configuration error instead of building
-// a handler that refuses every request: it returns ErrNoAPIKey when no key
-// is configured, and an error when a key is empty. Use it when a missing
-// key should stop the program at start-up.
-func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, error) {
-	h := newHandler(fn, opts)
-	if h.keyErr != nil {
-		return nil, h.keyErr
-	}
-	return h, nil
-}
-
-// NewHandler returns a handler for Asleep callbacks, to mount at the
-// callback URL given to Asleep (under any prefix: it ignores the path).
+// New returns the http.Handler for Asleep callbacks, to mount at the
+// callback URL given to Asleep (under any prefix: it ignores the path), or
+// an error for a configuration it cannot serve with: a nil fn, no API key
+// (the error matches ErrNoAPIKey), an empty key, or a negative
+// WithMaxBodyBytes. Errors start with "sleep: ". A handler New returns
+// answers every request; none is answered 500 for want of configuration.
 //
 // For each request it answers 405 to a method other than POST; 401 unless
 // the x-api-key header equals one of the keys given with WithAPIKeys
-// (compared in constant time); 413 to a body over the limit; 400 to a body
-// Decode rejects, with the decode error as {"error": "..."}; and otherwise
-// calls fn with the request's context and the event, the x-user-id header
-// stored in the event's Envelope.HeaderUserID. If fn returns an error the
-// answer is 500, so that Asleep retries; the error is logged, not sent. On
-// success the answer is 200 {"ok":true}. Unknown events reach fn as
-// *Unknown.
+// (compared in constant time, before the body is read); 413 to a body over
+// the limit; 415 to a Content-Encoding other than gzip; 400 to a body
+// Decode refuses, with the DecodeError's text as {"error": "..."}; and
+// otherwise calls fn with the event, the x-user-id header stored in its
+// Envelope.HeaderUserID. Unknown events reach fn as *Unknown.
 //
-// A handler built without a key (or with an empty one) never calls fn: it
-// answers every request 500 with the reason as the error
-// ({"error":"sleep: no api key configured"}) and logs it, so that the
-// sender retries later instead of losing callbacks while the configuration
-// is fixed.
-// Use New to catch this at start-up instead.
-func NewHandler(fn func(context.Context, Event) error, opts ...Option) http.Handler {
-	return newHandler(fn, opts)
-}
-
-func newHandler(fn func(context.Context, Event) error, opts []Option) *handler {
-	h := &handler{fn: fn}
+// fn's context carries the request's vendorhooks.Delivery: Vendor "sleep",
+// Kind the event name ("SESSION_COMPLETE", or an unknown event's own name),
+// Session the event's session id ("" for an *Unknown), the body as read,
+// the header with x-api-key redacted, and an IdempotencyKey made from the
+// kind and the body, equal for a retry of the same callback. If fn returns
+// an error the answer is 500, so that Asleep retries; the error is logged,
+// not sent. On success the answer is 200 {"ok":true}.
+func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, error) {
+	if fn == nil {
+		return nil, errors.New("sleep: nil function: New needs a function to deliver events to")
+	}
+	var cfg config
 	for _, o := range opts {
-		o(&h.cfg)
+		o(&cfg)
 	}
-	if len(h.cfg.keys) == 0 {
-		h.keyErr = ErrNoAPIKey
-		return h
+	if len(cfg.keys) == 0 {
+		return nil, ErrNoAPIKey
 	}
-	keys, err := httpx.NewKeys(h.cfg.keys)
+	keys, err := httpx.NewKeys(cfg.keys)
 	if err != nil {
-		h.keyErr = fmt.Errorf("sleep: %w", err)
-		return h
+		return nil, fmt.Errorf("sleep: %w", err)
 	}
-	h.keys = keys
-	h.cfg.keys = nil // keep only the digests
+	p := &httpx.Pipeline[Event]{
+		Vendor:    vendor,
+		Methods:   []string{http.MethodPost},
+		Options:   cfg.Options,
+		Redact:    []string{HeaderAPIKey},
+		Authorize: func(r *http.Request) error { return authorize(keys, r) },
+		Decode:    decodeRequest,
+		Deliver:   fn,
+		// OK is the pipeline's default, 200 {"ok":true}.
+	}
+	if err := p.Check(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// NewHandler is New for a configuration written in code: it panics with
+// New's error where New returns one, as regexp.MustCompile does.
+func NewHandler(fn func(context.Context, Event) error, opts ...Option) http.Handler {
+	h, err := New(fn, opts...)
+	if err != nil {
+		panic(err)
+	}
 	return h
-}
-
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	status, kind, err := h.serve(w, r)
-	h.cfg.Log(r, "sleep", kind, status, err)
-}
-
-// serve answers r and returns the status, the event name and the error
-// to log.
-func (h *handler) serve(w http.ResponseWriter, r *http.Request) (int, string, error) {
-	if h.keyErr != nil {
-		httpx.WriteError(w, http.StatusInternalServerError, h.keyErr.Error())
-		return http.StatusInternalServerError, "", h.keyErr
-	}
-	if !httpx.Method(w, r, http.MethodPost) {
-		return http.StatusMethodNotAllowed, "", nil
-	}
-	if err := h.authorize(r); err != nil {
-		return httpx.Fail(w, err), "", err
-	}
-	body, err := httpx.ReadBody(w, r, h.cfg.MaxBodyBytes)
-	if err != nil {
-		return httpx.Fail(w, err), "", err
-	}
-	ev, err := Decode(body)
-	if err != nil {
-		err = httpx.Wrap(httpx.ErrMalformed, err)
-		return httpx.Fail(w, err), "", err
-	}
-	ev.Meta().HeaderUserID = r.Header.Get(HeaderUserID)
-	if err := h.fn(r.Context(), ev); err != nil {
-		err = httpx.Wrap(httpx.ErrHandler, err)
-		return httpx.Fail(w, err), ev.Kind(), err
-	}
-	httpx.WriteJSON(w, http.StatusOK, okBody{OK: true})
-	return http.StatusOK, ev.Kind(), nil
 }
 
 // authorize checks the x-api-key header. Its errors name what is wrong,
 // never the key presented.
-func (h *handler) authorize(r *http.Request) error {
+func authorize(keys httpx.Keys, r *http.Request) error {
 	switch key := r.Header.Get(HeaderAPIKey); {
 	case key == "":
 		return httpx.Unauthorized("missing " + HeaderAPIKey)
-	case !h.keys.Match(key):
+	case !keys.Match(key):
 		return httpx.Unauthorized("invalid " + HeaderAPIKey)
 	}
 	return nil
 }
 
-type okBody struct {
-	OK bool `json:"ok"`
+// decodeRequest is the pipeline's Decode step.
+func decodeRequest(r *http.Request, body []byte) (Event, httpx.Info, error) {
+	ev, err := Decode(body)
+	if err != nil {
+		return nil, httpx.Info{}, err
+	}
+	ev.Meta().HeaderUserID = r.Header.Get(HeaderUserID)
+	info := httpx.Info{Kind: ev.Kind()}
+	switch ev := ev.(type) {
+	case *InferenceComplete:
+		info.Session = ev.SessionID
+	case *SessionComplete:
+		info.Session = ev.SessionID
+	}
+	return ev, info, nil
 }

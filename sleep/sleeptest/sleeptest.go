@@ -4,7 +4,10 @@
 //
 //	h := sleep.NewHandler(receive, sleep.WithAPIKeys("test-key"))
 //	rec := httptest.NewRecorder()
-//	h.ServeHTTP(rec, sleeptest.NewRequest(sleeptest.SessionComplete(sleep.V3), "test-key"))
+//	h.ServeHTTP(rec, sleeptest.NewRequest("/", sleeptest.SessionComplete(sleep.V3), "test-key"))
+//
+// Every request builder takes the target first, then the body, then the
+// key, as the builders of the other vendor packages' test packages do.
 package sleeptest
 
 import (
@@ -140,17 +143,20 @@ func setHeaders(h http.Header, apiKey string) {
 }
 
 // NewRequest returns an incoming callback request for a handler's
-// ServeHTTP, as httptest.NewRequest does: POST / with body and Asleep's
-// headers, x-api-key set to apiKey (left out when apiKey is empty) and
-// x-user-id set to UserID.
-func NewRequest(body []byte, apiKey string) *http.Request {
-	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+// ServeHTTP, as httptest.NewRequest does: POST to target ("/" or a path
+// such as "/hooks/asleep") with body and Asleep's headers, x-api-key set to
+// apiKey (left out when apiKey is empty) and x-user-id set to UserID. Like
+// httptest.NewRequest, it panics on a target it cannot parse.
+func NewRequest(target string, body []byte, apiKey string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
 	setHeaders(r.Header, apiKey)
 	return r
 }
 
 // NewClientRequest returns an outgoing callback request to url (such as an
-// httptest.Server's URL), with the same headers as NewRequest.
+// httptest.Server's URL), to send with an http.Client over a real
+// connection, with the same method and headers as NewRequest. It returns an
+// error for a url it cannot parse.
 func NewClientRequest(ctx context.Context, url string, body []byte, apiKey string) (*http.Request, error) {
 	r, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {

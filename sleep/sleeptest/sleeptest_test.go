@@ -53,9 +53,13 @@ func TestNewRequest(t *testing.T) {
 		return nil
 	}, sleep.WithAPIKeys("k"))
 
-	r := sleeptest.NewRequest(sleeptest.SessionComplete(sleep.V2), "k")
+	r := sleeptest.NewRequest("/hooks/asleep?x=1", sleeptest.SessionComplete(sleep.V2), "k")
 	assert.Equal(t, http.MethodPost, r.Method)
+	assert.Equal(t, "/hooks/asleep", r.URL.Path)
+	assert.Equal(t, "1", r.URL.Query().Get("x"))
 	assert.Equal(t, "k", r.Header.Get("X-Api-Key"))
+	assert.Equal(t, sleeptest.UserID, r.Header.Get("X-User-Id"))
+	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
@@ -63,8 +67,13 @@ func TestNewRequest(t *testing.T) {
 	assert.Equal(t, sleeptest.UserID, got.Meta().HeaderUserID)
 
 	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, sleeptest.NewRequest(sleeptest.SessionComplete(sleep.V2), ""))
+	r = sleeptest.NewRequest("/", sleeptest.SessionComplete(sleep.V2), "")
+	_, hasKey := r.Header["X-Api-Key"]
+	assert.False(t, hasKey, "an empty key is left out")
+	h.ServeHTTP(rec, r)
 	assert.Equal(t, http.StatusUnauthorized, rec.Code)
+
+	assert.Panics(t, func() { sleeptest.NewRequest("://bad", nil, "k") })
 }
 
 func TestNewClientRequest(t *testing.T) {
