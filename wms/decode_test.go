@@ -190,6 +190,13 @@ func FuzzDecode(f *testing.F) {
 			if !errors.Is(err, wms.ErrMalformed) {
 				t.Fatalf("error %v does not match ErrMalformed", err)
 			}
+			var de *wms.DecodeError
+			if !errors.As(err, &de) || de.Vendor != "wms" || de.Offset < -1 || de.Offset > int64(len(data)) {
+				t.Fatalf("error %#v is not a wms DecodeError within the body", err)
+			}
+			if !reflect.ValueOf(ev).IsZero() {
+				t.Fatalf("refused body gave %+v", ev)
+			}
 			return
 		}
 		roundTrip(t, ev)

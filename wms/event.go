@@ -60,7 +60,9 @@ func (e Event) MarshalJSON() ([]byte, error) {
 
 // Payload is the typed content of an event's "payload" field: one of
 // *Measurement, *IntermediateResults, *ConstraintViolation, *APIError,
-// *PageVisibility, *Details or *RawPayload. The set is closed.
+// *PageVisibility, *Details or *RawPayload. The set is closed. Every payload
+// type marshals to the vendor's wire form with a value receiver, so a
+// payload marshals the same by value and through its pointer.
 type Payload interface {
 	isPayload()
 }
