@@ -92,14 +92,34 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if tr, err := signage.DecodeBody(data); err == nil {
 			checkRoundTrip(t, tr)
+		} else {
+			checkDecodeError(t, err, int64(len(data)))
 		}
 		if tr, err := signage.DecodePayload(string(data)); err == nil {
 			checkRoundTrip(t, tr)
+		} else {
+			checkDecodeError(t, err, -1)
 		}
 		if _, err := serveGolden("fuzz", data); errors.Is(err, errInvariant) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// checkDecodeError checks that a refusal is a *DecodeError of this package
+// matching ErrMalformed, with an offset of -1 or within the input (of size
+// n; n < 0 when the input's size is not known here, as for a payload).
+func checkDecodeError(t *testing.T, err error, n int64) {
+	t.Helper()
+	var de *signage.DecodeError
+	require.ErrorAs(t, err, &de)
+	require.ErrorIs(t, err, signage.ErrMalformed)
+	require.Equal(t, "signage", de.Vendor)
+	require.GreaterOrEqual(t, de.Offset, int64(-1), err.Error())
+	if n >= 0 {
+		require.LessOrEqual(t, de.Offset, n, err.Error())
+	}
+	require.True(t, de.Path == "" || strings.HasPrefix(de.Path, "/"), de.Path)
 }
 
 // checkRoundTrip checks that an accepted trigger survives a POST body and a
