@@ -130,11 +130,26 @@ func decodeError(path string, off int64, msg string) error {
 	return &DecodeError{Vendor: "signage", Path: path, Offset: off, Msg: msg}
 }
 
-// walk is a scan of one JSON object of a trigger. at maps an offset of the
-// scanner's input to the offset its errors report.
+// walk is a scan of one JSON object of a trigger, and how the offsets of
+// the scanner's input map to those its errors report: fixed when it is not
+// negative (a sensor_data string reports every fault at the string), else
+// through orig when it is not nil (the scanner reads a copy of orig with
+// invalid UTF-8 replaced), else as they are.
 type walk struct {
-	s  lit.Scanner
-	at func(off int) int64
+	s     lit.Scanner
+	fixed int64
+	orig  []byte
+}
+
+// at returns the reported offset of offset off of the scanner's input.
+func (w *walk) at(off int) int64 {
+	switch {
+	case w.fixed >= 0:
+		return w.fixed
+	case w.orig != nil:
+		return originalOffset(w.orig, off)
+	}
+	return int64(off)
 }
 
 // valueAt skips white space and returns the reported offset of the next
@@ -158,9 +173,9 @@ func decodeTrigger(part string, data []byte) (Trigger, error) {
 		return Trigger{}, syntaxError(part, data)
 	}
 	src := validUTF8(data)
-	w := &walk{at: func(off int) int64 { return int64(off) }}
+	w := &walk{fixed: -1}
 	if len(src) != len(data) {
-		w.at = func(off int) int64 { return originalOffset(data, off) }
+		w.orig = data
 	}
 	w.s.Reset(src)
 	objAt := w.valueAt()
@@ -241,15 +256,14 @@ func sensorData(w *walk, at int64) (*SensorData, error) {
 		strict, err := literalJSON(str)
 		if err != nil {
 			msg := "object literal in the string does not parse"
-			var le *lit.SyntaxError
-			if errors.As(err, &le) {
+			if le, ok := err.(*lit.SyntaxError); ok {
 				msg = "object literal in the string: " + cut(le.Reason, 64) +
 					" at byte " + strconv.Itoa(le.Offset) + " of the string"
 			}
 			return nil, decodeError(pathSensor, at, msg)
 		}
 		// Every fault inside the string is reported at the string.
-		inner := &walk{at: func(int) int64 { return at }}
+		inner := &walk{fixed: at}
 		inner.s.Reset(strict)
 		if k, _ := inner.s.Peek(); k != lit.Object {
 			return nil, decodeError(pathSensor, at, "want an object literal in the string, got "+kindName(k))
@@ -334,8 +348,9 @@ func text(w *walk, path string, at int64, lenient bool) (string, error) {
 // the strict JSON the scanner is given they do not happen; this keeps them
 // in the error model if they ever do.
 func (w *walk) syntax(err error) error {
-	var le *lit.SyntaxError
-	if errors.As(err, &le) {
+	// A type assertion, not errors.As, which would cost an allocation on
+	// every call: the scanner returns its errors unwrapped.
+	if le, ok := err.(*lit.SyntaxError); ok {
 		return decodeError("", w.at(le.Offset), cut(le.Reason, 64))
 	}
 	return err
