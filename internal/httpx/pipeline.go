@@ -280,21 +280,30 @@ func BodyReader(w http.ResponseWriter, r *http.Request, limit int64) (io.Reader,
 	if limit <= 0 {
 		limit = DefaultMaxBodyBytes
 	}
-	if r.ContentLength > limit {
-		return nil, Wrap(ErrTooLarge, fmt.Errorf("body of %d bytes is over the limit of %d", r.ContentLength, limit))
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	wireLimit := limit
+	switch enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		// The limit is on the decompressed bytes. The wire gets a little
+		// more, since gzip makes a small or incompressible body longer (by
+		// its header and 5 bytes per 64 KiB stored block), but not
+		// unbounded: empty blocks would otherwise cost reading forever.
+		wireLimit = limit + limit/1024 + 1024
+	default:
+		return nil, Wrap(ErrUnsupported, fmt.Errorf("content encoding %s", Quote(enc)))
+	}
+	if r.ContentLength > wireLimit {
+		return nil, Wrap(ErrTooLarge, fmt.Errorf("body of %d bytes is over the limit of %d", r.ContentLength, wireLimit))
 	}
 	if r.Body == nil {
 		return http.NoBody, nil
 	}
-	wire := http.MaxBytesReader(w, r.Body, limit)
-	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
-	case "", "identity":
+	wire := http.MaxBytesReader(w, r.Body, wireLimit)
+	if wireLimit == limit {
 		return limitedReader{wire}, nil
-	case "gzip", "x-gzip":
-		return &gzipReader{wire: wire, left: limit}, nil
-	default:
-		return nil, Wrap(ErrUnsupported, fmt.Errorf("content encoding %s", Quote(enc)))
 	}
+	return &gzipReader{wire: wire, left: limit}, nil
 }
 
 // limitedReader classes the errors of a body read.
