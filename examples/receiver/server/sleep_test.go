@@ -20,9 +20,14 @@ func TestSleepGolden(t *testing.T) {
 			req.Header.Set("x-api-key", sleepKey)
 		},
 		kind: func(t *testing.T, golden []byte) string {
-			var v struct{ Event string }
+			// A known event's golden names its kind in "event", an
+			// Unknown's in "kind".
+			var v struct{ Event, Kind string }
 			require.NoError(t, json.Unmarshal(golden, &v))
-			return v.Event
+			if v.Event != "" {
+				return v.Event
+			}
+			return v.Kind
 		},
 		session: func(t *testing.T, golden []byte) string {
 			var v struct {
