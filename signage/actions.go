@@ -270,7 +270,7 @@ func (c *Command) UnmarshalJSON(b []byte) error {
 }
 
 // ErrNoSensorData reports a trigger for an ActionSendSensorData rule that
-// carries no sensor_data.
+// carries no sensor_data. The handler answers it with 400.
 var ErrNoSensorData = errors.New("signage: event sends sensor data but the trigger has none")
 
 // Actions is an action table: the rule of each event id, as configured on

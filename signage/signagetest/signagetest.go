@@ -55,6 +55,7 @@ type Server struct {
 }
 
 // NewServer starts a fake server accepting keys, or Key when none is given.
+// It panics on an empty key, as signage.NewHandler does.
 func NewServer(keys ...string) *Server {
 	if len(keys) == 0 {
 		keys = []string{Key}
