@@ -3,7 +3,10 @@
 //
 // The payloads are the vendor's documented examples verbatim (Python dict
 // text, single-quoted, including the "metrics" example's missing comma)
-// and the strict JSON real senders post.
+// and the strict JSON real senders post. NewRequest builds a server-side
+// request for a handler's ServeHTTP; NewClientRequest builds one to send
+// over a real connection, such as to an httptest.Server. Both take the
+// target first, then the body (Petal sends no key).
 package eegtest
 
 import (

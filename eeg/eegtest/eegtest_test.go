@@ -53,7 +53,6 @@ func TestPayloadsDecodeToTheirKind(t *testing.T) {
 
 func TestNewRequest(t *testing.T) {
 	var got eeg.Event
-	var path string
 	mux := http.NewServeMux()
 	mux.Handle("/hooks/petal/", http.StripPrefix("/hooks/petal", eeg.NewHandler(func(ctx context.Context, ev eeg.Event) error {
 		got = ev
@@ -61,14 +60,13 @@ func TestNewRequest(t *testing.T) {
 	})))
 	mux.HandleFunc("/", func(http.ResponseWriter, *http.Request) { t.Error("request not sent to its target") })
 	r := eegtest.NewRequest("/hooks/petal/?x=1", []byte(eegtest.Bandpower5))
-	path = r.URL.Path
 	assert.Equal(t, http.MethodPost, r.Method)
+	assert.Equal(t, "/hooks/petal/", r.URL.Path)
 	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
 	assert.Equal(t, int64(len(eegtest.Bandpower5)), r.ContentLength)
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, r)
 	require.Equal(t, http.StatusOK, rec.Code)
-	assert.Equal(t, "/hooks/petal/", path)
 	bp, ok := got.(*eeg.Bandpower)
 	require.True(t, ok)
 	require.NotNil(t, bp.Power.Aux)
