@@ -190,7 +190,9 @@ func TestHandlerDropDuplicates(t *testing.T) {
 	h := wms.NewHandler(rec.fn, wms.WithSecrets(wmstest.Secret), wms.WithDropDuplicates())
 	body := wmstest.Body(wmstest.Event(wms.CodeWMSLoaded, 0))
 	for range 3 {
-		assert.Equal(t, http.StatusOK, serve(h, wmstest.NewRequest("/", body, wmstest.Secret)).Code)
+		w := serve(h, wmstest.NewRequest("/", body, wmstest.Secret))
+		assert.Equal(t, http.StatusOK, w.Code)
+		assert.JSONEq(t, `{"ok":true}`, w.Body.String(), "a dropped duplicate gets the success answer")
 	}
 	assert.Len(t, rec.events, 1, "a retried delivery is processed once")
 
@@ -218,6 +220,8 @@ func TestHandlerLogs(t *testing.T) {
 	assert.Contains(t, lines[0], "kind=MEASUREMENT_CREATED")
 	assert.Contains(t, lines[1], "status=401")
 	assert.NotContains(t, buf.String(), wmstest.Secret)
+	assert.NotContains(t, buf.String(), strings.TrimPrefix(wmstest.Sign(specBody(t), wmstest.Secret), wms.MACPrefix), "no MAC in the log")
+	assert.NotContains(t, buf.String(), strings.TrimPrefix(wmstest.Sign(specBody(t), "wrong"), wms.MACPrefix), "no presented MAC in the log")
 }
 
 // TestHandlerConcurrent delivers every sample event four times, from four
