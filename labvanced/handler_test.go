@@ -138,6 +138,12 @@ func TestHandlerErrors(t *testing.T) {
 		{"method", labvanced.NewHandler((&recorder{}).fn),
 			withOrigin(httptest.NewRequest(http.MethodGet, "/s/recordTrial", nil)),
 			http.StatusMethodNotAllowed, "labvanced: method \"GET\" not allowed"},
+		{"other encoding", labvanced.NewHandler((&recorder{}).fn),
+			withEncoding(labvancedtest.NewFormRequest("/s/recordTrial", labvancedtest.Payload("recordTrial")), "br"),
+			http.StatusUnsupportedMediaType, "unsupported content encoding"},
+		{"empty route", labvanced.NewHandler((&recorder{}).fn),
+			labvancedtest.NewRequest("/", []byte("a=1")),
+			http.StatusNotFound, "labvanced: no route in the path"},
 		{"upload without store", labvanced.NewHandler((&recorder{}).fn),
 			labvancedtest.NewUploadRequest("/s/file_upload", "1", "a.webm", strings.NewReader("x")),
 			http.StatusNotFound, "labvanced: file uploads are not enabled on this server"},
@@ -157,6 +163,11 @@ func TestHandlerErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func withEncoding(r *http.Request, enc string) *http.Request {
+	r.Header.Set("Content-Encoding", enc)
+	return r
 }
 
 func withOrigin(r *http.Request) *http.Request {

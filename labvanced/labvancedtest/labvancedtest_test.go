@@ -1,6 +1,7 @@
 package labvancedtest_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"testing"
@@ -73,4 +74,23 @@ type zeroReader struct{}
 func (zeroReader) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+func TestNewRequestShape(t *testing.T) {
+	r := labvancedtest.NewRequest("/s/recordTrial", []byte("a=1"))
+	assert.Equal(t, http.MethodPost, r.Method)
+	assert.Equal(t, "/s/recordTrial", r.URL.Path)
+	assert.Equal(t, labvancedtest.FormContentType, r.Header.Get("Content-Type"))
+	assert.Equal(t, labvancedtest.Origin, r.Header.Get("Origin"))
+	b, err := io.ReadAll(r.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "a=1", string(b))
+
+	c, err := labvancedtest.NewClientRequest(context.Background(), "http://example.test/s/recordTrial", []byte("a=1"))
+	require.NoError(t, err)
+	assert.Empty(t, c.RequestURI, "a client request")
+	assert.Equal(t, int64(3), c.ContentLength)
+	assert.Equal(t, labvancedtest.FormContentType, c.Header.Get("Content-Type"))
+	_, err = labvancedtest.NewClientRequest(context.Background(), "://bad", nil)
+	assert.Error(t, err)
 }
