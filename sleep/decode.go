@@ -340,7 +340,7 @@ func (w *wireReport) report(r *Report, path string) error {
 	r.OSAStages = stages[OSAStage](w.OSAStages)
 	r.EstimatedAHI = w.EstimatedAHI
 	var err error
-	if r.SessionEndTime, err = w.SessionEndTime.opt(sub(path, "session_end_time")); err != nil {
+	if r.SessionEndTime, err = w.SessionEndTime.opt(path, "session_end_time"); err != nil {
 		return err
 	}
 	if w.Session != nil {
@@ -365,14 +365,14 @@ func (w *wireSession) session(s *Session, path string) error {
 	s.SnoringStages = stages[SnoringStage](w.SnoringStages)
 	var err error
 	if w.Start.set {
-		if s.Start, err = w.Start.req(sub(path, "start_time")); err != nil {
+		if s.Start, err = w.Start.req(path, "start_time"); err != nil {
 			return err
 		}
 	}
-	if s.End, err = w.End.opt(sub(path, "end_time")); err != nil {
+	if s.End, err = w.End.opt(path, "end_time"); err != nil {
 		return err
 	}
-	s.UnexpectedEnd, err = w.UnexpectedEnd.opt(sub(path, "unexpected_end_time"))
+	s.UnexpectedEnd, err = w.UnexpectedEnd.opt(path, "unexpected_end_time")
 	return err
 }
 
@@ -383,10 +383,10 @@ const maxSeconds = math.MaxInt64 / int64(time.Second)
 func (w *wireStat) stat(path string) (*Stat, error) {
 	s := (*Stat)(&w.wireStatFields)
 	var err error
-	if s.SleepTime, err = w.SleepTime.opt(sub(path, "sleep_time")); err != nil {
+	if s.SleepTime, err = w.SleepTime.opt(path, "sleep_time"); err != nil {
 		return nil, err
 	}
-	if s.WakeTime, err = w.WakeTime.opt(sub(path, "wake_time")); err != nil {
+	if s.WakeTime, err = w.WakeTime.opt(path, "wake_time"); err != nil {
 		return nil, err
 	}
 	for _, f := range secondCounts(w, s) {
@@ -397,6 +397,9 @@ func (w *wireStat) stat(path string) (*Stat, error) {
 		if n > maxSeconds || n < -maxSeconds {
 			return nil, decodeError(sub(path, f.name), -1, strconv.FormatInt(n, 10)+" seconds is out of range")
 		}
+		// A plain allocation per count: sharing memory with the wireSeconds
+		// (13 allocations fewer) measured no difference against the 1.3x
+		// goal (1.10-1.15x encoding/json either way, BenchmarkDecodeVsBaseline).
 		d := time.Duration(n) * time.Second
 		*f.d = &d
 	}
@@ -406,12 +409,11 @@ func (w *wireStat) stat(path string) (*Stat, error) {
 	if w.SleepCycles != nil {
 		s.SleepCycles = make([]SleepCycle, len(w.SleepCycles))
 		for i, c := range w.SleepCycles {
-			p := string(jsonptr.AppendIndex([]byte(sub(path, "sleep_cycle")), i))
 			s.SleepCycles[i].Order = c.Order
-			if s.SleepCycles[i].Start, err = c.Start.req(sub(p, "start_time")); err != nil {
+			if s.SleepCycles[i].Start, err = c.Start.req(path, "sleep_cycle", i, "start_time"); err != nil {
 				return nil, err
 			}
-			if s.SleepCycles[i].End, err = c.End.req(sub(p, "end_time")); err != nil {
+			if s.SleepCycles[i].End, err = c.End.req(path, "sleep_cycle", i, "end_time"); err != nil {
 				return nil, err
 			}
 		}
@@ -419,7 +421,7 @@ func (w *wireStat) stat(path string) (*Stat, error) {
 	if w.SleepCycleTimes != nil {
 		s.SleepCycleTimes = make([]time.Time, len(w.SleepCycleTimes))
 		for i, t := range w.SleepCycleTimes {
-			if s.SleepCycleTimes[i], err = t.req(string(jsonptr.AppendIndex([]byte(sub(path, "sleep_cycle_time")), i))); err != nil {
+			if s.SleepCycleTimes[i], err = t.req(path, "sleep_cycle_time", i); err != nil {
 				return nil, err
 			}
 		}
@@ -459,11 +461,12 @@ func (w *wireTime) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// opt returns the time at ptr, or nil when it was null or absent. The
-// pointer is into w, which saves an allocation.
-func (w *wireTime) opt(ptr string) (*time.Time, error) {
+// opt returns the time, or nil when it was null or absent. The pointer is
+// into w, which saves an allocation. An error's Path is path followed by
+// the member names and indexes in tokens (built only on error).
+func (w *wireTime) opt(path string, tokens ...any) (*time.Time, error) {
 	if w.bad != "" {
-		return nil, decodeError(ptr, -1, "want RFC 3339 time with offset, got "+w.bad)
+		return nil, decodeError(path+jsonptr.Join(tokens...), -1, "want RFC 3339 time with offset, got "+w.bad)
 	}
 	if !w.set {
 		return nil, nil
@@ -471,14 +474,14 @@ func (w *wireTime) opt(ptr string) (*time.Time, error) {
 	return &w.t, nil
 }
 
-// req returns the time at ptr, which must not be null.
-func (w *wireTime) req(ptr string) (time.Time, error) {
-	t, err := w.opt(ptr)
+// req returns the time, which must not be null; see opt.
+func (w *wireTime) req(path string, tokens ...any) (time.Time, error) {
+	t, err := w.opt(path, tokens...)
 	if err != nil {
 		return time.Time{}, err
 	}
 	if t == nil {
-		return time.Time{}, decodeError(ptr, -1, "want RFC 3339 time with offset, got null")
+		return time.Time{}, decodeError(path+jsonptr.Join(tokens...), -1, "want RFC 3339 time with offset, got null")
 	}
 	return *t, nil
 }

@@ -72,7 +72,7 @@ type Envelope struct {
 	// the envelope has none.
 	Version Version `json:"version"`
 	// HeaderUserID is the x-user-id request header when the event came
-	// through NewHandler, and empty after a bare Decode.
+	// through the handler New builds, and empty after a bare Decode.
 	HeaderUserID string `json:"header_user_id,omitempty"`
 }
 
