@@ -16,7 +16,7 @@ func (d *decoder) finish(data []byte) (Event, error) {
 			p := pathOf("type")
 			return nil, typeError(&p, "string", "", -1)
 		}
-		raw, err := unknownJSON(data)
+		raw, err := lit.AppendJSONQuotingNonFinite(make([]byte, 0, len(data)), data)
 		if err != nil {
 			return nil, d.fail(err)
 		}

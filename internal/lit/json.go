@@ -12,9 +12,22 @@ package lit
 // then returned unchanged. White space after the value is allowed; any
 // other trailing text is an error.
 func AppendJSON(dst, src []byte) ([]byte, error) {
+	return appendJSON(dst, src, false)
+}
+
+// AppendJSONQuotingNonFinite is AppendJSON, except that NaN, Infinity and
+// -Infinity (and nan, inf, -inf) become the JSON strings "NaN", "Infinity"
+// and "-Infinity" instead of an error: the form of a caller that can read
+// those strings back (eeg's Value writes them so), and keeps a message
+// whose numbers it does not know whole.
+func AppendJSONQuotingNonFinite(dst, src []byte) ([]byte, error) {
+	return appendJSON(dst, src, true)
+}
+
+func appendJSON(dst, src []byte, quoteNonFinite bool) ([]byte, error) {
 	var s Scanner
 	s.Reset(src)
-	out, err := s.AppendJSON(dst)
+	out, err := s.appendJSON(dst, quoteNonFinite)
 	if err == nil {
 		err = s.End()
 	}
@@ -27,6 +40,10 @@ func AppendJSON(dst, src []byte) ([]byte, error) {
 // AppendJSON reads the next value as AppendJSON does and appends its strict
 // JSON form to dst.
 func (s *Scanner) AppendJSON(dst []byte) ([]byte, error) {
+	return s.appendJSON(dst, false)
+}
+
+func (s *Scanner) appendJSON(dst []byte, quoteNonFinite bool) ([]byte, error) {
 	k, err := s.Peek()
 	if err != nil {
 		return dst, err
@@ -46,10 +63,18 @@ func (s *Scanner) AppendJSON(dst []byte) ([]byte, error) {
 		if err != nil {
 			return dst, err
 		}
-		if c := n[len(n)-1]; c < '0' || c > '9' {
+		switch c := n[len(n)-1]; {
+		case c >= '0' && c <= '9':
+			return append(dst, n...), nil
+		case !quoteNonFinite:
 			return dst, s.Error(start, string(n)+" has no JSON form")
+		case c == 'N' || c == 'n': // NaN, nan
+			return append(dst, `"NaN"`...), nil
+		case n[0] == '-': // -Infinity, -inf
+			return append(dst, `"-Infinity"`...), nil
+		default: // Infinity, inf
+			return append(dst, `"Infinity"`...), nil
 		}
-		return append(dst, n...), nil
 	case String:
 		str, err := s.ReadString()
 		if err != nil {
@@ -73,7 +98,7 @@ func (s *Scanner) AppendJSON(dst []byte) ([]byte, error) {
 				dst = append(dst, ',')
 			}
 			dst = append(AppendQuote(dst, key), ':')
-			if dst, err = s.AppendJSON(dst); err != nil {
+			if dst, err = s.appendJSON(dst, quoteNonFinite); err != nil {
 				return dst, err
 			}
 		}
@@ -93,7 +118,7 @@ func (s *Scanner) AppendJSON(dst []byte) ([]byte, error) {
 			if !first {
 				dst = append(dst, ',')
 			}
-			if dst, err = s.AppendJSON(dst); err != nil {
+			if dst, err = s.appendJSON(dst, quoteNonFinite); err != nil {
 				return dst, err
 			}
 		}

@@ -291,3 +291,14 @@ func FuzzReadFloat(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendJSONQuotingNonFinite(t *testing.T) {
+	got, err := lit.AppendJSONQuotingNonFinite(nil, []byte(`{'a': [NaN, nan, Infinity, inf, -Infinity, -inf, 1.5, None]}`))
+	require.NoError(t, err)
+	assert.Equal(t, `{"a":["NaN","NaN","Infinity","Infinity","-Infinity","-Infinity",1.5,null]}`, string(got))
+	_, err = lit.AppendJSON(nil, []byte(`[inf]`))
+	assert.Error(t, err, "AppendJSON still refuses them")
+	got, err = lit.AppendJSONQuotingNonFinite([]byte("keep"), []byte(`[NaN,`))
+	assert.Error(t, err)
+	assert.Equal(t, "keep", string(got))
+}
