@@ -183,11 +183,7 @@ func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, e
 // NewHandler is New for a configuration written in code: it panics with
 // New's error (a nil fn, a negative limit), like regexp.MustCompile.
 func NewHandler(fn func(context.Context, Event) error, opts ...Option) http.Handler {
-	h, err := New(fn, opts...)
-	if err != nil {
-		panic(err)
-	}
-	return h
+	return httpx.Must(New(fn, opts...))
 }
 
 // answer is the body of every non-upload answer.

@@ -29,6 +29,10 @@ func WithAPIKeys(keys ...string) Option {
 	return func(c *config) { c.keys = append(c.keys, keys...) }
 }
 
+// DefaultMaxBodyBytes is the body limit, after decompression, of a handler
+// built without WithMaxBodyBytes (or with 0): 1 MiB.
+const DefaultMaxBodyBytes int64 = 1 << 20
+
 // WithMaxBodyBytes sets the largest body accepted, after decompression (413
 // above it). Zero keeps the default of 1 MiB; New refuses a negative n.
 func WithMaxBodyBytes(n int64) Option {
@@ -111,15 +115,16 @@ func New(fn func(context.Context, Trigger) error, opts ...Option) (http.Handler,
 	}
 	h := &handler{keys: keys, fn: fn, actions: cfg.actions, onCommand: cfg.onCommand}
 	h.p = httpx.Pipeline[Trigger]{
-		Vendor:    "signage",
-		Methods:   []string{http.MethodGet, http.MethodPost},
-		Options:   cfg.Options,
-		Redact:    []string{HeaderAPIKey},
-		Authorize: h.authorize,
-		Decode:    decodeRequest,
-		Deliver:   h.deliver,
-		OK:        writeSuccess,
-		Fail:      writeFailure,
+		Vendor:              "signage",
+		DefaultMaxBodyBytes: DefaultMaxBodyBytes,
+		Methods:             []string{http.MethodGet, http.MethodPost},
+		Options:             cfg.Options,
+		Redact:              []string{HeaderAPIKey},
+		Authorize:           h.authorize,
+		Decode:              decodeRequest,
+		Deliver:             h.deliver,
+		OK:                  writeSuccess,
+		Fail:                writeFailure,
 	}
 	if err := h.p.Check(); err != nil {
 		return nil, err
@@ -130,11 +135,7 @@ func New(fn func(context.Context, Trigger) error, opts ...Option) (http.Handler,
 // NewHandler is New for a configuration written in code: it panics with
 // New's error, like regexp.MustCompile.
 func NewHandler(fn func(context.Context, Trigger) error, opts ...Option) http.Handler {
-	h, err := New(fn, opts...)
-	if err != nil {
-		panic(err)
-	}
-	return h
+	return httpx.Must(New(fn, opts...))
 }
 
 // handler holds what the pipeline's steps need.

@@ -41,6 +41,10 @@ func WithAPIKeys(keys ...string) Option {
 	}
 }
 
+// DefaultMaxBodyBytes is the body limit, after decompression, of a handler
+// built without WithMaxBodyBytes (or with 0): 1 MiB.
+const DefaultMaxBodyBytes int64 = 1 << 20
+
 // WithMaxBodyBytes limits request bodies to n bytes, after gzip
 // decompression; a larger body is answered 413 without calling your
 // function. 0 keeps the default of 1 MiB; New refuses a negative n.
@@ -93,13 +97,14 @@ func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, e
 		return nil, fmt.Errorf("sleep: %w", err)
 	}
 	p := &httpx.Pipeline[Event]{
-		Vendor:    vendor,
-		Methods:   []string{http.MethodPost},
-		Options:   cfg.Options,
-		Redact:    []string{HeaderAPIKey},
-		Authorize: func(r *http.Request) error { return authorize(keys, r) },
-		Decode:    decodeRequest,
-		Deliver:   fn,
+		Vendor:              vendor,
+		DefaultMaxBodyBytes: DefaultMaxBodyBytes,
+		Methods:             []string{http.MethodPost},
+		Options:             cfg.Options,
+		Redact:              []string{HeaderAPIKey},
+		Authorize:           func(r *http.Request) error { return authorize(keys, r) },
+		Decode:              decodeRequest,
+		Deliver:             fn,
 		// OK is the pipeline's default, 200 {"ok":true}.
 	}
 	if err := p.Check(); err != nil {
@@ -111,11 +116,7 @@ func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, e
 // NewHandler is New for a configuration written in code: it panics with
 // New's error where New returns one, as regexp.MustCompile does.
 func NewHandler(fn func(context.Context, Event) error, opts ...Option) http.Handler {
-	h, err := New(fn, opts...)
-	if err != nil {
-		panic(err)
-	}
-	return h
+	return httpx.Must(New(fn, opts...))
 }
 
 // authorize checks the x-api-key header. Its errors name what is wrong,

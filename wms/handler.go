@@ -52,6 +52,10 @@ func WithRawMACOnly() Option {
 	return func(c *config) { c.rawOnly = true }
 }
 
+// DefaultMaxBodyBytes is the body limit, after decompression, of a handler
+// built without WithMaxBodyBytes (or with 0): 1 MiB.
+const DefaultMaxBodyBytes int64 = 1 << 20
+
 // WithMaxBodyBytes sets the largest body accepted, after gzip decoding
 // (default 1 MiB); a larger one is answered 413. 0 keeps the default; New
 // refuses a negative n.
@@ -112,10 +116,11 @@ func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, e
 		c.tracker = NewTracker()
 	}
 	p := &httpx.Pipeline[Event]{
-		Vendor:  "wms",
-		Methods: []string{http.MethodPost},
-		Options: c.Options,
-		Redact:  []string{MACHeader},
+		Vendor:              "wms",
+		DefaultMaxBodyBytes: DefaultMaxBodyBytes,
+		Methods:             []string{http.MethodPost},
+		Options:             c.Options,
+		Redact:              []string{MACHeader},
 		Verify: func(r *http.Request, body []byte) error {
 			err := verify(body, r.Header.Get(MACHeader))
 			switch {
@@ -139,11 +144,7 @@ func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, e
 // NewHandler is New for a configuration written in code: it panics with
 // New's error, like regexp.MustCompile.
 func NewHandler(fn func(context.Context, Event) error, opts ...Option) http.Handler {
-	h, err := New(fn, opts...)
-	if err != nil {
-		panic(err)
-	}
-	return h
+	return httpx.Must(New(fn, opts...))
 }
 
 // decodeStep is the handler's Decode step. The idempotency key comes from

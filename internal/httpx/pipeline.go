@@ -215,6 +215,15 @@ func methodAllowed(m string, allowed []string) bool {
 	return false
 }
 
+// Must returns h, or panics with err: every vendor package's NewHandler is
+// Must(New(...)), as regexp.MustCompile is to Compile.
+func Must(h http.Handler, err error) http.Handler {
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
 // IdempotencyKey is Delivery.IdempotencyKey: vendor, ":", and the hex
 // SHA-256 of kind and identity, or of kind and body when identity is empty.
 func IdempotencyKey(vendor, kind, identity string, body []byte) string {

@@ -24,7 +24,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vendorhooks/vendorhooks/eeg"
 	"github.com/vendorhooks/vendorhooks/labvanced"
+	"github.com/vendorhooks/vendorhooks/signage"
+	"github.com/vendorhooks/vendorhooks/sleep"
+	"github.com/vendorhooks/vendorhooks/wms"
 )
 
 // Vendor names, as -vendor takes them and the receiver stores them.
@@ -103,19 +107,18 @@ type Config struct {
 	Every    time.Duration // progress interval (default 1 s)
 }
 
-// defaultMaxBodyBytes is the default body limit the eeg, sleep, signage and
-// wms packages document for WithMaxBodyBytes (1 MiB); they export no
-// constant for it, labvanced does.
-const defaultMaxBodyBytes = 1 << 20
-
 // OversizeDefault is the size of an oversized delivery for vendor: one byte
 // over its package's default body limit (32 MiB for Labvanced, whose trials
 // can be large; 1 MiB for the others).
 func OversizeDefault(vendor string) int {
-	if vendor == Labvanced {
-		return int(labvanced.DefaultMaxBodyBytes) + 1
+	limits := map[string]int64{
+		EEG:       eeg.DefaultMaxBodyBytes,
+		Sleep:     sleep.DefaultMaxBodyBytes,
+		Signage:   signage.DefaultMaxBodyBytes,
+		Labvanced: labvanced.DefaultMaxBodyBytes,
+		WMS:       wms.DefaultMaxBodyBytes,
 	}
-	return defaultMaxBodyBytes + 1
+	return int(limits[vendor]) + 1
 }
 
 // supported drops the faults g cannot show at all (a bad key for a vendor
