@@ -71,12 +71,16 @@ func (e *DecodeError) Error() string {
 func (e *DecodeError) Is(target error) bool { return target == ErrMalformed }
 
 // Warning is a finding about a payload that was delivered anyway: a value of
-// an unexpected type, an unknown field. It has DecodeError's fields with the
-// same meanings.
+// an unexpected type, an unknown member, a duplicate key, text that was not
+// UTF-8. It has DecodeError's fields with the same meanings.
 type Warning struct {
 	Path   string // RFC 6901 JSON Pointer of the value; empty for the whole body
 	Offset int64  // byte offset in the body, or -1 where not known
-	Msg    string // what arrived and why it is worth a look
+	Msg    string // what arrived and what was made of it
+	// Unknown marks a member the type has no field for. It is kept where
+	// the type has room for it, and it is never part of a Decode error: a
+	// vendor adding a field must not make your code fail.
+	Unknown bool
 }
 
 // String returns "PATH: MSG" ("MSG" without a path).
@@ -85,6 +89,32 @@ func (w Warning) String() string {
 		return w.Msg
 	}
 	return w.Path + ": " + w.Msg
+}
+
+// Warnings is the error a vendor package's Decode returns beside a
+// deliverable event when a value did not have the form the type expects:
+// the event holds what could be read (the value in question stays at its
+// zero value, or goes into the type's extra or raw member) and the error
+// names what could not. It lists every warning but those for unknown
+// members. It does not match ErrMalformed: errors.Is(err, ErrMalformed)
+// still means "refuse", while a caller that checks err != nil stays as safe
+// as before. encoding/json's UnmarshalTypeError works the same way.
+type Warnings struct {
+	Vendor string    // the package that decoded: "eeg", "sleep", ...
+	List   []Warning // in body order; never empty
+}
+
+// Error returns "VENDOR: FIRST" and, for more than one warning,
+// " (and N more)".
+func (w *Warnings) Error() string {
+	if len(w.List) == 0 {
+		return w.Vendor + ": no warnings"
+	}
+	msg := w.Vendor + ": " + w.List[0].String()
+	if n := len(w.List) - 1; n > 0 {
+		msg += " (and " + strconv.Itoa(n) + " more)"
+	}
+	return msg
 }
 
 // Delivery is what a vendor handler knows about the request it is

@@ -25,10 +25,13 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/vendorhooks/vendorhooks"
 )
 
 // Update is set by the -update flag: rewrite golden files instead of
@@ -180,6 +183,32 @@ func Marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// Warned is what a decoder's golden file holds for value v decoded with
+// warnings ws: v itself when there are none, so that a clean case reads as
+// the value alone, and otherwise {"value": v, "warnings": [...]}, each
+// warning as "PATH (offset N): MSG" (an unknown member marked "unknown").
+func Warned(v any, ws []vendorhooks.Warning) any {
+	if len(ws) == 0 {
+		return v
+	}
+	type warned struct {
+		Value    any      `json:"value"`
+		Warnings []string `json:"warnings"`
+	}
+	out := warned{Value: v, Warnings: make([]string, len(ws))}
+	for i, w := range ws {
+		s := w.Path
+		if w.Offset >= 0 {
+			s += " (offset " + strconv.FormatInt(w.Offset, 10) + ")"
+		}
+		if w.Unknown {
+			s += " unknown"
+		}
+		out.Warnings[i] = s + ": " + w.Msg
+	}
+	return out
 }
 
 // Seeder is the part of *testing.F that Seed uses.

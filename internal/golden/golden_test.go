@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks"
 )
 
 // recorder is a TB that records failures; Fatalf stops the call by panicking
@@ -173,4 +175,24 @@ func TestSeedAddsEveryInput(t *testing.T) {
 	s.run(func() { Seed(&s, dir) })
 	require.False(t, s.failed())
 	assert.Equal(t, [][]any{{[]byte("A")}, {[]byte("B")}}, s.added)
+}
+
+func TestWarned(t *testing.T) {
+	v := map[string]int{"a": 1}
+	assert.Equal(t, v, Warned(v, nil), "a clean case is the value alone")
+	got, err := Marshal(Warned(v, []vendorhooks.Warning{
+		{Path: "/a", Offset: 5, Msg: "want a number, got string; left at 0"},
+		{Path: "/b", Offset: -1, Msg: "unknown field, kept", Unknown: true},
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, `{
+  "value": {
+    "a": 1
+  },
+  "warnings": [
+    "/a (offset 5): want a number, got string; left at 0",
+    "/b unknown: unknown field, kept"
+  ]
+}
+`, string(got))
 }
