@@ -34,11 +34,14 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
-// MaxDepth is the deepest nesting of objects and arrays a Scanner accepts.
-// Deeper input is a syntax error, never a stack exhaustion.
-const MaxDepth = 512
+// MaxDepth is the deepest nesting of objects and arrays a Scanner accepts:
+// tolerant.MaxDepth, the bound of every vendorhooks decoder. Deeper input is
+// a syntax error, never a stack exhaustion.
+const MaxDepth = tolerant.MaxDepth
 
 // SyntaxError reports where and why the input is not a tolerant literal.
 // Offset is the 0-based byte offset; Line and Column are 1-based, and

@@ -84,7 +84,7 @@ func TestAppendJSONErrors(t *testing.T) {
 		{"missing colon", `{'a' 1}`, `line 1, column 6 (offset 5): unexpected '1', want ':' after object key`},
 		{"trailing text", `{} {}`, `line 1, column 4 (offset 3): unexpected '{' after the value`},
 		{"line and column", "{\n  'a': 1,\n  'b': ?\n}", `line 3, column 8 (offset 19): unexpected '?', want a value`},
-		{"too deep", deep, "line 1, column 513 (offset 512): nesting deeper than 512"},
+		{"too deep", deep, "line 1, column 65 (offset 64): nesting deeper than 64"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
