@@ -18,13 +18,23 @@
 //     (gzip decoded), the MAC over the bytes read, Decode, your function
 //     with a vendorhooks.Delivery in its context, and 200 {"ok":true}.
 //
-// The vendor's sample computes the MAC over the body decoded as UTF-8 and
-// fed to Node's HMAC as 'ascii', which keeps the low byte of each UTF-16
-// code unit (NodeASCII). For an ASCII body this is the MAC of the raw bytes;
-// for any other body it is not, so the Verifier accepts either. That second
-// way binds only one byte per character, so it accepts a body differing
-// from the signed one in its non-ASCII characters: WithRawMACOnly turns it
-// off once the sender signs bytes.
+// Each secret has one form. WithSecrets (NewVerifier) takes secrets whose
+// calls are signed over the raw body bytes: standard HMAC, the default, which
+// authenticates every byte whatever the sender does. The vendor's sample
+// instead computes the MAC over the body decoded as UTF-8 and fed to Node's
+// HMAC as 'ascii', which keeps the low byte of each UTF-16 code unit
+// (NodeASCII). For an ASCII body both are one; for any other they differ,
+// and the Node form binds only one byte per character: "Ŧ" (U+0166) counts
+// as "f", "Ģ" (U+0122) as a quote, so one signed body would let anyone
+// change a session id or the JSON structure itself. WithNodeSecrets
+// (NewNodeVerifier) is the opt-in for senders known to sign that way, and
+// even then it accepts only a body whose every character is at most
+// U+00FF, where the form is one-to-one; any other body gets 401. A secret
+// is never accepted in both forms (New refuses it), since then "é" signed
+// over its bytes (C3 A9) could be resent as "Ã©", whose Node form is C3 A9
+// again. When a raw MAC fails but the Node form would have matched, the
+// log line (WithLogger) says so, never with the MAC, so an operator knows
+// to switch.
 //
 // Mount the handler under any path. New refuses a configuration without a
 // secret, so a deployment missing its secret fails at start:

@@ -32,8 +32,7 @@ func ExampleNewHandler() {
 	mux.Handle("/hooks/wms/", http.StripPrefix("/hooks/wms", h))
 
 	// What the vendor would send: three events, the second one twice, the
-	// third signed over the body the way the vendor's Node sample does; then
-	// a forgery signed with a wrong secret.
+	// third non-ASCII; then a forgery signed with a wrong secret.
 	send := func(r *http.Request) {
 		w := httptest.NewRecorder()
 		mux.ServeHTTP(w, r)
@@ -44,7 +43,7 @@ func ExampleNewHandler() {
 	send(wmstest.NewRequest("/hooks/wms/", created, "old-mac-secret"))
 	send(wmstest.NewRequest("/hooks/wms/", results, "new-mac-secret"))
 	send(wmstest.NewRequest("/hooks/wms/", results, "new-mac-secret"))
-	send(wmstest.NewNodeRequest("/hooks/wms/", []byte(`{"timestamp":1689684600,"sessionId":"`+wmstest.SessionID+
+	send(wmstest.NewRequest("/hooks/wms/", []byte(`{"timestamp":1689684600,"sessionId":"`+wmstest.SessionID+
 		`","sequence":3,"event":"GENERAL_ERROR","severity":"ERROR","payload":{"details":"caméra"}}`), "new-mac-secret"))
 	send(wmstest.NewRequest("/hooks/wms/", results, "wrong-secret"))
 	// Output:

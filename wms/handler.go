@@ -15,18 +15,37 @@ type Option func(*config)
 
 type config struct {
 	httpx.Options
-	secrets  []string
-	tracker  *Tracker
-	dropDups bool
-	rawOnly  bool
+	secrets     []string
+	nodeSecrets []string
+	tracker     *Tracker
+	dropDups    bool
 }
 
-// WithSecrets sets the MAC secrets a call may be signed with; a call signed
-// with any of them passes, so a secret can be rotated by listing the new one
-// beside the old one. New refuses a configuration without a secret, or with
-// an empty one.
+// WithSecrets sets the MAC secrets a call may be signed with, over the raw
+// body bytes: standard HMAC (NewVerifier), the default and the safe choice
+// whatever the sender does. A call signed with any of them passes, so a
+// secret can be rotated by listing the new one beside the old one. A call
+// whose MAC is instead that of the body's Node 'ascii' form is refused (401)
+// and logged with a hint (WithLogger) that the sender needs
+// WithNodeSecrets. New refuses a configuration without a secret, or with an
+// empty one.
 func WithSecrets(secrets ...string) Option {
 	return func(c *config) { c.secrets = append(c.secrets, secrets...) }
+}
+
+// WithNodeSecrets sets MAC secrets whose calls are signed the way the
+// vendor's Node sample signs (NewNodeVerifier): the HMAC of the body's Node
+// 'ascii' form, which keeps the low byte of each UTF-16 code unit. Use it
+// only for a sender known to sign that way. Even then a call passes only
+// when its body is valid UTF-8 with every character at most U+00FF, where
+// that form is one-to-one; any other body is answered 401, since a second
+// body would share its MAC. A secret has one form: New refuses a secret
+// given both here and to WithSecrets, since accepting both forms lets a
+// body signed over its bytes be resent altered ("é" as "Ã©"). Secrets of
+// both options may serve side by side (different senders, or a move from
+// one form to the other under a new secret).
+func WithNodeSecrets(secrets ...string) Option {
+	return func(c *config) { c.nodeSecrets = append(c.nodeSecrets, secrets...) }
 }
 
 // WithTracker makes the handler track every verified event's sequence
@@ -38,18 +57,11 @@ func WithTracker(t *Tracker) Option {
 }
 
 // WithDropDuplicates makes the handler answer 200 {"ok":true} to an event
-// its tracker has already seen, without calling the function, so a retried
-// delivery is processed once. Without WithTracker it uses a NewTracker() of
-// its own.
+// whose first delivery the function has already handled (returned nil
+// for), without calling the function again, so a retried delivery is
+// processed once. Without WithTracker it uses a NewTracker() of its own.
 func WithDropDuplicates() Option {
 	return func(c *config) { c.dropDups = true }
-}
-
-// WithRawMACOnly makes the handler accept only a MAC of the raw body bytes
-// (Verifier.VerifyRaw), refusing non-ASCII bodies signed the way the vendor's
-// Node sample signs them. Use it once the sender signs bytes.
-func WithRawMACOnly() Option {
-	return func(c *config) { c.rawOnly = true }
 }
 
 // DefaultMaxBodyBytes is the body limit, after decompression, of a handler
@@ -104,13 +116,9 @@ func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, e
 	for _, o := range opts {
 		o(&c)
 	}
-	v, err := NewVerifier(c.secrets...)
+	verify, err := verifier(c.secrets, c.nodeSecrets)
 	if err != nil {
 		return nil, err
-	}
-	verify := v.Verify
-	if c.rawOnly {
-		verify = v.VerifyRaw
 	}
 	if c.dropDups && c.tracker == nil {
 		c.tracker = NewTracker()
@@ -145,6 +153,46 @@ func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, e
 // New's error, like regexp.MustCompile.
 func NewHandler(fn func(context.Context, Event) error, opts ...Option) http.Handler {
 	return httpx.Must(New(fn, opts...))
+}
+
+// verifier returns the handler's MAC check: raw secrets, Node-form secrets,
+// or both side by side, each secret in one form.
+func verifier(raw, node []string) (func(body []byte, header string) error, error) {
+	for _, r := range raw {
+		for _, n := range node {
+			if r == n {
+				return nil, errors.New("wms: a secret given to both WithSecrets and WithNodeSecrets: each secret has one form")
+			}
+		}
+	}
+	var rv, nv *Verifier
+	var err error
+	if len(raw) > 0 || len(node) == 0 {
+		if rv, err = NewVerifier(raw...); err != nil {
+			return nil, err
+		}
+	}
+	if len(node) > 0 {
+		if nv, err = NewNodeVerifier(node...); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case nv == nil:
+		return rv.Verify, nil
+	case rv == nil:
+		return nv.Verify, nil
+	}
+	return func(body []byte, header string) error {
+		rerr := rv.Verify(body, header)
+		if rerr == nil {
+			return nil
+		}
+		if nv.Verify(body, header) == nil {
+			return nil
+		}
+		return rerr // the raw check's refusal, with its hint if any
+	}, nil
 }
 
 // decodeStep is the handler's Decode step. The idempotency key comes from

@@ -63,12 +63,12 @@ func TestHandlerAccepts(t *testing.T) {
 	assert.Equal(t, http.StatusOK, w.Code)
 	assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
 	assert.JSONEq(t, `{"ok":true}`, w.Body.String())
-	w = serve(mux, wmstest.NewNodeRequest("/hooks/wms/", nonASCIIBody, wmstest.Secret))
-	assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	w = serve(mux, wmstest.NewRequest("/hooks/wms/", nonASCIIBody, wmstest.Secret))
 	assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	w = serve(mux, wmstest.NewNodeRequest("/hooks/wms/", nonASCIIBody, wmstest.Secret))
+	assert.Equal(t, http.StatusUnauthorized, w.Code, "the Node form needs WithNodeSecrets")
 
-	require.Len(t, rec.events, 3)
+	require.Len(t, rec.events, 2)
 	assert.Equal(t, "MEASUREMENT_CREATED", rec.events[0].Kind())
 	assert.Equal(t, &wms.Measurement{MeasurementID: "f0c8ca8d-111d-4dcf-a69d-46ed39a2db06"}, rec.events[0].Payload)
 	assert.Equal(t, &wms.Details{Details: "caméra 😀 €"}, rec.events[1].Payload)
@@ -124,9 +124,16 @@ func TestHandlerRotation(t *testing.T) {
 	h := wms.NewHandler(rec.fn, wms.WithSecrets("new"), wms.WithSecrets("old"))
 	spec := specBody(t)
 	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewRequest("/", spec, "old")).Code)
-	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewNodeRequest("/", nonASCIIBody, "new")).Code)
+	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewRequest("/", nonASCIIBody, "new")).Code)
 	assert.Equal(t, http.StatusUnauthorized, serve(h, wmstest.NewRequest("/", spec, "older")).Code)
 	assert.Len(t, rec.events, 2)
+	// A move from one form to the other under a new secret.
+	h = wms.NewHandler(rec.fn, wms.WithNodeSecrets("old"), wms.WithSecrets("new"))
+	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewNodeRequest("/", genuineE, "old")).Code)
+	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewRequest("/", genuineE, "new")).Code)
+	assert.Equal(t, http.StatusUnauthorized, serve(h, wmstest.NewRequest("/", genuineE, "old")).Code)
+	assert.Equal(t, http.StatusUnauthorized, serve(h, wmstest.NewNodeRequest("/", genuineE, "new")).Code)
+	assert.Len(t, rec.events, 4)
 }
 
 func TestNewRefuses(t *testing.T) {
@@ -253,13 +260,77 @@ func TestHandlerConcurrent(t *testing.T) {
 	}
 }
 
-func TestHandlerRawMACOnly(t *testing.T) {
+// macRequest returns a POST of body with header as its MAC.
+func macRequest(body []byte, mac string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+	r.Header.Set(wms.MACHeader, mac)
+	return r
+}
+
+// TestHandlerNodeSecrets checks the opt-in Node form with real Node-signed
+// bodies: a genuine é passes, a body beyond U+00FF is refused, and every
+// forgery is refused in both modes and never reaches fn.
+func TestHandlerNodeSecrets(t *testing.T) {
 	rec := &recorder{}
-	h := wms.NewHandler(rec.fn, wms.WithSecrets(wmstest.Secret), wms.WithRawMACOnly())
-	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewRequest("/", nonASCIIBody, wmstest.Secret)).Code)
-	assert.Equal(t, http.StatusUnauthorized, serve(h, wmstest.NewNodeRequest("/", nonASCIIBody, wmstest.Secret)).Code)
-	assert.Equal(t, http.StatusOK, serve(h, wmstest.NewNodeRequest("/", specBody(t), wmstest.Secret)).Code, "ASCII: both ways agree")
-	assert.Len(t, rec.events, 2)
+	node := wms.NewHandler(rec.fn, wms.WithNodeSecrets(wmstest.Secret))
+	raw := wms.NewHandler(rec.fn, wms.WithSecrets(wmstest.Secret))
+	assert.Equal(t, http.StatusOK, serve(node, macRequest(genuineE, genuineENodeMAC)).Code)
+	assert.Equal(t, http.StatusOK, serve(node, macRequest(asciiSigned, asciiSignedMAC)).Code, "ASCII: both forms agree")
+	assert.Equal(t, http.StatusOK, serve(raw, macRequest(genuineE, genuineERawMAC)).Code)
+	require.Len(t, rec.events, 3)
+	assert.Equal(t, "café", rec.events[0].SessionID)
+	for _, c := range []struct {
+		name string
+		h    http.Handler
+		r    *http.Request
+	}{
+		{"beyond U+00FF, node", node, wmstest.NewNodeRequest("/", nonASCIIBody, wmstest.Secret)},
+		{"raw-signed, node", node, macRequest(genuineE, genuineERawMAC)},
+		{"node-signed, raw", raw, macRequest(genuineE, genuineENodeMAC)},
+		{"Ŧorge, node", node, macRequest(forgedSession, asciiSignedMAC)},
+		{"Ŧorge, raw", raw, macRequest(forgedSession, asciiSignedMAC)},
+		{"Ģ for quotes, node", node, macRequest(forgedQuotes, asciiSignedMAC)},
+		{"Ģ for quotes, raw", raw, macRequest(forgedQuotes, asciiSignedMAC)},
+		{"Ã© for é, raw", raw, macRequest(forgedE, genuineERawMAC)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := serve(c.h, c.r)
+			assert.Equal(t, http.StatusUnauthorized, w.Code)
+			assert.Equal(t, "invalid X-WMS-Content-MAC", errorText(t, w), "the sender sees no hint")
+		})
+	}
+	assert.Len(t, rec.events, 3, "no forgery reaches fn")
+}
+
+// TestHandlerOneFormPerSecret checks that a secret cannot be given both
+// forms: with both, é signed over its bytes could be resent as Ã©.
+func TestHandlerOneFormPerSecret(t *testing.T) {
+	fn := (&recorder{}).fn
+	const msg = "wms: a secret given to both WithSecrets and WithNodeSecrets: each secret has one form"
+	_, err := wms.New(fn, wms.WithSecrets("a", wmstest.Secret), wms.WithNodeSecrets(wmstest.Secret))
+	require.EqualError(t, err, msg)
+	assert.NotContains(t, err.Error(), wmstest.Secret)
+	_, err = wms.New(fn, wms.WithNodeSecrets(""))
+	assert.ErrorIs(t, err, hmacverify.ErrEmptySecret)
+	_, err = wms.New(fn, wms.WithNodeSecrets("n"), wms.WithSecrets(""))
+	assert.ErrorIs(t, err, hmacverify.ErrEmptySecret)
+}
+
+// TestHandlerLogsNodeHint checks that a raw handler refusing a Node-form
+// MAC says so in its log, without the MAC.
+func TestHandlerLogsNodeHint(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	h := wms.NewHandler((&recorder{}).fn, wms.WithSecrets(wmstest.Secret), wms.WithLogger(log))
+	w := serve(h, macRequest(genuineE, genuineENodeMAC))
+	assert.Equal(t, http.StatusUnauthorized, w.Code)
+	assert.Contains(t, buf.String(), "Node 'ascii' form")
+	assert.Contains(t, buf.String(), "WithNodeSecrets")
+	assert.NotContains(t, buf.String(), genuineENodeMAC[len(wms.MACPrefix):len(wms.MACPrefix)+16])
+	buf.Reset()
+	serve(h, macRequest(genuineE, wmstest.SignNode(genuineE, "other")))
+	assert.NotContains(t, buf.String(), "Node 'ascii' form", "no hint for a wrong secret")
+	assert.Contains(t, buf.String(), "status=401")
 }
 
 // TestHandlerDefaultLimit checks the default body limit of 1 MiB: a signed
@@ -333,7 +404,7 @@ func TestHandlerGzip(t *testing.T) {
 	h := wms.NewHandler(rec.fn, wms.WithSecrets(wmstest.Secret))
 	w := serve(h, gzipRequest(t, specBody(t), func(b, _ []byte) string { return wmstest.Sign(b, wmstest.Secret) }))
 	assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
-	w = serve(h, gzipRequest(t, nonASCIIBody, func(b, _ []byte) string { return wmstest.SignNode(b, wmstest.Secret) }))
+	w = serve(h, gzipRequest(t, nonASCIIBody, func(b, _ []byte) string { return wmstest.Sign(b, wmstest.Secret) }))
 	assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	require.Len(t, rec.events, 2)
 	assert.Equal(t, wms.CodeMeasurementCreated, rec.events[0].Code)

@@ -9,6 +9,11 @@ import "unicode/utf8"
 // So "é" (U+00E9) gives 0xE9, "€" (U+20AC) gives 0xAC, an emoji gives the
 // low bytes of its two surrogates, and an invalid byte gives 0xFD. For an
 // ASCII body the result equals body (and NodeASCII returns body itself).
+//
+// The transform is one-to-one only for a valid UTF-8 body whose every
+// character is at most U+00FF; beyond that, bodies differing in a character
+// ("Ŧ" and "f", "Ģ" and a quote) share one form and so one MAC. That is why
+// NewNodeVerifier accepts no other body.
 func NodeASCII(body []byte) []byte {
 	i := asciiLen(body)
 	if i == len(body) {
@@ -83,3 +88,21 @@ func asciiLen(b []byte) int {
 
 // isASCII reports whether b is all ASCII, so that NodeASCII(b) equals b.
 func isASCII(b []byte) bool { return asciiLen(b) == len(b) }
+
+// latin1Text reports whether b is valid UTF-8 with every character at most
+// U+00FF: ASCII bytes, and two-byte sequences C2 or C3 followed by a
+// continuation byte. For such a b, NodeASCII(b) is its Latin-1 encoding,
+// one byte per character, which no other such body shares.
+func latin1Text(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			continue
+		}
+		if (c != 0xC2 && c != 0xC3) || i+1 >= len(b) || b[i+1]&0xC0 != 0x80 {
+			return false
+		}
+		i++
+	}
+	return true
+}

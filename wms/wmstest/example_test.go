@@ -16,8 +16,9 @@ func Example() {
 		return nil
 	}, wms.WithSecrets(wmstest.Secret))
 
-	// A sample event signed over its bytes, and a non-ASCII body signed the
-	// way the vendor's Node sample signs it.
+	// A sample event signed over its bytes; then a non-ASCII body signed
+	// the way the vendor's Node sample signs it, which only a handler with
+	// WithNodeSecrets accepts.
 	body := wmstest.Body(wmstest.Event(wms.CodeLowSNR, 7))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, wmstest.NewRequest("/", body, wmstest.Secret))
@@ -28,10 +29,18 @@ func Example() {
 	w = httptest.NewRecorder()
 	h.ServeHTTP(w, wmstest.NewNodeRequest("/", body, wmstest.Secret))
 	fmt.Println(w.Code)
+	node := wms.NewHandler(func(_ context.Context, ev wms.Event) error {
+		fmt.Println("got", ev.Kind(), ev.Sequence)
+		return nil
+	}, wms.WithNodeSecrets(wmstest.Secret))
+	w = httptest.NewRecorder()
+	node.ServeHTTP(w, wmstest.NewNodeRequest("/", body, wmstest.Secret))
+	fmt.Println(w.Code)
 	// Output:
 	// got LOW_SNR 7
 	// 200
 	// false
+	// 401
 	// got PAGE_UNLOADED 8
 	// 200
 }

@@ -6,9 +6,11 @@
 // real connection.
 //
 // Its MACs are computed here with crypto/hmac, independently of the wms
-// package's verifier, both ways the vendor's calls can arrive: over the raw
-// body bytes, and over the body as the vendor's Node sample code feeds it to
-// the HMAC (wms.NodeASCII), which differs from the bytes for a non-ASCII body.
+// package's verifier, in both forms a sender can use: over the raw body bytes
+// (Sign, NewRequest; what wms.WithSecrets accepts), and over the body as the
+// vendor's Node sample code feeds it to the HMAC (SignNode, NewNodeRequest;
+// wms.NodeASCII, which differs from the bytes for a non-ASCII body; what
+// wms.WithNodeSecrets accepts, for bodies up to U+00FF).
 package wmstest
 
 import (
@@ -67,7 +69,8 @@ func NewRequest(target string, body []byte, secret string) *http.Request {
 	return request(target, body, Sign(body, secret))
 }
 
-// NewNodeRequest is NewRequest signed the way the vendor's Node sample signs.
+// NewNodeRequest is NewRequest signed the way the vendor's Node sample signs
+// (SignNode), for a handler built with wms.WithNodeSecrets.
 func NewNodeRequest(target string, body []byte, secret string) *http.Request {
 	return request(target, body, SignNode(body, secret))
 }
