@@ -210,6 +210,13 @@ func decodeStep(_ *http.Request, body []byte) (Event, httpx.Info, error) {
 
 // deliver returns the handler's Deliver step: fn, behind the tracker when
 // there is one.
+//
+// With dropDups, a repeat is dropped (answered 200 without fn) only once
+// the first delivery's fn has succeeded. A repeat that arrives while the
+// first is in flight waits for it, within its own request context (when
+// that ends first, it is answered 500, so the sender retries), and is then
+// dropped if the first succeeded, or processed itself if it failed. A failed
+// delivery releases its number, so the event stays unseen.
 func deliver(fn func(context.Context, Event) error, t *Tracker, dropDups bool) func(context.Context, Event) error {
 	// fn's error is marked as the function's, so that whatever it wraps it
 	// is answered 500 with nothing of its text.
@@ -220,14 +227,32 @@ func deliver(fn func(context.Context, Event) error, t *Tracker, dropDups bool) f
 		return call
 	}
 	return func(ctx context.Context, ev Event) error {
-		v := t.Track(ev.SessionID, ev.Sequence)
-		if v.Order == Duplicate && dropDups {
-			return nil
+		for {
+			v, f, busy := t.begin(ev.SessionID, ev.Sequence, dropDups)
+			if busy != nil {
+				ok, err := t.await(ctx, busy)
+				if err != nil {
+					return httpx.Wrap(httpx.ErrHandler, err)
+				}
+				if ok {
+					return nil // the first delivery succeeded: a duplicate
+				}
+				continue // it failed: this one is processed, unless another got there first
+			}
+			if v.Order == Duplicate && dropDups {
+				// Seen and not in flight: its delivery succeeded, since a
+				// failed one releases its number.
+				return nil
+			}
+			if f == nil {
+				return call(ContextWithVerdict(ctx, v), ev)
+			}
+			ok := false
+			// Deferred, so that a panicking fn fails the flight too.
+			defer func() { t.end(ev.SessionID, ev.Sequence, f, ok) }()
+			err := call(ContextWithVerdict(ctx, v), ev)
+			ok = err == nil
+			return err
 		}
-		err := call(ContextWithVerdict(ctx, v), ev)
-		if err != nil && v.Order != Duplicate {
-			t.Release(ev.SessionID, ev.Sequence)
-		}
-		return err
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -455,4 +456,111 @@ func TestHandlerDelivery(t *testing.T) {
 	assert.NotEqual(t, d.IdempotencyKey, got[3].IdempotencyKey, "another sequence number")
 	assert.NotEqual(t, d.IdempotencyKey, got[4].IdempotencyKey, "another session")
 	assert.NotEqual(t, got[3].IdempotencyKey, got[4].IdempotencyKey)
+}
+
+// blockingFn is a function whose calls block until told how to end: each
+// call sends its verdict on entered, then returns what it receives from
+// result.
+type blockingFn struct {
+	entered chan wms.Verdict
+	result  chan error
+}
+
+func newBlockingFn() *blockingFn {
+	return &blockingFn{entered: make(chan wms.Verdict), result: make(chan error)}
+}
+
+func (b *blockingFn) fn(ctx context.Context, _ wms.Event) error {
+	v, _ := wms.VerdictFromContext(ctx)
+	b.entered <- v
+	return <-b.result
+}
+
+// serveAsync serves r in a goroutine and returns a channel with its answer.
+func serveAsync(h http.Handler, r *http.Request) <-chan *httptest.ResponseRecorder {
+	ch := make(chan *httptest.ResponseRecorder, 1)
+	go func() { ch <- serve(h, r) }()
+	return ch
+}
+
+// waitParked waits until n repeats wait for a delivery in flight.
+func waitParked(t *testing.T, tr *wms.Tracker, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool { return wms.Waiting(tr) == n }, 10*time.Second, time.Millisecond)
+}
+
+// TestHandlerDropDuplicatesInFlight checks that a repeat arriving while the
+// first delivery is inside fn is never acknowledged before that delivery
+// succeeded: it waits, then is dropped (first succeeded) or processed
+// itself (first failed).
+func TestHandlerDropDuplicatesInFlight(t *testing.T) {
+	body := wmstest.Body(wmstest.Event(wms.CodeWMSLoaded, 0))
+	req := func() *http.Request { return wmstest.NewRequest("/", body, wmstest.Secret) }
+
+	t.Run("first succeeds", func(t *testing.T) {
+		tr, b := wms.NewTracker(), newBlockingFn()
+		h := wms.NewHandler(b.fn, wms.WithSecrets(wmstest.Secret), wms.WithTracker(tr), wms.WithDropDuplicates())
+		first := serveAsync(h, req())
+		assert.Equal(t, wms.InOrder, (<-b.entered).Order)
+		repeat := serveAsync(h, req())
+		waitParked(t, tr, 1)
+		b.result <- nil
+		assert.Equal(t, http.StatusOK, (<-first).Code)
+		w := <-repeat
+		assert.Equal(t, http.StatusOK, w.Code)
+		assert.JSONEq(t, `{"ok":true}`, w.Body.String())
+		assert.Equal(t, 0, wms.Waiting(tr))
+	})
+
+	t.Run("first fails", func(t *testing.T) {
+		tr, b := wms.NewTracker(), newBlockingFn()
+		h := wms.NewHandler(b.fn, wms.WithSecrets(wmstest.Secret), wms.WithTracker(tr), wms.WithDropDuplicates())
+		first := serveAsync(h, req())
+		<-b.entered
+		repeat := serveAsync(h, req())
+		waitParked(t, tr, 1)
+		b.result <- errors.New("database down")
+		assert.Equal(t, http.StatusInternalServerError, (<-first).Code)
+		// The repeat is processed itself, as the first delivery of its event.
+		assert.Equal(t, wms.InOrder, (<-b.entered).Order)
+		b.result <- nil
+		assert.Equal(t, http.StatusOK, (<-repeat).Code)
+		// Now it is seen: a third delivery is dropped without fn.
+		assert.Equal(t, http.StatusOK, serve(h, req()).Code)
+	})
+
+	t.Run("repeat gives up with its context", func(t *testing.T) {
+		tr, b := wms.NewTracker(), newBlockingFn()
+		h := wms.NewHandler(b.fn, wms.WithSecrets(wmstest.Secret), wms.WithTracker(tr), wms.WithDropDuplicates())
+		first := serveAsync(h, req())
+		<-b.entered
+		ctx, cancel := context.WithCancel(context.Background())
+		repeat := serveAsync(h, req().WithContext(ctx))
+		waitParked(t, tr, 1)
+		cancel()
+		assert.Equal(t, http.StatusInternalServerError, (<-repeat).Code, "never a 200 before the first succeeded")
+		waitParked(t, tr, 0)
+		b.result <- errors.New("database down")
+		assert.Equal(t, http.StatusInternalServerError, (<-first).Code)
+		// Nothing was stored: the sender's next retry is processed.
+		done := serveAsync(h, req())
+		<-b.entered
+		b.result <- nil
+		assert.Equal(t, http.StatusOK, (<-done).Code)
+	})
+
+	t.Run("a panicking fn fails its flight", func(t *testing.T) {
+		tr := wms.NewTracker()
+		calls := 0
+		h := wms.NewHandler(func(context.Context, wms.Event) error {
+			calls++
+			if calls == 1 {
+				panic("boom")
+			}
+			return nil
+		}, wms.WithSecrets(wmstest.Secret), wms.WithTracker(tr), wms.WithDropDuplicates())
+		assert.Panics(t, func() { serve(h, req()) })
+		assert.Equal(t, http.StatusOK, serve(h, req()).Code)
+		assert.Equal(t, 2, calls, "the event stayed unseen")
+	})
 }

@@ -94,7 +94,11 @@ func VerdictFromContext(ctx context.Context) (Verdict, bool) {
 // remembers at most 256 runs of missing numbers (older runs are trimmed, and
 // their numbers are then reported Late, never Duplicate). A forgotten
 // session starts again: its next event counts as a gap from 0 (or in order
-// at 0). A Tracker is safe for concurrent use.
+// at 0). Handlers tracking with it also record there which events' deliveries
+// are in flight (one entry per running delivery, removed when its function
+// returns), so that WithDropDuplicates never acknowledges an event before
+// its first delivery succeeded, even across handlers sharing the tracker. A
+// Tracker is safe for concurrent use.
 type Tracker struct {
 	idle        time.Duration
 	maxSessions int
@@ -103,6 +107,24 @@ type Tracker struct {
 	mu       sync.Mutex
 	sessions map[string]*list.Element // of *session
 	lru      list.List                // front: most recently seen
+	// inflight holds the deliveries of the handlers tracking with t whose
+	// function has not returned yet, one per event; waiting counts the
+	// repeats waiting for one of them.
+	inflight map[flightKey]*flight
+	waiting  int
+}
+
+// flightKey names one event of one session.
+type flightKey struct {
+	id  string
+	seq int64
+}
+
+// flight is a delivery whose function is running: done is closed when it
+// returns, and ok (written before) says whether it succeeded.
+type flight struct {
+	done chan struct{}
+	ok   bool
 }
 
 // maxHoles bounds the ranges of missing numbers one session remembers.
@@ -153,7 +175,8 @@ func WithClock(now func() time.Time) TrackerOption {
 
 // NewTracker returns an empty tracker.
 func NewTracker(opts ...TrackerOption) *Tracker {
-	t := &Tracker{idle: time.Hour, maxSessions: 10000, now: time.Now, sessions: map[string]*list.Element{}}
+	t := &Tracker{idle: time.Hour, maxSessions: 10000, now: time.Now,
+		sessions: map[string]*list.Element{}, inflight: map[flightKey]*flight{}}
 	for _, o := range opts {
 		o(t)
 	}
@@ -164,6 +187,11 @@ func NewTracker(opts ...TrackerOption) *Tracker {
 func (t *Tracker) Track(id string, seq int64) Verdict {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	return t.track(id, seq)
+}
+
+// track is Track with t.mu held.
+func (t *Tracker) track(id string, seq int64) Verdict {
 	now := t.now()
 	t.expire(now)
 	s := t.session(id, now)
@@ -192,6 +220,11 @@ func (t *Tracker) Track(id string, seq int64) Verdict {
 func (t *Tracker) Release(id string, seq int64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.release(id, seq)
+}
+
+// release is Release with t.mu held.
+func (t *Tracker) release(id string, seq int64) {
 	e, ok := t.sessions[id]
 	if !ok {
 		return
@@ -208,6 +241,56 @@ func (t *Tracker) Release(id string, seq int64) {
 		}
 	case !s.inHole(seq):
 		s.addHole(seq)
+	}
+}
+
+// begin tracks a delivery of event seq of session id. When another
+// delivery of the same event is in flight and wait is set, it returns that
+// one's flight as busy, tracking nothing. Otherwise it returns the verdict
+// and, unless the event is a Duplicate, a flight that end must close.
+func (t *Tracker) begin(id string, seq int64, wait bool) (v Verdict, f, busy *flight) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	k := flightKey{id, seq}
+	if other, ok := t.inflight[k]; ok && wait {
+		t.waiting++
+		return Verdict{}, nil, other
+	}
+	v = t.track(id, seq)
+	if _, ok := t.inflight[k]; !ok && v.Order != Duplicate {
+		f = &flight{done: make(chan struct{})}
+		t.inflight[k] = f
+	}
+	return v, f, nil
+}
+
+// end closes flight f of event seq of session id, which begin returned:
+// a failed delivery (ok false) releases the number first, so that a
+// waiting repeat finds it unseen and is processed itself.
+func (t *Tracker) end(id string, seq int64, f *flight, ok bool) {
+	t.mu.Lock()
+	if !ok {
+		t.release(id, seq)
+	}
+	delete(t.inflight, flightKey{id, seq})
+	f.ok = ok
+	t.mu.Unlock()
+	close(f.done)
+}
+
+// await waits, within ctx, for the flight busy that begin returned, and
+// reports whether that delivery succeeded.
+func (t *Tracker) await(ctx context.Context, busy *flight) (ok bool, err error) {
+	defer func() {
+		t.mu.Lock()
+		t.waiting--
+		t.mu.Unlock()
+	}()
+	select {
+	case <-busy.done:
+		return busy.ok, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
 	}
 }
 
