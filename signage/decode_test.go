@@ -14,48 +14,49 @@ import (
 	"github.com/vendorhooks/vendorhooks/signage"
 )
 
-// TestDecodeErrors: every refusal is a *DecodeError of vendor "signage"
-// that matches ErrMalformed, with a JSON Pointer path and the byte offset of
-// the value at fault.
+// TestDecodeErrors: a trigger is refused only when it does not parse, is
+// nested too deep, or its event_id is missing, not a string, empty, too long
+// or given twice. Every refusal is a *DecodeError of vendor "signage" that
+// matches ErrMalformed, with a JSON Pointer path and the byte offset of the
+// value at fault, and comes with the zero Trigger.
 func TestDecodeErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		decode func() error
+		decode func() (signage.Trigger, error)
 		path   string
 		offset int64
 		msg    string
 	}{
-		{"value of the wrong type", body(`{"event_id": "e", "sensor_data": {"id": "s", "value": [1]}}`),
-			"/sensor_data/value", 54, "want a string, a number, a boolean or null, got array"},
-		{"event_id object", body(`{"event_id": {"id": "x"}}`), "/event_id", 13, "want a string or a number, got object"},
-		{"sensor_data number", body(` {"sensor_data": 1, "event_id": "e"}`), "/sensor_data", 17, "want an object or a string, got number"},
+		{"event_id object", body(`{"event_id": {"id": "x"}}`), "/event_id", 13, "want a string, got object"},
+		{"event_id number", body(`{"event_id": 1234}`), "/event_id", 13, "want a string, got number"},
 		{"missing event_id", body(`  {"other": 1}`), "/event_id", 2, "missing"},
-		{"null event_id", body(`{"event_id": null}`), "/event_id", 13, "empty"},
+		{"null event_id", body(`{"event_id": null}`), "/event_id", 13, "want a string, got null"},
 		{"empty event_id", body(`{"event_id": ""}`), "/event_id", 13, "empty"},
-		{"missing sensor id", body(`{"event_id": "e", "sensor_data": {}}`), "/sensor_data/id", 33, "missing"},
+		{"event_id of 65 bytes", body(`{"event_id": "` + strings.Repeat("e", 65) + `"}`), "/event_id", 13, "longer than 64 bytes"},
+		{"event_id given twice", body(`{"event_id": "e", "event_id": "e"}`), "/event_id", 30, "given twice"},
+		{"event_id given twice, one inside an escape", body(`{"event_id": "a", "event\u005fid": "b"}`), "/event_id", 35, "given twice"},
+		{"nested deeper than 64", body(`{"event_id": "e", "x": ` + strings.Repeat("[", 65) + strings.Repeat("]", 65) + `}`), "", 86, "nesting deeper than 64"},
 		{"truncated", body(`{"event_id": `), "", 13, "body is not JSON: unexpected end of JSON input"},
 		{"not JSON", body(`event_id=e`), "", 0, "body is not JSON: invalid character 'e' looking for beginning of value"},
 		{"not an object", body(`[1]`), "", 0, "body: want an object, got array"},
 		{"empty body", body(" \n"), "", -1, "empty body"},
-		{"literal that does not parse", body(`{"event_id": "e", "sensor_data": "{id: 's1',, }"}`),
-			"/sensor_data", 33, "object literal in the string: unexpected ',', want an object key at byte 10 of the string"},
-		{"literal not an object", body(`{"event_id": "e", "sensor_data": "[1]"}`),
-			"/sensor_data", 33, "want an object literal in the string, got array"},
-		{"field in a literal", body(`{"event_id": "e", "sensor_data": "{id: 's', value: {}}"}`),
-			"/sensor_data/value", 33, "want a string, a number, a boolean or null, got object"},
-		// An invalid byte before the fault counts as one byte, as sent.
-		{"offset after invalid UTF-8", body("{\"x\": \"\xff\", \"event_id\": true}"), "/event_id", 23, "want a string or a number, got boolean"},
+		// A string read as Latin-1 before the fault counts as sent.
+		{"offset after invalid UTF-8", body("{\"x\": \"\xff\xfe\", \"event_id\": true}"), "/event_id", 24, "want a string, got boolean"},
 		{"payload not base64", payload("e30*"), "", -1, "payload is not base64 (byte 3)"},
 		{"payload bad escape", payload("%zz"), "", -1, "payload has an invalid percent-encoding"},
 		{"empty payload", payload("=="), "", -1, "empty payload"},
 		{"payload's JSON", payload(base64.StdEncoding.EncodeToString([]byte(`{"event_id": 1.5e}`))), "", 17,
 			"payload is not JSON: invalid character '}' in exponent of numeric literal"},
 		{"query without trigger", query(url.Values{"apiKey": {"k"}}), "", -1, "query has neither payload nor eventId"},
+		{"eventId given twice", query(url.Values{"eventId": {"e", "e"}}), "/event_id", -1, "eventId parameter given more than once"},
+		{"payload given twice", query(url.Values{"payload": {"e30", "e30"}}), "", -1, "payload parameter given more than once"},
+		{"legacy eventId of 65 bytes", query(url.Values{"eventId": {strings.Repeat("e", 65)}}), "/event_id", -1, "eventId longer than 64 bytes"},
 		{"query contradicts payload", query(url.Values{"eventId": {"other"}, "payload": {base64.StdEncoding.EncodeToString([]byte(`{"event_id":"e1"}`))}}),
 			"/event_id", -1, "differs from the eventId parameter"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.decode()
+			tr, err := tc.decode()
+			assert.Zero(t, tr)
 			require.ErrorIs(t, err, signage.ErrMalformed)
 			require.ErrorIs(t, err, vendorhooks.ErrMalformed)
 			var de *signage.DecodeError
@@ -74,23 +75,24 @@ func TestDecodeErrorQuotesLittle(t *testing.T) {
 		`{"event_id": "e", "sensor_data": "{id: ` + long + `}"}`,
 		`{"event_id": "e", "sensor_data": "{id: 1` + long + `}"}`,
 		`{"event_id": ` + long + `}`,
+		`{"event_id": "` + long + `"}`,
 	} {
 		_, err := signage.DecodeBody([]byte(b))
-		require.ErrorIs(t, err, signage.ErrMalformed)
+		require.Error(t, err)
 		assert.Less(t, len(err.Error()), 160, err.Error())
 	}
 }
 
-func body(b string) func() error {
-	return func() error { _, err := signage.DecodeBody([]byte(b)); return err }
+func body(b string) func() (signage.Trigger, error) {
+	return func() (signage.Trigger, error) { return signage.DecodeBody([]byte(b)) }
 }
 
-func payload(p string) func() error {
-	return func() error { _, err := signage.DecodePayload(p); return err }
+func payload(p string) func() (signage.Trigger, error) {
+	return func() (signage.Trigger, error) { return signage.DecodePayload(p) }
 }
 
-func query(q url.Values) func() error {
-	return func() error { _, err := signage.DecodeQuery(q); return err }
+func query(q url.Values) func() (signage.Trigger, error) {
+	return func() (signage.Trigger, error) { return signage.DecodeQuery(q) }
 }
 
 func TestDecodePayloadAlphabets(t *testing.T) {

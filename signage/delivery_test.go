@@ -40,7 +40,7 @@ func TestHandlerDelivery(t *testing.T) {
 	rec := &deliveries{}
 	h := signage.NewHandler(rec.fn, signage.WithAPIKeys("k"))
 	postBody := `{ "event_id" : "e",  "sensor_data": {"id": "s"} }`
-	payloadJSON := `{"event_id":"e", "extra": [1, 2]}`
+	payloadJSON := `{"event_id":"e", "sensor_data": {"id": "s"}}`
 	header := signagetest.NewLegacyGetRequest(signage.Path, "e", "")
 	header.Header.Set("x-webhook-apikey", "k")
 	for _, tc := range []struct {
@@ -158,9 +158,14 @@ func TestHandlerActionAnswers(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, w.Code)
 	assert.JSONEq(t, `{"message":"Error","error":"signage: unknown event id \"nope\""}`, w.Body.String())
 
-	w = post(signage.Trigger{EventID: strings.Repeat("n", 300)})
+	w = post(signage.Trigger{EventID: strings.Repeat("n", 64)})
 	assert.Equal(t, http.StatusNotFound, w.Code)
 	assert.Less(t, w.Body.Len(), 120, "the unknown id is quoted short")
+
+	// An id longer than 64 bytes is refused before the table is asked.
+	w = post(signage.Trigger{EventID: strings.Repeat("n", 65)})
+	assert.Equal(t, http.StatusBadRequest, w.Code)
+	assert.JSONEq(t, `{"message":"Error","error":"signage: /event_id (offset 12): longer than 64 bytes"}`, w.Body.String())
 
 	w = post(signage.Trigger{EventID: "sensor-temp"})
 	assert.Equal(t, http.StatusBadRequest, w.Code)

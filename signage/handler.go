@@ -10,6 +10,7 @@ import (
 	"net/url"
 
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
+	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
 // Option configures New and NewHandler.
@@ -45,6 +46,15 @@ func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.Logger = l }
 }
 
+// WithStrict makes the handler refuse (400) a trigger with any warning,
+// an unknown member included, instead of delivering it with
+// Delivery.Warnings. A refusal costs the trigger: the sender sees
+// {"message":"Error"} (the vendor's own sample then throws), the action is
+// not run and your function is not called, and nothing retries it.
+func WithStrict() Option {
+	return func(c *config) { c.Strict = true }
+}
+
 // WithActions resolves every trigger through table, as the vendor's server
 // does, and calls fn with the Command. An event id not in the table is
 // answered 404, and a sensor-data rule without sensor data 400, before any
@@ -72,7 +82,8 @@ func WithActions(table Actions, fn func(context.Context, Command) error) Option 
 // The handler accepts POST with the key in the X-Webhook-Apikey header and
 // the JSON body DecodeBody reads, and GET with the key in the apiKey
 // parameter (or the header) and the trigger in the payload or eventId
-// parameter (DecodeQuery). The key of a POST is only read from the header.
+// parameter (DecodeQuery). A trigger the decoders deliver with warnings is
+// delivered, with the warnings in Delivery.Warnings (WithStrict refuses it). The key of a POST is only read from the header.
 // The key is checked before the body is read. The handler never looks at
 // the path, so it works at /public-api/integration/webhooks or mounted under
 // any prefix.
@@ -80,13 +91,16 @@ func WithActions(table Actions, fn func(context.Context, Command) error) Option 
 // Inside fn, vendorhooks.DeliveryFromContext gives the Delivery: Kind
 // "trigger", no Session, an empty IdempotencyKey (a trigger is a command:
 // two equal triggers are two deliveries), Body the POST body as read or, for
-// a GET, the trigger's JSON (the decoded payload, or {"event_id":...} for
-// the legacy form), and Header with X-Webhook-Apikey redacted. The GET's
+// a GET, the trigger's JSON, always valid UTF-8 (the decoded payload, with
+// any string read as Latin-1 re-encoded as UTF-8, or {"event_id":...} for
+// the legacy form), Warnings every warning of DecodeBodyWarnings or
+// DecodeQueryWarnings, and Header with X-Webhook-Apikey redacted. The GET's
 // apiKey parameter is in the URL, which a Delivery does not carry.
 //
 // It answers {"message":"success"} with 200 when fn returns nil, and
 // {"message":"Error","error":"<short reason>"} otherwise, as the vendor's
-// senders test "message": 400 for a request that does not decode, 401 for a
+// senders test "message": 400 for a request that the decoders refuse (or,
+// with WithStrict, that has a warning), 401 for a
 // missing or wrong key, 404 for an event id WithActions does not know, 405
 // (with Allow) for another method, 413 for a body over the limit, 415 for a
 // Content-Encoding other than gzip, and 500 when fn fails (the reason is
@@ -199,16 +213,22 @@ func (h *handler) authorize(r *http.Request) error {
 }
 
 // decodeRequest decodes the POST body, or the GET query (whose JSON becomes
-// Delivery.Body).
+// Delivery.Body, valid UTF-8), with every warning in Info.Warnings.
 func decodeRequest(r *http.Request, body []byte) (Trigger, httpx.Info, error) {
 	info := httpx.Info{Kind: KindTrigger, NoKey: true}
+	var ws tolerant.List
+	var t Trigger
+	var err error
 	if r.Method == http.MethodGet {
-		t, data, err := decodeQuery(r.URL.Query()) // authorize parsed it without error
-		info.Body = data
-		return t, info, err
+		t, info.Body, err = decodeQuery(r.URL.Query(), &ws) // authorize parsed it without error
+	} else {
+		t, _, err = decodeBody(body, &ws)
 	}
-	t, err := DecodeBody(body)
-	return t, info, err
+	if err != nil {
+		return Trigger{}, info, err
+	}
+	info.Warnings = ws
+	return t, info, nil
 }
 
 // deliver resolves t through the action table, if any, and calls the

@@ -14,8 +14,25 @@
 //     WithActions it resolves each trigger through an Actions table and
 //     calls you with a Command. Inside your function,
 //     vendorhooks.DeliveryFromContext gives the request's Delivery.
-//   - DecodeBody, DecodePayload and DecodeQuery decode without HTTP; they
-//     refuse a trigger with a *DecodeError, which matches ErrMalformed.
+//   - DecodeBody, DecodePayload and DecodeQuery decode without HTTP, and
+//     DecodeBodyWarnings and DecodeQueryWarnings also return every warning.
+//
+// # What is refused, what is delivered
+//
+// The decoders and the handler follow the tolerant-reader rule of every
+// vendorhooks package. A trigger is refused (a *DecodeError, which matches
+// ErrMalformed; the handler answers 400) only when its JSON, its payload or
+// its query cannot be parsed at all, when it is nested deeper than 64
+// levels, or when its event_id, which picks the action, is missing, not a
+// string, empty, longer than 64 bytes or given twice. Anything else is
+// delivered with a vendorhooks.Warning naming its JSON Pointer path, its
+// offset and what arrived: a value of an unexpected type (the field is left
+// at its zero value), an unknown member, a duplicate key (the last value
+// wins), sensor data without an id, and text that is not UTF-8, which is
+// read as Latin-1 (each byte its own character: exactly what a web page
+// sends when it builds a GET payload with btoa). Every string of a decoded
+// Trigger is valid UTF-8. The handler hands the warnings to your function
+// in Delivery.Warnings; WithStrict refuses such triggers instead.
 //
 // Package signagetest holds a fake signage server for testing code that uses
 // Client, and request builders for testing handlers.
@@ -80,7 +97,8 @@ func (Trigger) Kind() string { return KindTrigger }
 // field as a string; numbers and booleans from lenient senders are kept as
 // their literal text ("42", "true"), and null as "".
 type SensorData struct {
-	// ID identifies the sensor. It is never empty in decoded sensor data.
+	// ID identifies the sensor. A decoder leaves it empty only with a
+	// warning (sensor data without an id is kept, not refused).
 	ID string `json:"id"`
 	// Event names what the sensor saw; older senders leave it out.
 	Event string `json:"event,omitempty"`
@@ -93,8 +111,7 @@ type SensorData struct {
 // the same value in every vendor package.
 var ErrMalformed = vendorhooks.ErrMalformed
 
-// DecodeError is the error DecodeBody, DecodePayload and DecodeQuery return
-// for a trigger they refuse: it is vendorhooks.DecodeError, with Vendor
+// DecodeError is the error the decoders return for a trigger they refuse: it is vendorhooks.DecodeError, with Vendor
 // "signage", Path an RFC 6901 JSON Pointer into the trigger's JSON
 // ("/sensor_data/value"; empty for the JSON, the payload or the query as a
 // whole) and Offset the byte offset in that JSON where known, else -1.
