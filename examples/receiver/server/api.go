@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,6 +27,14 @@ type Event struct {
 	ReceivedAt string          `json:"received_at"`
 	Verdict    string          `json:"verdict,omitempty"`
 	Event      json.RawMessage `json:"event"`
+	// Warnings are the decoder's findings about what it delivered anyway
+	// (an unknown field, a value of another type, text that was not
+	// UTF-8), one string each naming the path: "PATH (offset N): MSG",
+	// with " unknown" before the colon for an unknown member. Never null.
+	Warnings []string `json:"warnings"`
+	// Duplicates counts the retries of this delivery (the same
+	// idempotency key) that were answered 2xx and not stored again.
+	Duplicates int64 `json:"duplicates,omitempty"`
 	// Raw is the body as it arrived (GET /events/{id} only): as text when it
 	// is UTF-8, otherwise in RawBase64.
 	Raw       *string `json:"raw,omitempty"`
@@ -73,7 +82,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		where = append(where, "id > ?")
 		args = append(args, n)
 	}
-	query := "SELECT id, vendor, kind, session, received_at, verdict, event FROM events"
+	query := "SELECT " + eventColumns + " FROM events"
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -92,12 +101,10 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	list := EventList{Events: []Event{}, LastID: max(afterID, 0)}
 	for rows.Next() {
 		var e Event
-		var ev string
-		if err := rows.Scan(&e.ID, &e.Vendor, &e.Kind, &e.Session, &e.ReceivedAt, &e.Verdict, &ev); err != nil {
+		if err := scanEvent(rows, &e); err != nil {
 			s.internalError(w, r, err)
 			return
 		}
-		e.Event = json.RawMessage(ev)
 		list.Events = append(list.Events, e)
 		list.LastID = e.ID
 	}
@@ -116,11 +123,9 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var e Event
-	var ev string
 	var raw []byte
-	err = s.db.QueryRowContext(r.Context(),
-		"SELECT id, vendor, kind, session, received_at, verdict, event, raw FROM events WHERE id = ?", id).
-		Scan(&e.ID, &e.Vendor, &e.Kind, &e.Session, &e.ReceivedAt, &e.Verdict, &ev, &raw)
+	err = scanEvent(s.db.QueryRowContext(r.Context(),
+		"SELECT "+eventColumns+", raw FROM events WHERE id = ?", id), &e, &raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		writeError(w, http.StatusNotFound, "no event "+strconv.FormatInt(id, 10))
 		return
@@ -129,7 +134,6 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	e.Event = json.RawMessage(ev)
 	if utf8.Valid(raw) {
 		str := string(raw)
 		e.Raw = &str
@@ -137,6 +141,46 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 		e.RawBase64 = base64.StdEncoding.EncodeToString(raw)
 	}
 	writeJSON(w, http.StatusOK, e)
+}
+
+// eventColumns are the columns scanEvent reads, in its order.
+const eventColumns = "id, vendor, kind, session, received_at, verdict, event, warnings, duplicates"
+
+// scanEvent reads eventColumns, then the columns of more, into e.
+func scanEvent(row interface{ Scan(...any) error }, e *Event, more ...any) error {
+	var ev, warnings string
+	dst := append([]any{&e.ID, &e.Vendor, &e.Kind, &e.Session, &e.ReceivedAt, &e.Verdict, &ev, &warnings, &e.Duplicates}, more...)
+	if err := row.Scan(dst...); err != nil {
+		return err
+	}
+	e.Event = json.RawMessage(validUTF8(ev))
+	e.Warnings = []string{}
+	if err := json.Unmarshal([]byte(warnings), &e.Warnings); err != nil {
+		return fmt.Errorf("event %d: warnings: %w", e.ID, err)
+	}
+	return nil
+}
+
+// validUTF8 returns the event JSON js with every byte that is not part of
+// valid UTF-8 read as Latin-1 (each byte its own code point), the vendor
+// packages' rule for text, so that the answer is valid UTF-8 JSON even for
+// an event stored before the decoders applied it (an Unknown kept a raw
+// message verbatim). Outside strings JSON is ASCII, so only string contents
+// change.
+func validUTF8(js string) string {
+	if utf8.ValidString(js) {
+		return js
+	}
+	b := make([]byte, 0, len(js)+8)
+	for i := 0; i < len(js); {
+		r, n := utf8.DecodeRuneInString(js[i:])
+		if r == utf8.RuneError && n == 1 {
+			r = rune(js[i])
+		}
+		b = utf8.AppendRune(b, r)
+		i += n
+	}
+	return string(b)
 }
 
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -120,9 +121,16 @@ func BenchmarkIngestInterleaved(b *testing.B) {
 	}
 }
 
-// postEvent posts body to url and reports whether it was acknowledged with
-// 200; any other outcome fails b.
+// benchSeq numbers the messages the benchmarks send.
+var benchSeq atomic.Int64
+
+// postEvent posts body to url, with its Petal "id" replaced by a number of
+// its own so that every message is a new delivery (the receiver stores a
+// retry, the same body again, once), and reports whether it was acknowledged
+// with 200; any other outcome fails b.
 func postEvent(b *testing.B, client *http.Client, url string, body []byte) bool {
+	id := fmt.Appendf(nil, `"id": %d,`, benchSeq.Add(1))
+	body = bytes.Replace(body, []byte(`"id": 1042,`), id, 1)
 	resp, err := client.Post(url, "application/json", bytes.NewReader(body))
 	if err != nil {
 		b.Error(err)

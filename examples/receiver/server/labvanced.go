@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/vendorhooks/vendorhooks/labvanced"
@@ -15,8 +16,15 @@ import (
 // uploads too, committed with its event. The raw body stored for an upload
 // is what Delivery.Body holds for it, never the file's bytes: the file is
 // on disk.
+//
+// A retried upload (the same session, file name and content: the same
+// idempotency key) is a duplicate like any retry: no second event or
+// uploads row. The handler has already stored its file a second time, so
+// that copy is removed, and the answer names the file stored first, which
+// is the one the receiver keeps.
 func (s *Server) mountLabvanced(mux *http.ServeMux) error {
-	opts := []labvanced.Option{labvanced.WithFileStore(labvanced.DirStore(s.cfg.UploadsDir))}
+	files := labvanced.DirStore(s.cfg.UploadsDir)
+	opts := []labvanced.Option{labvanced.WithFileStore(files)}
 	if len(s.cfg.CORSOrigins) > 0 {
 		opts = append(opts, labvanced.WithOrigins(s.cfg.CORSOrigins...))
 	}
@@ -31,8 +39,21 @@ func (s *Server) mountLabvanced(mux *http.ServeMux) error {
 				SHA256:       up.SHA256,
 			}
 		}
-		_, err := s.store(ctx, ev, x)
-		return err
+		res, err := s.store(ctx, ev, x)
+		if err != nil || res.Upload == nil {
+			return err
+		}
+		up := ev.(*labvanced.FileUpload)
+		if err := files.Remove(context.WithoutCancel(ctx), up.FileName); err != nil {
+			// The event is stored; a second copy of its file is litter,
+			// not a loss, and no reason to make the player retry.
+			s.log.WarnContext(ctx, "removing a retried upload's second file",
+				slog.String("file", up.FileName), slog.String("error", err.Error()))
+		}
+		// The handler answers the player from the event: it gets the
+		// first upload's GUID and name, as for the first request.
+		up.GUID, up.FileName = res.Upload.GUID, res.Upload.StoredName
+		return nil
 	}, opts...)
 	if err != nil {
 		return err

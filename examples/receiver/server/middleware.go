@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/vendorhooks/vendorhooks"
@@ -85,9 +86,6 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 // Delivery says.
 type extra struct {
 	verdict string // WMS sequence verdict
-	// dedup makes a second delivery with the same Delivery.IdempotencyKey a
-	// duplicate that is not stored again.
-	dedup bool
 	// upload, when not nil, is committed in the event's transaction; store
 	// sets its session and received time from the Delivery.
 	upload *uploadRow
@@ -97,10 +95,22 @@ type extra struct {
 var errNoDelivery = errors.New("server: no vendorhooks.Delivery in the context: not called by a vendor handler")
 
 // store commits ev, the decoded event of the vendor delivery in ctx, and
-// returns once it is durable. The row's vendor, kind, session, received time
-// and raw body are the Delivery's; the event column is ev marshalled. It logs
-// the stored row's id (and whether it was a duplicate). The returned error
-// makes the vendor's handler answer 500, so the sender retries.
+// returns once it is durable. The row's vendor, kind, session, received time,
+// raw body and warnings are the Delivery's; the event column is ev
+// marshalled. It logs the stored row's id (and whether it was a duplicate).
+// The returned error makes the vendor's handler answer 500, so the sender
+// retries.
+//
+// A delivery is stored once per Delivery.IdempotencyKey: the key is the
+// row's dedup key, under a unique constraint checked in the transaction that
+// writes the row. A retry (the same key) is not stored again; store returns
+// the first row's id with Duplicate set, counts the retry on that row and
+// returns nil, so the vendor gets its 2xx and stops retrying. The database
+// decides, not memory: a retry whose first copy is in the same transaction,
+// or arrived before a restart, is caught too. Deliveries without a key
+// (signage triggers, which are commands) are stored every time. The key is
+// the vendor's own ("VENDOR:..."), not scoped by mount: the receiver mounts
+// each vendor once.
 func (s *Server) store(ctx context.Context, ev any, x extra) (writeResult, error) {
 	d, ok := vendorhooks.DeliveryFromContext(ctx)
 	if !ok {
@@ -124,9 +134,8 @@ func (s *Server) store(ctx context.Context, ev any, x extra) (writeResult, error
 		Event:    js,
 		Raw:      raw,
 		Verdict:  x.verdict,
-	}
-	if x.dedup {
-		row.DedupKey = d.IdempotencyKey
+		Warnings: warningsJSON(d.Warnings),
+		DedupKey: d.IdempotencyKey,
 	}
 	if x.upload != nil {
 		x.upload.Session, x.upload.Received = d.Session, d.Received
@@ -147,7 +156,52 @@ func (s *Server) store(ctx context.Context, ev any, x extra) (writeResult, error
 		if res.Duplicate {
 			attrs = append(attrs, slog.Bool("duplicate", true))
 		}
+		if len(d.Warnings) > 0 {
+			attrs = append(attrs, slog.Int("warnings", len(d.Warnings)))
+		}
 		s.log.LogAttrs(ctx, slog.LevelInfo, "stored", attrs...)
 	}
 	return res, nil
+}
+
+// warningsJSON is the stored form of a delivery's warnings: a JSON array of
+// warningText strings, nil for none (stored as []).
+func warningsJSON(ws []vendorhooks.Warning) []byte {
+	if len(ws) == 0 {
+		return nil
+	}
+	texts := make([]string, len(ws))
+	for i, w := range ws {
+		texts[i] = warningText(w)
+	}
+	b, _ := json.Marshal(texts) // strings only: cannot fail
+	return b
+}
+
+// warningText is how /events shows a warning: "PATH (offset N): MSG", with
+// " unknown" before the colon for a member the type has no field for, the
+// form the vendor packages' golden files use. The path or offset is left out
+// where it is not known. json.Marshal makes invalid UTF-8 in Msg (which
+// quotes input) valid.
+func warningText(w vendorhooks.Warning) string {
+	b := make([]byte, 0, len(w.Path)+len(w.Msg)+32)
+	b = append(b, w.Path...)
+	if w.Offset >= 0 {
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, "(offset "...)
+		b = strconv.AppendInt(b, w.Offset, 10)
+		b = append(b, ')')
+	}
+	if w.Unknown {
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, "unknown"...)
+	}
+	if len(b) > 0 {
+		b = append(b, ": "...)
+	}
+	return string(append(b, w.Msg...))
 }

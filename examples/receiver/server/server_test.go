@@ -268,12 +268,15 @@ func TestEventsFilters(t *testing.T) {
 	req.Header.Set("x-api-key", sleepKey)
 	status, answer = e.do(t, req)
 	require.Equal(t, http.StatusOK, status, answer)
-	for _, s := range []struct{ route, session string }{
+	for i, s := range []struct{ route, session string }{
 		{"recordStartTask", "5001"}, {"recordTrial", "5001"}, {"recordTrial", "5001"}, {"recordTrial", "5002"},
 	} {
 		p := labvancedtest.Payload(s.route)
 		require.NotNil(t, p, s.route)
 		p["expSessionNr"] = s.session
+		if s.route == "recordTrial" {
+			p["trialNr"] = i // two trials, not a retry of one
+		}
 		req := labvancedtest.NewFormRequest(e.srv.URL+"/labvanced/"+s.route, p)
 		req.RequestURI = ""
 		resp, err := e.srv.Client().Do(req)

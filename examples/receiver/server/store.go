@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,8 +17,18 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go, no cgo)
 )
 
-// schema creates the tables on first start. Every statement is idempotent.
-const schema = `
+// migrations bring a database from PRAGMA user_version i to i+1, in order.
+// openDB runs the missing ones in one transaction, so a database is at one
+// version or another, never between; a database of a newer receiver (a
+// version past the last) is refused rather than written.
+//
+// Append to the list, never change a step that shipped: a database made by
+// an older receiver is brought up to date by the steps it has not run.
+var migrations = [...]string{
+	// 1: the first receiver's tables. Databases it made record version 0
+	// with these tables in place; IF NOT EXISTS makes the step a no-op for
+	// them. dedup_key was used by WMS only.
+	`
 CREATE TABLE IF NOT EXISTS events (
 	id          INTEGER PRIMARY KEY AUTOINCREMENT,
 	vendor      TEXT NOT NULL,
@@ -44,8 +55,48 @@ CREATE TABLE IF NOT EXISTS secrets (
 	name       TEXT PRIMARY KEY,
 	value      TEXT NOT NULL,
 	created_at TEXT NOT NULL
-);
-`
+);`,
+	// 2: every vendor's Delivery.IdempotencyKey goes in dedup_key (no
+	// change of schema: rows stored before keep theirs, NULL for all but
+	// WMS, so a retry of one of them arriving after the upgrade is stored
+	// once more, and never again); the decoder's warnings (a JSON array of
+	// strings) and the count of retries answered as duplicates of the row;
+	// the event row of an upload, so that a retried upload finds the file
+	// stored first (NULL for uploads stored before).
+	`
+ALTER TABLE events ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE events ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE uploads ADD COLUMN event_id INTEGER REFERENCES events (id);
+CREATE INDEX IF NOT EXISTS uploads_event ON uploads (event_id);`,
+}
+
+// migrate brings db to the last version of migrations.
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock): one migrator at a time
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this receiver's (%d)", version, len(migrations))
+	}
+	if version == len(migrations) {
+		return nil
+	}
+	for i := version; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migrating schema to version %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
 
 // timeFormat is how instants are stored: UTC, fixed width, so that text
 // order is time order.
@@ -67,16 +118,16 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := sql.Open("sqlite", fileURI(path, q.Encode()))
 	if err != nil {
 		return nil, err
 	}
 	// Reads run beside the single writer (WAL); a few connections suffice.
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	if err := migrate(ctx, db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("creating schema in %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	var mode string
 	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
@@ -89,6 +140,16 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	}
 	return db, nil
 }
+
+// fileURI is the SQLite URI of the file at path with query. '%', '?' and
+// '#' in the path are escaped: SQLite would read them as an escape, the
+// start of the query and of a fragment, and open another file ("a#b.db"
+// as "a").
+func fileURI(path, query string) string {
+	return "file:" + uriEscaper.Replace(path) + "?" + query
+}
+
+var uriEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
 // secret returns the stored secret called name, generating and storing a
 // random one when there is none. generated reports whether this call made it.
@@ -122,7 +183,11 @@ type eventRow struct {
 	Event    []byte // canonical JSON of the decoded event
 	Raw      []byte // the request body as it arrived
 	Verdict  string // WMS sequence verdict, else empty
-	DedupKey string // non-empty: a second event with this key is not stored
+	Warnings []byte // the decoder's warnings, a JSON array of strings
+	// DedupKey is the Delivery's IdempotencyKey: a second event with the
+	// same key is not stored but counted on the first row. Empty (signage
+	// triggers, which are commands) stores every event.
+	DedupKey string
 }
 
 // uploadRow is one stored upload.
@@ -148,7 +213,11 @@ type write struct {
 type writeResult struct {
 	ID        int64 // the event's row id (the existing one for a duplicate)
 	Duplicate bool  // the event's dedup key was already stored
-	Err       error
+	// Upload is, for a duplicate upload, the upload stored with the first
+	// row (its GUID and StoredName); this write's upload row was not
+	// stored. Nil otherwise.
+	Upload *uploadRow
+	Err    error
 }
 
 // errClosed is returned for writes submitted after Close.
@@ -161,7 +230,7 @@ var errClosed = errors.New("server: closed")
 type writer struct {
 	db       *sql.DB
 	conn     *sql.Conn // the writer's own connection: its statements stay prepared
-	stmts    [3]*sql.Stmt
+	stmts    [len(writerSQL)]*sql.Stmt
 	queue    chan *write
 	stop     chan struct{}
 	wg       sync.WaitGroup
@@ -175,14 +244,19 @@ const (
 	insertEvent = iota
 	insertUpload
 	findDuplicate
+	countDuplicate
+	findUpload
+	numStatements
 )
 
-var writerSQL = [...]string{
-	insertEvent: `INSERT INTO events (vendor, kind, session, received_at, event, raw, verdict, dedup_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`,
-	insertUpload: `INSERT INTO uploads (guid, session, stored_name, original_name, size, sha256, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-	findDuplicate: "SELECT id FROM events WHERE dedup_key = ?",
+var writerSQL = [numStatements]string{
+	insertEvent: `INSERT INTO events (vendor, kind, session, received_at, event, raw, verdict, warnings, dedup_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`,
+	insertUpload: `INSERT INTO uploads (guid, session, stored_name, original_name, size, sha256, received_at, event_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	findDuplicate:  "SELECT id FROM events WHERE dedup_key = ?",
+	countDuplicate: "UPDATE events SET duplicates = duplicates + 1 WHERE id = ?",
+	findUpload:     "SELECT guid, stored_name FROM uploads WHERE event_id = ?",
 }
 
 func newWriter(ctx context.Context, db *sql.DB, maxBatch int) (*writer, error) {
@@ -269,7 +343,14 @@ func (w *writer) commit(batch []*write) {
 			stmts[i] = tx.StmtContext(ctx, st)
 		}
 		for i, wr := range batch {
-			results[i] = insert(&stmts, wr)
+			if wr.upload == nil {
+				results[i] = insert(&stmts, wr)
+				continue
+			}
+			// An upload is two rows: a savepoint makes them one write,
+			// so the event row never stays without its upload when the
+			// write fails (and the handler removes the file).
+			results[i] = insertAll(ctx, tx, &stmts, wr)
 		}
 		if err := tx.Commit(); err != nil {
 			return err
@@ -285,39 +366,96 @@ func (w *writer) commit(batch []*write) {
 	}
 }
 
+// insert writes wr's event and, unless the event is a duplicate, its upload
+// (linked to the event's row). A duplicate adds one to the first row's
+// duplicates count; for an upload it names the upload stored first.
 func insert(stmts *[len(writerSQL)]*sql.Stmt, wr *write) writeResult {
-	if u := wr.upload; u != nil {
-		_, err := stmts[insertUpload].Exec(
-			u.GUID, u.Session, u.StoredName, u.OriginalName, u.Size, u.SHA256, u.Received.UTC().Format(timeFormat))
-		if err != nil {
-			return writeResult{Err: fmt.Errorf("server: storing upload: %w", err)}
-		}
-	}
 	e := wr.event
-	if e == nil {
-		return writeResult{}
-	}
-	var dedup any
+	var dedup any // NULL: SQLite's UNIQUE lets any number of rows have none
 	if e.DedupKey != "" {
 		dedup = e.DedupKey
 	}
-	res, err := stmts[insertEvent].Exec(
-		e.Vendor, e.Kind, e.Session, e.Received.UTC().Format(timeFormat), string(e.Event), e.Raw, e.Verdict, dedup)
+	warnings := e.Warnings
+	if warnings == nil {
+		warnings = []byte("[]")
+	}
+	res, err := stmts[insertEvent].Exec(e.Vendor, e.Kind, e.Session, e.Received.UTC().Format(timeFormat),
+		string(e.Event), e.Raw, e.Verdict, string(warnings), dedup)
 	if err != nil {
 		return writeResult{Err: fmt.Errorf("server: storing event: %w", err)}
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		var id int64
-		if err := stmts[findDuplicate].QueryRow(e.DedupKey).Scan(&id); err != nil {
-			return writeResult{Err: fmt.Errorf("server: finding duplicate: %w", err)}
-		}
-		return writeResult{ID: id, Duplicate: true}
+		return duplicate(stmts, wr)
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
 		return writeResult{Err: err}
 	}
+	if err := insertUploadRow(stmts, wr.upload, id); err != nil {
+		return writeResult{Err: err}
+	}
 	return writeResult{ID: id}
+}
+
+// insertAll is insert inside a savepoint: on an error, none of wr's rows
+// remain.
+func insertAll(ctx context.Context, tx *sql.Tx, stmts *[len(writerSQL)]*sql.Stmt, wr *write) writeResult {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT write"); err != nil {
+		return writeResult{Err: fmt.Errorf("server: %w", err)}
+	}
+	res := insert(stmts, wr)
+	end := "RELEASE write"
+	if res.Err != nil {
+		end = "ROLLBACK TO write; RELEASE write"
+	}
+	if _, err := tx.ExecContext(ctx, end); err != nil && res.Err == nil {
+		res = writeResult{Err: fmt.Errorf("server: %w", err)}
+	}
+	return res
+}
+
+// duplicate answers wr, whose event's dedup key is stored already: it counts
+// the retry on the stored row and finds the upload stored with it.
+func duplicate(stmts *[len(writerSQL)]*sql.Stmt, wr *write) writeResult {
+	var id int64
+	if err := stmts[findDuplicate].QueryRow(wr.event.DedupKey).Scan(&id); err != nil {
+		return writeResult{Err: fmt.Errorf("server: finding duplicate: %w", err)}
+	}
+	if _, err := stmts[countDuplicate].Exec(id); err != nil {
+		return writeResult{Err: fmt.Errorf("server: counting duplicate: %w", err)}
+	}
+	res := writeResult{ID: id, Duplicate: true}
+	if wr.upload == nil {
+		return res
+	}
+	first := &uploadRow{}
+	err := stmts[findUpload].QueryRow(id).Scan(&first.GUID, &first.StoredName)
+	switch {
+	case err == nil:
+		res.Upload = first
+	case errors.Is(err, sql.ErrNoRows):
+		// The first row has no upload (not possible for rows this
+		// receiver stored: both go in one transaction). Keep this one's
+		// file rather than answer with none.
+		if err := insertUploadRow(stmts, wr.upload, id); err != nil {
+			return writeResult{Err: err}
+		}
+	default:
+		return writeResult{Err: fmt.Errorf("server: finding the first upload: %w", err)}
+	}
+	return res
+}
+
+func insertUploadRow(stmts *[len(writerSQL)]*sql.Stmt, u *uploadRow, eventID int64) error {
+	if u == nil {
+		return nil
+	}
+	_, err := stmts[insertUpload].Exec(
+		u.GUID, u.Session, u.StoredName, u.OriginalName, u.Size, u.SHA256, u.Received.UTC().Format(timeFormat), eventID)
+	if err != nil {
+		return fmt.Errorf("server: storing upload: %w", err)
+	}
+	return nil
 }
 
 // GeneratedKeys returns the keys a receiver generated and kept in the
@@ -329,7 +467,7 @@ func GeneratedKeys(ctx context.Context, path string) (map[string]string, error) 
 	if _, err := os.Stat(path); err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	db, err := sql.Open("sqlite", fileURI(path, "mode=ro"))
 	if err != nil {
 		return nil, err
 	}

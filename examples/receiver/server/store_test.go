@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,9 +33,9 @@ type fakeEvent struct {
 
 // fakeVendor is a vendor handler built as the library's are: it reads the
 // body once, decodes its fakeEvent and calls the store with a
-// vendorhooks.Delivery in the context, whose idempotency key (session and
-// seq) is the dedup key when dedup is set. It answers the stored row's id and
-// whether it was a duplicate.
+// vendorhooks.Delivery in the context, whose idempotency key is made of the
+// session and seq when dedup is set, and empty (as a signage trigger's is)
+// otherwise. It answers the stored row's id and whether it was a duplicate.
 func fakeVendor(s *Server, dedup bool) http.Handler {
 	return s.route("fake", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
@@ -47,14 +49,16 @@ func fakeVendor(s *Server, dedup bool) http.Handler {
 			return
 		}
 		d := &vendorhooks.Delivery{
-			Vendor:         "fake",
-			Kind:           "tick",
-			Session:        ev.Session,
-			IdempotencyKey: fmt.Sprintf("fake:%s/%d", ev.Session, ev.Seq),
-			Body:           body,
-			Received:       time.Now().UTC(),
+			Vendor:   "fake",
+			Kind:     "tick",
+			Session:  ev.Session,
+			Body:     body,
+			Received: time.Now().UTC(),
 		}
-		res, err := s.store(vendorhooks.ContextWithDelivery(r.Context(), d), ev, extra{dedup: dedup})
+		if dedup {
+			d.IdempotencyKey = fmt.Sprintf("fake:%s/%d", ev.Session, ev.Seq)
+		}
+		res, err := s.store(vendorhooks.ContextWithDelivery(r.Context(), d), ev, extra{})
 		if err != nil {
 			http.Error(w, "store", http.StatusInternalServerError)
 			return
@@ -162,6 +166,7 @@ func TestGetEventRaw(t *testing.T) {
 	require.NotNil(t, e.Raw)
 	assert.Equal(t, body, *e.Raw, "raw body byte for byte")
 	assert.JSONEq(t, `{"session":"a","seq":7}`, string(e.Event))
+	assert.Contains(t, w.Body.String(), `"warnings":[]`, "no warnings is an empty array, never null")
 
 	for target, status := range map[string]int{
 		"/events/2":           http.StatusNotFound,
@@ -263,8 +268,9 @@ func TestGeneratedKeysReadWhileServing(t *testing.T) {
 }
 
 // TestStoreFromDelivery checks that a stored row's vendor, kind, session,
-// received time and raw body are the Delivery's, that its idempotency key
-// deduplicates only when asked, and that store refuses a context without a
+// received time, raw body and warnings are the Delivery's, that a delivery
+// is stored once per idempotency key (every time when it has none), with the
+// retries counted on the row, and that store refuses a context without a
 // Delivery.
 func TestStoreFromDelivery(t *testing.T) {
 	s := openTest(t, Config{})
@@ -272,23 +278,30 @@ func TestStoreFromDelivery(t *testing.T) {
 	require.ErrorIs(t, err, errNoDelivery)
 
 	d := &vendorhooks.Delivery{
-		Vendor:         "fake",
-		Kind:           "tock",
-		Session:        "sess",
-		IdempotencyKey: "fake:same",
-		Body:           []byte{0xff, 'r', 'a', 'w'},
-		Received:       time.Date(2025, 1, 15, 2, 50, 29, 123456789, time.UTC),
+		Vendor:   "fake",
+		Kind:     "tock",
+		Session:  "sess",
+		Body:     []byte{0xff, 'r', 'a', 'w'},
+		Received: time.Date(2025, 1, 15, 2, 50, 29, 123456789, time.UTC),
+		Warnings: []vendorhooks.Warning{
+			{Path: "/a", Offset: 5, Msg: "want a number, got string; left at 0"},
+			{Path: "/b", Offset: -1, Msg: "unknown field, kept", Unknown: true},
+			{Offset: -1, Msg: "duplicate key \"a\"; the last value is used"},
+		},
 	}
-	ctx := vendorhooks.ContextWithDelivery(context.Background(), d)
 	ids := map[bool][]int64{}
-	for _, dedup := range []bool{false, false, true, true} {
-		res, err := s.store(ctx, fakeEvent{Session: "other", Seq: 3}, extra{dedup: dedup, verdict: "v"})
+	for _, key := range []string{"", "", "fake:same", "fake:same", "fake:same"} {
+		d.IdempotencyKey = key
+		ctx := vendorhooks.ContextWithDelivery(context.Background(), d)
+		res, err := s.store(ctx, fakeEvent{Session: "other", Seq: 3}, extra{verdict: "v"})
 		require.NoError(t, err)
-		ids[dedup] = append(ids[dedup], res.ID)
-		assert.Equal(t, dedup && len(ids[true]) == 2, res.Duplicate)
+		keyed := key != ""
+		ids[keyed] = append(ids[keyed], res.ID)
+		assert.Equal(t, keyed && len(ids[true]) > 1, res.Duplicate)
 	}
-	assert.NotEqual(t, ids[false][0], ids[false][1], "without dedup a repeat is stored again")
-	assert.Equal(t, ids[true][0], ids[true][1], "with dedup a repeat names the first row")
+	assert.NotEqual(t, ids[false][0], ids[false][1], "without a key a repeat is stored again")
+	assert.Equal(t, ids[true][0], ids[true][1], "with a key a repeat names the first row")
+	assert.Equal(t, ids[true][0], ids[true][2])
 
 	w := httptest.NewRecorder()
 	s.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, fmt.Sprintf("/events/%d", ids[true][0]), nil))
@@ -298,7 +311,91 @@ func TestStoreFromDelivery(t *testing.T) {
 	assert.Equal(t, Event{
 		ID: ids[true][0], Vendor: "fake", Kind: "tock", Session: "sess",
 		ReceivedAt: "2025-01-15T02:50:29.123456789Z", Verdict: "v",
-		Event:     json.RawMessage(`{"session":"other","seq":3}`),
-		RawBase64: "/3Jhdw==",
+		Event: json.RawMessage(`{"session":"other","seq":3}`),
+		Warnings: []string{
+			"/a (offset 5): want a number, got string; left at 0",
+			"/b unknown: unknown field, kept",
+			`duplicate key "a"; the last value is used`,
+		},
+		Duplicates: 2,
+		RawBase64:  "/3Jhdw==",
 	}, e)
+	assert.Len(t, getList(t, s, "/events").Events, 3)
+}
+
+// TestMigrateOldDatabase opens a database made by the first receiver (no
+// schema version, no warnings, WMS-only dedup keys) holding an event whose
+// stored JSON is not valid UTF-8 (an Unknown kept verbatim), and checks that
+// its rows are served as before, with no warnings and valid UTF-8, that new
+// events are deduplicated, and that a second start changes nothing.
+func TestMigrateOldDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	_, err = old.Exec(migrations[0])
+	require.NoError(t, err)
+	_, err = old.Exec(`INSERT INTO events (vendor, kind, session, received_at, event, raw) VALUES
+		('sleep', 'X', 's', '2025-01-15T02:50:29.000000000Z', ?, ?),
+		('sleep', 'X', 's', '2025-01-15T02:50:29.000000000Z', ?, ?)`,
+		"{\"kind\":\"X\",\"raw\":{\"t\":\"caf\xe9\"}}", []byte("{\"t\":\"caf\xe9\"}"), `{"a":1}`, []byte(`{"a":1}`))
+	require.NoError(t, err)
+	_, err = old.Exec(`INSERT INTO uploads VALUES ('g', 's', 'n', 'o', 1, 'h', '2025-01-15T02:50:29.000000000Z')`)
+	require.NoError(t, err)
+	require.NoError(t, old.Close())
+
+	for range 2 { // the second start finds the database up to date
+		s := openTest(t, Config{DBPath: path})
+		list := getList(t, s, "/events")
+		require.Len(t, list.Events, 2)
+		for _, e := range list.Events {
+			assert.Equal(t, []string{}, e.Warnings)
+			assert.True(t, utf8.Valid(e.Event), "%q", e.Event)
+		}
+		assert.JSONEq(t, `{"kind":"X","raw":{"t":"café"}}`, string(list.Events[0].Event), "Latin-1 read as such")
+		var version int
+		require.NoError(t, s.db.QueryRow("PRAGMA user_version").Scan(&version))
+		assert.Equal(t, len(migrations), version)
+		var guid string
+		require.NoError(t, s.db.QueryRow("SELECT guid FROM uploads WHERE event_id IS NULL").Scan(&guid))
+		assert.Equal(t, "g", guid, "an old upload is kept, linked to no event")
+		require.NoError(t, s.Close())
+	}
+	s := openTest(t, Config{DBPath: path})
+	h := fakeVendor(s, true)
+	assert.Equal(t, "3 false", post(t, h, `{"session":"new","seq":1}`).Body.String())
+	assert.Equal(t, "3 true", post(t, h, `{"session":"new","seq":1}`).Body.String(), "a retry is stored once")
+}
+
+// TestNewerSchemaRefused checks that a database of a newer receiver is not
+// opened (and so not written).
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "newer.db")
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	_, err = db.Exec(fmt.Sprintf("PRAGMA user_version = %d", len(migrations)+1))
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	_, err = Open(context.Background(), Config{DBPath: path})
+	assert.ErrorContains(t, err, "newer than this receiver")
+}
+
+// TestDBPathWithURICharacters opens a database whose file name holds the
+// characters an SQLite URI gives a meaning to, and checks that the file
+// named is the one written.
+func TestDBPathWithURICharacters(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a#b?c%41.db")
+	s := openTest(t, Config{DBPath: path, UploadsDir: filepath.Join(dir, "up")})
+	require.Equal(t, http.StatusOK, post(t, fakeVendor(s, false), `{"session":"a","seq":1}`).Code)
+	require.NoError(t, s.Close())
+	names := []string{}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{"a#b?c%41.db", "up"}, names, "no other file is written")
+	keys, err := GeneratedKeys(context.Background(), path)
+	require.NoError(t, err)
+	assert.Len(t, keys, 3)
 }

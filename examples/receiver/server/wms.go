@@ -13,16 +13,14 @@ import (
 // the sequence tracker's verdict ("in order", "gap (missing 3..5)",
 // "late", "duplicate").
 //
-// Duplicates are stored once: the delivery's idempotency key (made by the
-// handler from the event's kind, session id and sequence number) is the
-// row's dedup key, so a repeat is answered 200 without a second row. The
-// database decides, not the in-memory tracker: a repeat of an event whose
-// first copy is still being committed, or arrives after a restart, is still
-// caught, and the handler's WithDropDuplicates (which answers a repeat 200
-// before the first copy is durable) is deliberately not used.
+// Duplicates are stored once, as every vendor's are (see store): the
+// delivery's idempotency key is made by the handler from the event's kind,
+// session id and sequence number, so a repeat is answered 200 without a
+// second row. The database decides, not the in-memory tracker, so the
+// handler's WithDropDuplicates is not needed and not used.
 func (s *Server) mountWMS(mux *http.ServeMux) error {
 	h, err := wms.New(func(ctx context.Context, ev wms.Event) error {
-		x := extra{dedup: true}
+		var x extra
 		if v, ok := wms.VerdictFromContext(ctx); ok {
 			x.verdict = verdictText(v)
 		}
