@@ -76,9 +76,11 @@ var ErrClient = errors.New("signage: client not usable")
 // maxAnswerBytes bounds how much of an answer the client reads.
 const maxAnswerBytes = 64 << 10
 
-// Trigger POSTs t as JSON with the key in X-Webhook-Apikey. It returns nil
-// when the server answers 2xx, unless the answer is {"message":"Error"} (the
-// vendor's own sample checks for that); an *APIError for any other answer;
+// Trigger POSTs t as JSON (Trigger.MarshalJSON: Extra members included, so a
+// relayed trigger keeps what the decoder did not know) with the key in
+// X-Webhook-Apikey. It returns nil when the server answers 2xx, unless the
+// answer is {"message":"Error"} (the vendor's own sample checks for that);
+// an *APIError for any other answer;
 // and the context's error when ctx ends first. With c.Retry set, network
 // errors and 5xx answers are retried.
 func (c *Client) Trigger(ctx context.Context, t Trigger) error {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -230,6 +229,7 @@ const (
 // scanner's copy holds re-encoded), else as they are.
 type walk struct {
 	s      lit.Scanner
+	src    []byte // the scanner's input
 	fixed  int64
 	latin1 []span
 	ws     *tolerant.List
@@ -338,7 +338,7 @@ func decodeTrigger(part string, data []byte, ws *tolerant.List) (Trigger, []byte
 		return Trigger{}, nil, syntaxError(part, data)
 	}
 	src, spans := toUTF8(data)
-	w := &walk{fixed: -1, latin1: spans, ws: ws}
+	w := &walk{src: src, fixed: -1, latin1: spans, ws: ws}
 	w.s.Reset(src)
 	objAt := w.valueAt()
 	if k, _ := w.s.Peek(); k != lit.Object {
@@ -349,8 +349,8 @@ func decodeTrigger(part string, data []byte, ws *tolerant.List) (Trigger, []byte
 	}
 	var t Trigger
 	var seenID, seenSensor bool
-	var seen []string // unknown keys, allocated only when there are any
 	for {
+		from := w.s.Offset()
 		key, ok, err := w.s.NextKey()
 		if err != nil {
 			return Trigger{}, nil, w.syntax(err)
@@ -373,7 +373,7 @@ func decodeTrigger(part string, data []byte, ws *tolerant.List) (Trigger, []byte
 			seenSensor = true
 			t.Sensor, err = w.sensorData(at)
 		default:
-			seen, err = w.unknown(seen, "", key, at)
+			err = w.unknown(&t.Extra, "", key, at, from)
 		}
 		if err != nil {
 			return Trigger{}, nil, err
@@ -385,20 +385,37 @@ func decodeTrigger(part string, data []byte, ws *tolerant.List) (Trigger, []byte
 	return t, src, nil
 }
 
-// unknown skips the value at offset at of the unknown member key of the
-// object at pointer parent, with an unknown-member warning (and a duplicate
-// one when seen, the keys met so far, holds key). It returns seen with key.
-func (w *walk) unknown(seen []string, parent string, key []byte, at int64) ([]string, error) {
-	path := parent + jsonptr.Join(string(key))
-	dup := slices.Contains(seen, string(key))
-	if dup {
+// unknown keeps in *extra the value at offset at of the unknown member key
+// of the object at pointer parent, compacted, with an unknown-member warning
+// (and a duplicate one when *extra holds key already: the last value wins),
+// and a Latin-1 one when the member, from offset from of the scanner's
+// input, holds a string read as Latin-1. *extra is made on first use.
+func (w *walk) unknown(extra *map[string]json.RawMessage, parent string, key []byte, at int64, from int) error {
+	name := string(key)
+	path := parent + jsonptr.Join(name)
+	if _, dup := (*extra)[name]; dup {
 		w.ws.Add(path, at, msgDuplicate)
-	} else {
-		seen = append(seen, string(key))
 	}
 	w.ws.Unknown(path, at)
-	_, err := w.s.Skip()
-	return seen, w.syntax(err)
+	start := w.s.Offset()
+	if _, err := w.s.Skip(); err != nil {
+		return w.syntax(err)
+	}
+	end := w.s.Offset()
+	if w.readLatin1(from, end) {
+		w.ws.Add(path, at, tolerant.Latin1Msg)
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, w.src[start:end]) != nil {
+		// The scanner's input is valid JSON, so this does not happen.
+		buf.Reset()
+		buf.Write(w.src[start:end])
+	}
+	if *extra == nil {
+		*extra = map[string]json.RawMessage{}
+	}
+	(*extra)[name] = buf.Bytes()
+	return nil
 }
 
 // drop skips the value at offset at, of kind k, that the field at path
@@ -485,7 +502,7 @@ func (w *walk) sensorData(at int64) (*SensorData, error) {
 			return nil, nil
 		}
 		// Every finding inside the string is reported at the string.
-		inner := &walk{fixed: at, ws: w.ws}
+		inner := &walk{src: strict, fixed: at, ws: w.ws}
 		inner.s.Reset(strict)
 		if k, _ := inner.s.Peek(); k != lit.Object {
 			w.ws.Add(pathSensor, at, "want an object literal in the string, got "+kindName(k)+msgDropped)
@@ -505,9 +522,9 @@ func (w *walk) sensorData(at int64) (*SensorData, error) {
 func (w *walk) sensorObject(at int64) (*SensorData, error) {
 	var d SensorData
 	var seenID, seenEvent, seenValue bool
-	var seen []string // unknown keys
 	idAt := at
 	for {
+		from := w.s.Offset()
 		key, ok, err := w.s.NextKey()
 		if err != nil {
 			return nil, w.syntax(err)
@@ -525,7 +542,7 @@ func (w *walk) sensorObject(at int64) (*SensorData, error) {
 		case "value":
 			err = w.text(&d.Value, &seenValue, pathSensorValue, vat)
 		default:
-			seen, err = w.unknown(seen, pathSensor, key, vat)
+			err = w.unknown(&d.Extra, pathSensor, key, vat, from)
 		}
 		if err != nil {
 			return nil, err

@@ -141,3 +141,12 @@ func TestTriggerKind(t *testing.T) {
 	assert.Equal(t, "trigger", signage.Trigger{EventID: "emergency-on"}.Kind())
 	assert.Equal(t, signage.KindTrigger, signage.Trigger{}.Kind())
 }
+
+// TestDecodeDepth: 64 levels of nesting, the object included, are read;
+// the 65th is refused (TestDecodeErrors).
+func TestDecodeDepth(t *testing.T) {
+	b := `{"event_id": "e", "x": ` + strings.Repeat("[", 63) + strings.Repeat("]", 63) + `}`
+	tr, err := signage.DecodeBody([]byte(b))
+	require.NoError(t, err, "an unknown member is not an error")
+	assert.Equal(t, strings.Repeat("[", 63)+strings.Repeat("]", 63), string(tr.Extra["x"]))
+}

@@ -55,9 +55,14 @@
 package signage
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
 
 	"github.com/vendorhooks/vendorhooks"
+	"github.com/vendorhooks/vendorhooks/internal/httpx"
 )
 
 // Path is the vendor's endpoint path below the server root.
@@ -85,6 +90,29 @@ type Trigger struct {
 	EventID string `json:"event_id"`
 	// Sensor is the sensor_data object, or nil when the call has none.
 	Sensor *SensorData `json:"sensor_data,omitempty"`
+	// Extra holds the members a decoder did not know, by name, each value
+	// as compact JSON (valid UTF-8; for a key given twice, the last), so a
+	// vendor's new field is kept and can be relayed. It is nil when there
+	// are none. MarshalJSON writes them beside the known members.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// triggerJSON is Trigger's known members, as MarshalJSON writes them.
+type triggerJSON struct {
+	EventID string      `json:"event_id"`
+	Sensor  *SensorData `json:"sensor_data,omitempty"`
+}
+
+// MarshalJSON writes the trigger as the vendor's JSON: event_id,
+// sensor_data when not nil, then the Extra members sorted by name (a name
+// of a known member is left out). An Extra value that is not valid JSON is
+// an error; an empty one is written as null.
+func (t Trigger) MarshalJSON() ([]byte, error) {
+	b, err := marshal(triggerJSON{EventID: t.EventID, Sensor: t.Sensor})
+	if err != nil {
+		return nil, err
+	}
+	return appendExtra(b, t.Extra, "event_id", "sensor_data")
 }
 
 // Kind returns "trigger" (KindTrigger) for every Trigger: the vendor has a
@@ -104,6 +132,67 @@ type SensorData struct {
 	Event string `json:"event,omitempty"`
 	// Value is the reading.
 	Value string `json:"value,omitempty"`
+	// Extra holds the members a decoder did not know, as Trigger.Extra
+	// does.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// sensorJSON is SensorData's known members, as MarshalJSON writes them.
+type sensorJSON struct {
+	ID    string `json:"id"`
+	Event string `json:"event,omitempty"`
+	Value string `json:"value,omitempty"`
+}
+
+// MarshalJSON writes the sensor data as the vendor's JSON: id, event and
+// value when not empty, then the Extra members as Trigger.MarshalJSON does.
+func (d SensorData) MarshalJSON() ([]byte, error) {
+	b, err := marshal(sensorJSON{ID: d.ID, Event: d.Event, Value: d.Value})
+	if err != nil {
+		return nil, err
+	}
+	return appendExtra(b, d.Extra, "id", "event", "value")
+}
+
+// marshal is json.Marshal without HTML escaping. json.Marshal escapes a
+// Marshaler's output itself, while an Encoder with SetEscapeHTML(false)
+// (as golden files and receivers use) keeps it: so the MarshalJSON methods
+// write '<', '>' and '&' as they are, as a plain struct would be written.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// appendExtra writes the members of extra whose names are not in known into
+// the JSON object obj, which has at least one member, sorted by name.
+func appendExtra(obj []byte, extra map[string]json.RawMessage, known ...string) ([]byte, error) {
+	if len(extra) == 0 {
+		return obj, nil
+	}
+	b := obj[:len(obj)-1] // drop '}'
+	for _, name := range slices.Sorted(maps.Keys(extra)) {
+		if slices.Contains(known, name) {
+			continue
+		}
+		v := extra[name]
+		switch {
+		case len(v) == 0:
+			v = json.RawMessage("null")
+		case !json.Valid(v):
+			return nil, errors.New("signage: Extra member " + httpx.Quote(name) + " is not valid JSON")
+		}
+		k, err := marshal(name)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(append(append(b, ','), k...), ':'), v...)
+	}
+	return append(b, '}'), nil
 }
 
 // ErrMalformed is matched by every error the decoders return for a trigger

@@ -83,13 +83,16 @@ var warnCases = []warnCase{
 		want:  signage.Trigger{EventID: "e"},
 		warns: []vendorhooks.Warning{warn("/sensor_data", 33, "want an object literal in the string, got array: dropped")}},
 	{name: "field in a literal", body: `{"event_id": "e", "sensor_data": "{id: 's', value: {}, x: 1}"}`,
-		want: signage.Trigger{EventID: "e", Sensor: &signage.SensorData{ID: "s"}},
+		want: signage.Trigger{EventID: "e", Sensor: &signage.SensorData{ID: "s", Extra: extra("x", "1")}},
 		warns: []vendorhooks.Warning{
 			warn("/sensor_data/value", 33, "want a string, a number, a boolean or null, got object: left empty"),
 			unknown("/sensor_data/x", 33),
 		}},
+	{name: "unknown members, kept compact", body: `{"event_id": "e", "a/b": 1, "sensor_data": {"id": "s", "x": [ 2, {"y" : null} ]}}`,
+		want:  signage.Trigger{EventID: "e", Extra: extra("a/b", "1"), Sensor: &signage.SensorData{ID: "s", Extra: extra("x", `[2,{"y":null}]`)}},
+		warns: []vendorhooks.Warning{unknown("/a~1b", 25), unknown("/sensor_data/x", 60)}},
 	{name: "unknown members", body: `{"event_id": "e", "a/b": 1, "sensor_data": {"id": "s", "x": 2}}`,
-		want:  signage.Trigger{EventID: "e", Sensor: &signage.SensorData{ID: "s"}},
+		want:  signage.Trigger{EventID: "e", Extra: extra("a/b", "1"), Sensor: &signage.SensorData{ID: "s", Extra: extra("x", "2")}},
 		warns: []vendorhooks.Warning{unknown("/a~1b", 25), unknown("/sensor_data/x", 60)}},
 	{name: "duplicate keys: the last value wins", body: `{"sensor_data": null, "event_id": "e", "sensor_data": {"id": "a", "id": "b"}}`,
 		want: signage.Trigger{EventID: "e", Sensor: &signage.SensorData{ID: "b"}},
@@ -98,7 +101,7 @@ var warnCases = []warnCase{
 			warn("/sensor_data/id", 72, "duplicate key: the last value wins"),
 		}},
 	{name: "duplicate unknown key", body: `{"x": 1, "event_id": "e", "x": 2}`,
-		want: signage.Trigger{EventID: "e"},
+		want: signage.Trigger{EventID: "e", Extra: extra("x", "2")},
 		warns: []vendorhooks.Warning{
 			unknown("/x", 6),
 			warn("/x", 31, "duplicate key: the last value wins"),
@@ -120,9 +123,10 @@ var warnCases = []warnCase{
 		want:  signage.Trigger{EventID: "e", Sensor: &signage.SensorData{ID: "s", Value: "é"}},
 		warns: []vendorhooks.Warning{warn("/sensor_data", 33, latin1Msg)}},
 	{name: "offsets after a Latin-1 string are those sent", body: "{\"x\": \"\xe9\", \"sensor_data\": 5, \"event_id\": \"e\"}",
-		want: signage.Trigger{EventID: "e"},
+		want: signage.Trigger{EventID: "e", Extra: extra("x", `"é"`)},
 		warns: []vendorhooks.Warning{
 			unknown("/x", 6),
+			warn("/x", 6, latin1Msg),
 			warn("/sensor_data", 26, "want an object or a string, got number: dropped"),
 		}},
 	{name: "btoa payload", query: url.Values{"payload": {btoaPayload}},
@@ -132,13 +136,28 @@ var warnCases = []warnCase{
 		},
 		deliveryBody: btoaJSON},
 	{name: "payload with an unknown member", query: url.Values{"payload": {base64.URLEncoding.EncodeToString([]byte(`{"event_id":"e", "extra": [1, 2]}`))}},
-		want:         signage.Trigger{EventID: "e"},
+		want:         signage.Trigger{EventID: "e", Extra: extra("extra", "[1,2]")},
 		warns:        []vendorhooks.Warning{unknown("/extra", 26)},
 		deliveryBody: `{"event_id":"e", "extra": [1, 2]}`},
+	{name: "Latin-1 unknown key", body: "{\"event_id\": \"e\", \"caf\xe9\": true}",
+		want: signage.Trigger{EventID: "e", Extra: extra("café", "true")},
+		warns: []vendorhooks.Warning{
+			unknown("/café", 26),
+			warn("/café", 26, latin1Msg),
+		}},
 	{name: "Latin-1 legacy eventId", query: url.Values{"eventId": {"caf\xe9"}},
 		want:         signage.Trigger{EventID: "café"},
 		warns:        []vendorhooks.Warning{warn("/event_id", -1, latin1Msg)},
 		deliveryBody: `{"event_id":"café"}`},
+}
+
+// extra is an Extra map of name and JSON value pairs.
+func extra(nameValue ...string) map[string]json.RawMessage {
+	m := map[string]json.RawMessage{}
+	for i := 0; i < len(nameValue); i += 2 {
+		m[nameValue[i]] = json.RawMessage(nameValue[i+1])
+	}
+	return m
 }
 
 func (c warnCase) decode() (signage.Trigger, error) {
@@ -216,6 +235,15 @@ func checkUTF8(t *testing.T, tr signage.Trigger) {
 	}
 	for _, s := range strs {
 		require.True(t, utf8.ValidString(s), "%q", s)
+	}
+	extras := []map[string]json.RawMessage{tr.Extra}
+	if tr.Sensor != nil {
+		extras = append(extras, tr.Sensor.Extra)
+	}
+	for _, m := range extras {
+		for k, v := range m {
+			require.True(t, utf8.ValidString(k) && utf8.Valid(v) && json.Valid(v), "%q: %q", k, v)
+		}
 	}
 }
 
@@ -319,4 +347,32 @@ func TestHandlerFatal(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, w.Code, q)
 	}
 	assert.False(t, called)
+}
+
+// TestTriggerMarshalExtra: the members a decoder kept in Extra are written
+// back beside the known ones, so a relayed trigger keeps them, and decode
+// to the same Trigger.
+func TestTriggerMarshalExtra(t *testing.T) {
+	tr := signage.Trigger{
+		EventID: "e",
+		Sensor:  &signage.SensorData{ID: "s", Extra: extra("unit", `"°C"`, "id", `"ignored"`)},
+		Extra:   extra("z", "1", "a", `{"b":[true]}`, "event_id", `"ignored"`, "n", ""),
+	}
+	b, err := json.Marshal(tr)
+	require.NoError(t, err)
+	assert.Equal(t, `{"event_id":"e","sensor_data":{"id":"s","unit":"°C"},"a":{"b":[true]},"n":null,"z":1}`, string(b))
+	got, ws, err := signage.DecodeBodyWarnings(b)
+	require.NoError(t, err)
+	want := tr
+	want.Extra = extra("z", "1", "a", `{"b":[true]}`, "n", "null")
+	want.Sensor = &signage.SensorData{ID: "s", Extra: extra("unit", `"°C"`)}
+	assert.Equal(t, want, got)
+	assert.Len(t, ws, 4, "every kept member is reported")
+
+	b, err = json.Marshal(signage.Trigger{EventID: "e"})
+	require.NoError(t, err)
+	assert.Equal(t, `{"event_id":"e"}`, string(b), "no Extra, no change")
+
+	_, err = json.Marshal(signage.Trigger{EventID: "e", Extra: extra("bad", "{")})
+	assert.ErrorContains(t, err, `signage: Extra member "bad" is not valid JSON`)
 }

@@ -22,12 +22,12 @@ func ExampleServer() {
 	if err := soundAlarm(context.Background(), s.NewClient()); err != nil {
 		panic(err)
 	}
-	fmt.Println(s.Triggers())
+	fmt.Printf("%d trigger: %s\n", len(s.Triggers()), s.Triggers()[0].EventID)
 
 	s.FailNext(503)
 	fmt.Println(soundAlarm(context.Background(), s.NewClient()))
 	// Output:
-	// [{emergency-on <nil>}]
+	// 1 trigger: emergency-on
 	// signage: server answered 503: Error (signagetest: injected failure)
 }
 
