@@ -3,42 +3,77 @@ package eeg
 import (
 	"errors"
 	"math"
+	"slices"
 	"time"
 
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
 	"github.com/vendorhooks/vendorhooks/internal/lit"
+	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
 // Decode decodes one Petal Metrics message from data, in one pass with no
-// reflection and no copy of data (the returned Event never aliases data).
+// reflection and no copy of data (the returned Event never aliases data);
+// a body with a string that is not UTF-8 takes a second pass.
 //
 // It accepts strict JSON, which real senders post, and the Python-literal
 // text the vendor's docs and users' logs show: single or double quotes with
 // their escapes, True/False/None, NaN/Infinity/-Infinity/nan/inf, trailing
 // commas, bare identifier keys, and a missing comma between two members
 // where a newline separates them (the docs' own "metrics" example lacks
-// one); a missing comma anywhere else is an error.
+// one); a missing comma anywhere else is a syntax error.
 //
-// A message whose type this package does not know decodes to *Unknown, even
-// when its fields have shapes this package would reject or hold NaN or
-// Infinity. For a known type, every field this package reads is checked,
-// members it does not know are ignored, and the message's own field
-// (data.blink, data.bandpower, ...) is required.
+// Decode follows the tolerant-reader rule (see the package doc). It refuses
+// a message, returning a nil Event and a *DecodeError that matches
+// ErrMalformed, only when the text is not a literal object at all, nests
+// deeper than 64 levels, or its "type" is missing, not a string, longer
+// than 64 bytes, or given twice. Any other message is delivered: a non-nil
+// Event, and beside it a *vendorhooks.Warnings (which does not match
+// ErrMalformed) when a field of a known type had a value of the wrong type
+// or shape, was missing, was given twice, or a string was not UTF-8. The
+// field in question is left at its zero value (the last value wins for a
+// duplicate key; a string that is not UTF-8 is read as Latin-1). Members
+// this package does not know are not errors: DecodeWarnings reports them.
 //
-// Every error is a *DecodeError, and errors.Is(err, ErrMalformed) holds for
-// it: for text that is not a literal its Path is empty and its Offset is
-// where reading stopped; for a field of the wrong shape, or a missing one,
-// its Path is the field's JSON Pointer ("/data/bandpower/ch2/alpha").
+// A message whose type this package does not know decodes to *Unknown,
+// whatever its fields hold, NaN and Infinity included, with no warning
+// but for text that is not UTF-8.
 func Decode(data []byte) (Event, error) {
+	ev, ws, err := DecodeWarnings(data)
+	if err != nil {
+		return nil, err
+	}
+	return ev, tolerant.List(ws).Err(vendor)
+}
+
+// DecodeWarnings is Decode returning every warning, those for unknown
+// members (Warning.Unknown) included, in body order (then the findings
+// that have no offset: missing members, arrays of the wrong length). Its
+// error is only a fatal *DecodeError, with a nil Event; otherwise the Event
+// is deliverable and ws is nil when there is nothing to report. Use it
+// where you want to see a vendor's payload drift: a queue consumer, a test.
+//
+// This package's types have no member for unknown fields, so an unknown
+// member is reported but not kept: Delivery.Body holds it byte for byte.
+func DecodeWarnings(data []byte) (ev Event, ws []vendorhooks.Warning, err error) {
 	var d decoder
 	d.s.Reset(data)
-	return d.decode(data)
+	ev, err = d.decode(data)
+	if d.notUTF8 {
+		return decodeLatin1(data)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return ev, d.sorted(), nil
 }
 
 // chanVals collects up to five channels; seen has bit i for channel i+1.
+// given is set when the member was there, present when it was an object.
 type chanVals[T any] struct {
 	v       [5]T
 	seen    uint8
+	given   bool
 	present bool
 }
 
@@ -62,21 +97,22 @@ type objForm struct {
 	present          bool
 }
 
-type decoder struct {
-	s       lit.Scanner
-	typeErr *DecodeError // the first type error, reported for known types only
+// actionState is what the action member holds; a duplicate action member
+// replaces all of it.
+type actionState struct {
+	seen uint8      // actTime, actValue
+	time LSLSeconds // action.time
+	kind lit.Kind   // kind of action.value; Invalid when absent
+	val  Value
+	arr  valArray
+	obj  objForm
+}
 
-	kind     string // one of the Kind constants, or "" when unknown
-	typeName string // the type as sent, for Unknown
-	hasType  bool
-
-	meta Meta
-
-	actKind lit.Kind // kind of action.value; Invalid when absent
-	actVal  Value
-	actArr  valArray
-	actObj  objForm
-
+// dataState is what the data member holds; a duplicate data member
+// replaces all of it.
+type dataState struct {
+	seen             uint16 // one bit per known member (dataID ...)
+	meta             Meta   // all but ActionTime
 	blink, eye       Value
 	hasBlink, hasEye bool
 	bp               chanVals[Bands]
@@ -85,14 +121,117 @@ type decoder struct {
 	metObj           objForm
 }
 
+// Bits of actionState.seen and dataState.seen, for duplicate keys.
+const (
+	actTime = 1 << iota
+	actValue
+)
+
+const (
+	dataID = 1 << iota
+	dataLastEEGID
+	dataUnixTS
+	dataLSL
+	dataLSLEEGFill
+	dataLSLAPICall
+	dataLSLAPIRecv
+	dataBlink
+	dataEye
+	dataBandpower
+	dataArtifact
+	dataMetrics
+)
+
+type decoder struct {
+	s     lit.Scanner
+	warns tolerant.List // for a known type; dropped for an Unknown
+
+	// fix, when not nil, maps offsets in the Latin-1 reading of the body
+	// back to the body as sent (see decodeLatin1).
+	fix *latin1Fix
+	// notUTF8 is set when the scanner met a string that is not UTF-8.
+	notUTF8 bool
+
+	kind     string // one of the Kind constants, or "" when unknown
+	typeName string // the type as sent, for Unknown
+	hasType  bool
+	top      uint8 // topAction, topData: for duplicate keys
+
+	act  actionState
+	data dataState
+}
+
+// Bits of decoder.top.
+const (
+	topAction = 1 << iota
+	topData
+)
+
 const wantValue = `number or "bad_data"`
 
-// typePath is the pointer of the message's type member.
-const typePath = "/type"
+// maxWarnings bounds the warnings of one message, so that a body of many
+// unknown or bad members costs a bounded list (the body itself keeps
+// them all); the last one says that more were not listed.
+const maxWarnings = 100
+
+// off returns offset o of the text read as a body offset (-1 stays -1).
+func (d *decoder) off(o int) int64 {
+	if o < 0 {
+		return -1
+	}
+	if d.fix != nil {
+		return d.fix.orig(o)
+	}
+	return int64(o)
+}
+
+// warn records a warning unless the list is full.
+func (d *decoder) warn(w vendorhooks.Warning) {
+	switch n := len(d.warns); {
+	case n < maxWarnings:
+		d.warns = append(d.warns, w)
+	case n == maxWarnings:
+		d.warns = append(d.warns, vendorhooks.Warning{Offset: w.Offset, Msg: "more than 100 warnings: the rest are not listed"})
+	}
+}
+
+// sorted returns the warnings with an offset in body order, then those
+// without one in the order found; nil when there are none.
+func (d *decoder) sorted() []vendorhooks.Warning {
+	if len(d.warns) > 1 {
+		slices.SortStableFunc(d.warns, func(a, b vendorhooks.Warning) int {
+			return cmpOffset(a.Offset, b.Offset)
+		})
+	}
+	return d.warns
+}
+
+// cmpOffset orders offsets, -1 (unknown) last.
+func cmpOffset(a, b int64) int {
+	if a < 0 {
+		a = math.MaxInt64
+	}
+	if b < 0 {
+		b = math.MaxInt64
+	}
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
 
 // fail converts a scanner error to a *DecodeError.
 func (d *decoder) fail(err error) error {
 	if se, ok := err.(*lit.SyntaxError); ok {
+		if se.Reason == litInvalidUTF8 && d.fix == nil {
+			d.notUTF8 = true
+		}
+		if d.fix != nil {
+			se = lit.NewSyntaxError(d.fix.body, int(d.fix.orig(se.Offset)), se.Reason)
+		}
 		return syntaxError(se)
 	}
 	if _, ok := err.(*DecodeError); ok || err == nil {
@@ -100,20 +239,55 @@ func (d *decoder) fail(err error) error {
 	}
 	// The scanner returns only *lit.SyntaxError; this keeps the promise
 	// that every refusal is a *DecodeError should that change.
-	return &DecodeError{Vendor: vendor, Offset: int64(d.s.Offset()), Msg: err.Error()}
+	return &DecodeError{Vendor: vendor, Offset: d.off(d.s.Offset()), Msg: err.Error()}
 }
 
-// mismatch records a type error unless one is already recorded.
+// mismatch records the warning of a value at p that holds got where want
+// was expected; the field stays at its zero value.
 func (d *decoder) mismatch(p fieldPath, want, got string, off int) {
-	if d.typeErr == nil {
-		d.typeErr = typeError(&p, want, got, off)
-	}
+	d.warn(vendorhooks.Warning{Path: p.String(), Offset: d.off(off), Msg: "want " + want + ", got " + got + leftZero})
 }
 
-// missing records the type error of a missing field.
+// leftZero ends the message of a value of the wrong type or shape.
+const leftZero = "; left at zero"
+
+// missing records the warning of a missing field.
 func (d *decoder) missing(p fieldPath, want string) {
-	d.mismatch(p, want, "", -1)
+	d.warn(vendorhooks.Warning{Path: p.String(), Offset: -1, Msg: "missing, want " + want})
 }
+
+// duplicate records that the member name of the object at p is given
+// again; the value that follows (the last) wins.
+func (d *decoder) duplicate(p *fieldPath, name string) {
+	d.s.PeekByte()
+	q := p.dot(name)
+	d.warn(vendorhooks.Warning{Path: q.String(), Offset: d.off(d.s.Offset()), Msg: "duplicate key: the last value wins"})
+}
+
+// skipUnknown skips the value of member key of the object at p, which no
+// field of the type holds, and records it (and, when it was given before,
+// that the key is duplicated).
+func (d *decoder) skipUnknown(p *fieldPath, key []byte) error {
+	// The key may live in the scanner's buffer: make its path first.
+	path := p.dot(string(key))
+	ptr := path.String()
+	off, err := d.s.Skip()
+	if err != nil {
+		return err
+	}
+	for _, w := range d.warns {
+		if w.Unknown && w.Path == ptr {
+			d.warn(vendorhooks.Warning{Path: ptr, Offset: d.off(off), Msg: "duplicate key: the last value wins"})
+			break
+		}
+	}
+	d.warn(vendorhooks.Warning{Path: ptr, Offset: d.off(off), Msg: unknownMsg, Unknown: true})
+	return nil
+}
+
+// unknownMsg is the message of an unknown member. (tolerant.List.Unknown
+// says "kept", which these types cannot do.)
+const unknownMsg = "unknown field, not kept: Delivery.Body has it"
 
 // wrongKind records that the next value is not what p wants, and skips it.
 func (d *decoder) wrongKind(p fieldPath, want string) error {
@@ -122,17 +296,18 @@ func (d *decoder) wrongKind(p fieldPath, want string) error {
 		return err
 	}
 	off, err := d.s.Skip()
-	d.mismatch(p, want, k.String(), off)
+	if err == nil {
+		d.mismatch(p, want, k.String(), off)
+	}
 	return err
 }
 
-// quoteShort quotes an input string for an error message, cut to about
-// 32 bytes.
+// quoteShort quotes an input string for a message, cut to about 32 bytes.
 func quoteShort(prefix string, b []byte) string {
 	return prefix + httpx.Quote(string(b))
 }
 
-// enterObject opens the object at p, or records a type error and skips the
+// enterObject opens the object at p, or records a warning and skips the
 // value; ok is false then.
 func (d *decoder) enterObject(p fieldPath) (ok bool, err error) {
 	k, err := d.s.Peek()
@@ -151,13 +326,26 @@ func (d *decoder) next() (key []byte, err error) {
 	return key, err
 }
 
+// fatal returns the *DecodeError of the message's type at offset off.
+func (d *decoder) fatal(off int, msg string) error {
+	return &DecodeError{Vendor: vendor, Path: typePath, Offset: d.off(off), Msg: msg}
+}
+
+// typePath is the pointer of the message's type member.
+const typePath = "/type"
+
 func (d *decoder) decode(data []byte) (Event, error) {
-	if ok, err := d.enterObject(root()); !ok || err != nil {
-		if err != nil {
-			return nil, d.fail(err)
-		}
-		return nil, d.typeErr
+	k, err := d.s.Peek()
+	if err != nil {
+		return nil, d.fail(err)
 	}
+	if k != lit.Object {
+		return nil, &DecodeError{Vendor: vendor, Offset: d.off(d.s.Offset()), Msg: "want object, got " + k.String()}
+	}
+	if err := d.s.BeginObject(); err != nil {
+		return nil, d.fail(err)
+	}
+	top := root()
 	for {
 		key, err := d.next()
 		if err != nil {
@@ -168,13 +356,23 @@ func (d *decoder) decode(data []byte) (Event, error) {
 		}
 		switch string(key) {
 		case "action":
+			if d.top&topAction != 0 {
+				d.duplicate(&top, "action")
+				d.act = actionState{}
+			}
+			d.top |= topAction
 			err = d.action()
 		case "data":
-			err = d.data()
+			if d.top&topData != 0 {
+				d.duplicate(&top, "data")
+				d.data = dataState{}
+			}
+			d.top |= topData
+			err = d.dataMember()
 		case "type":
 			err = d.typ()
 		default:
-			_, err = d.s.Skip()
+			err = d.skipUnknown(&top, key)
 		}
 		if err != nil {
 			return nil, d.fail(err)
@@ -186,24 +384,27 @@ func (d *decoder) decode(data []byte) (Event, error) {
 	return d.finish(data)
 }
 
+// typ reads the message's type, its identity: a type that is not a
+// string, is longer than tolerant.MaxKindBytes, or is given twice is fatal,
+// since readers of the raw body would disagree on what the message is.
 func (d *decoder) typ() error {
 	k, err := d.s.Peek()
 	if err != nil {
 		return err
 	}
+	off := d.s.Offset()
+	if d.hasType {
+		return d.fatal(off, "type given twice")
+	}
 	if k != lit.String {
-		off, err := d.s.Skip()
-		if d.typeErr == nil || d.typeErr.Path != typePath {
-			// A bad type field is reported even before other type errors.
-			p := pathOf("type")
-			d.typeErr = typeError(&p, "string", k.String(), off)
-		}
-		d.hasType = false
-		return err
+		return d.fatal(off, "want string, got "+k.String())
 	}
 	b, err := d.s.ReadString()
 	if err != nil {
 		return err
+	}
+	if len(b) > tolerant.MaxKindBytes {
+		return d.fatal(off, "type longer than 64 bytes: "+httpx.Quote(string(b)))
 	}
 	d.hasType = true
 	switch string(b) {
@@ -231,6 +432,7 @@ func (d *decoder) action() error {
 	if ok, err := d.enterObject(p); !ok || err != nil {
 		return err
 	}
+	a := &d.act
 	for {
 		key, err := d.next()
 		if err != nil || key == nil {
@@ -238,11 +440,21 @@ func (d *decoder) action() error {
 		}
 		switch string(key) {
 		case "time":
-			d.meta.ActionTime, err = d.lsl(p.dot("time"))
+			if a.seen&actTime != 0 {
+				d.duplicate(&p, "time")
+			}
+			a.seen |= actTime
+			a.time, err = d.lsl(p.dot("time"))
 		case "value":
+			if a.seen&actValue != 0 {
+				d.duplicate(&p, "value")
+				t := a.time
+				*a = actionState{seen: a.seen, time: t}
+			}
+			a.seen |= actValue
 			err = d.actionValue(p.dot("value"))
 		default:
-			_, err = d.s.Skip()
+			err = d.skipUnknown(&p, key)
 		}
 		if err != nil {
 			return err
@@ -255,67 +467,110 @@ func (d *decoder) actionValue(p fieldPath) error {
 	if err != nil {
 		return err
 	}
-	d.actKind = k
+	d.act.kind = k
 	switch k {
 	case lit.Array:
-		return d.array(p, &d.actArr)
+		return d.array(p, &d.act.arr)
 	case lit.Object:
-		return d.metricsObject(p, &d.actObj)
+		return d.metricsObject(p, &d.act.obj)
 	}
-	d.actVal, err = d.value(p)
+	d.act.val, err = d.value(p)
 	return err
 }
 
-func (d *decoder) data() error {
+// dataKey returns the bit of a known member of data, or 0.
+func dataKey(key []byte) uint16 {
+	switch string(key) {
+	case "id":
+		return dataID
+	case "last_eeg_id":
+		return dataLastEEGID
+	case "unix_ts":
+		return dataUnixTS
+	case "lsl_ts":
+		return dataLSL
+	case "lsl_eeg_fill_ts":
+		return dataLSLEEGFill
+	case "lsl_api_call_ts":
+		return dataLSLAPICall
+	case "lsl_api_recv_ts":
+		return dataLSLAPIRecv
+	case "blink":
+		return dataBlink
+	case "eye":
+		return dataEye
+	case "bandpower":
+		return dataBandpower
+	case "artifact_detect":
+		return dataArtifact
+	case "metrics":
+		return dataMetrics
+	}
+	return 0
+}
+
+func (d *decoder) dataMember() error {
 	p := pathOf("data")
 	if ok, err := d.enterObject(p); !ok || err != nil {
 		return err
 	}
+	s := &d.data
 	for {
 		key, err := d.next()
 		if err != nil || key == nil {
 			return err
 		}
-		switch string(key) {
-		case "id":
-			d.meta.ID, err = d.int(p.dot("id"))
-		case "last_eeg_id":
-			d.meta.LastEEGID, err = d.int(p.dot("last_eeg_id"))
-		case "unix_ts":
-			d.meta.Time, err = d.unixTime(p.dot("unix_ts"))
-		case "lsl_ts":
-			d.meta.LSL, err = d.lsl(p.dot("lsl_ts"))
-		case "lsl_eeg_fill_ts":
-			d.meta.LSLEEGFill, err = d.lsl(p.dot("lsl_eeg_fill_ts"))
-		case "lsl_api_call_ts":
-			d.meta.LSLAPICall, err = d.lsl(p.dot("lsl_api_call_ts"))
-		case "lsl_api_recv_ts":
-			d.meta.LSLAPIRecv, err = d.lsl(p.dot("lsl_api_recv_ts"))
-		case "blink":
-			d.hasBlink = true
-			d.blink, err = d.single(p.dot("blink"), "blink")
-		case "eye":
-			d.hasEye = true
-			d.eye, err = d.single(p.dot("eye"), "eye")
-		case "bandpower":
-			err = d.bandChannels(p.dot("bandpower"), false, &d.bp)
-		case "artifact_detect":
-			err = d.qualityChannels(p.dot("artifact_detect"), &d.art)
-		case "metrics":
+		bit := dataKey(key)
+		if bit == 0 {
+			if err := d.skipUnknown(&p, key); err != nil {
+				return err
+			}
+			continue
+		}
+		if s.seen&bit != 0 {
+			d.duplicate(&p, string(key))
+		}
+		s.seen |= bit
+		switch bit {
+		case dataID:
+			s.meta.ID, err = d.int(p.dot("id"))
+		case dataLastEEGID:
+			s.meta.LastEEGID, err = d.int(p.dot("last_eeg_id"))
+		case dataUnixTS:
+			s.meta.Time, err = d.unixTime(p.dot("unix_ts"))
+		case dataLSL:
+			s.meta.LSL, err = d.lsl(p.dot("lsl_ts"))
+		case dataLSLEEGFill:
+			s.meta.LSLEEGFill, err = d.lsl(p.dot("lsl_eeg_fill_ts"))
+		case dataLSLAPICall:
+			s.meta.LSLAPICall, err = d.lsl(p.dot("lsl_api_call_ts"))
+		case dataLSLAPIRecv:
+			s.meta.LSLAPIRecv, err = d.lsl(p.dot("lsl_api_recv_ts"))
+		case dataBlink:
+			s.hasBlink = true
+			s.blink, err = d.single(p.dot("blink"), "blink")
+		case dataEye:
+			s.hasEye = true
+			s.eye, err = d.single(p.dot("eye"), "eye")
+		case dataBandpower:
+			err = d.bandChannels(p.dot("bandpower"), false, &s.bp)
+		case dataArtifact:
+			err = d.qualityChannels(p.dot("artifact_detect"), &s.art)
+		case dataMetrics:
+			// The last metrics member wins, whichever its form.
+			s.metArr, s.metObj = valArray{}, objForm{}
 			var k lit.Kind
 			if k, err = d.s.Peek(); err != nil {
 				return err
 			}
 			switch k {
 			case lit.Array:
-				err = d.array(p.dot("metrics"), &d.metArr)
+				err = d.array(p.dot("metrics"), &s.metArr)
 			case lit.Object:
-				err = d.metricsObject(p.dot("metrics"), &d.metObj)
+				err = d.metricsObject(p.dot("metrics"), &s.metObj)
 			default:
 				err = d.wrongKind(p.dot("metrics"), "array or object")
 			}
-		default:
-			_, err = d.s.Skip()
 		}
 		if err != nil {
 			return err
@@ -344,6 +599,7 @@ func (d *decoder) value(p fieldPath) (Value, error) {
 				return Value{}, err
 			}
 			d.mismatch(p, wantValue, quoteShort("out-of-range number ", text), off)
+			return Value{}, nil
 		}
 		return Number(f), nil
 	case lit.String:
@@ -384,6 +640,7 @@ func (d *decoder) int(p fieldPath) (int64, error) {
 	n, perr := lit.ParseInt(text)
 	if perr != nil {
 		d.mismatch(p, "integer", quoteShort("number ", text), off)
+		return 0, nil
 	}
 	return n, nil
 }
@@ -492,12 +749,17 @@ func (d *decoder) single(p fieldPath, name string) (Value, error) {
 		if key == nil {
 			break
 		}
-		if string(key) == name {
-			seen = true
-			if v, err = d.value(p.dot(name)); err != nil {
+		if string(key) != name {
+			if err := d.skipUnknown(&p, key); err != nil {
 				return v, err
 			}
-		} else if _, err := d.s.Skip(); err != nil {
+			continue
+		}
+		if seen {
+			d.duplicate(&p, name)
+		}
+		seen = true
+		if v, err = d.value(p.dot(name)); err != nil {
 			return v, err
 		}
 	}
@@ -539,8 +801,12 @@ func channelName(i int, long bool) string {
 }
 
 // bandChannels reads {ch1: {delta: v, ...}, ...} (long: {channel1: {'0':
-// v, ...}}). Unknown keys are skipped.
+// v, ...}}). Other keys are unknown members.
 func (d *decoder) bandChannels(p fieldPath, long bool, dst *chanVals[Bands]) error {
+	if dst.given { // a duplicate member: the last wins whole
+		*dst = chanVals[Bands]{}
+	}
+	dst.given = true
 	if ok, err := d.enterObject(p); !ok || err != nil {
 		return err
 	}
@@ -552,8 +818,12 @@ func (d *decoder) bandChannels(p fieldPath, long bool, dst *chanVals[Bands]) err
 		}
 		i := channelIndex(key, long)
 		if i < 0 {
-			_, err = d.s.Skip()
+			err = d.skipUnknown(&p, key)
 		} else {
+			if dst.seen&(1<<i) != 0 {
+				d.duplicate(&p, channelName(i, long))
+				dst.v[i] = Bands{}
+			}
 			dst.seen |= 1 << i
 			err = d.bands(p.dot(channelName(i, long)), &dst.v[i], long)
 		}
@@ -586,7 +856,7 @@ func bandIndex(key []byte, digits bool) int {
 }
 
 // bands reads {alpha: v, beta: v, theta: v, delta: v} in any order
-// (digits: {'0': v, ... '3': v}), all four required.
+// (digits: {'0': v, ... '3': v}); a missing band is a warning.
 func (d *decoder) bands(p fieldPath, dst *Bands, digits bool) error {
 	names := &bandNames
 	if digits {
@@ -606,8 +876,11 @@ func (d *decoder) bands(p fieldPath, dst *Bands, digits bool) error {
 		}
 		i := bandIndex(key, digits)
 		if i == len(names) {
-			_, err = d.s.Skip()
+			err = d.skipUnknown(&p, key)
 		} else {
+			if seen&(1<<i) != 0 {
+				d.duplicate(&p, names[i])
+			}
 			seen |= 1 << i
 			*dst.band(i), err = d.value(p.dot(names[i]))
 		}
@@ -627,6 +900,10 @@ const wantQuality = `0, 1 or "bad_data"`
 
 // qualityChannels reads {ch1: 1, ch2: 0, ...}.
 func (d *decoder) qualityChannels(p fieldPath, dst *chanVals[Quality]) error {
+	if dst.given { // a duplicate member: the last wins whole
+		*dst = chanVals[Quality]{}
+	}
+	dst.given = true
 	if ok, err := d.enterObject(p); !ok || err != nil {
 		return err
 	}
@@ -638,10 +915,13 @@ func (d *decoder) qualityChannels(p fieldPath, dst *chanVals[Quality]) error {
 		}
 		i := channelIndex(key, false)
 		if i < 0 {
-			if _, err = d.s.Skip(); err != nil {
+			if err = d.skipUnknown(&p, key); err != nil {
 				return err
 			}
 			continue
+		}
+		if dst.seen&(1<<i) != 0 {
+			d.duplicate(&p, shortChannel[i])
 		}
 		dst.seen |= 1 << i
 		off := d.s.Offset()
@@ -659,6 +939,10 @@ func (d *decoder) qualityChannels(p fieldPath, dst *chanVals[Quality]) error {
 
 // stringChannels reads {channel1: 'artifact', ...}.
 func (d *decoder) stringChannels(p fieldPath, dst *chanVals[string]) error {
+	if dst.given { // a duplicate member: the last wins whole
+		*dst = chanVals[string]{}
+	}
+	dst.given = true
 	if ok, err := d.enterObject(p); !ok || err != nil {
 		return err
 	}
@@ -670,12 +954,16 @@ func (d *decoder) stringChannels(p fieldPath, dst *chanVals[string]) error {
 		}
 		i := channelIndex(key, true)
 		if i < 0 {
-			if _, err = d.s.Skip(); err != nil {
+			if err = d.skipUnknown(&p, key); err != nil {
 				return err
 			}
 			continue
 		}
+		if dst.seen&(1<<i) != 0 {
+			d.duplicate(&p, longChannel[i])
+		}
 		dst.seen |= 1 << i
+		dst.v[i] = ""
 		k, err := d.s.Peek()
 		if err != nil {
 			return err
@@ -708,22 +996,28 @@ func intern(b []byte) string {
 	return string(b)
 }
 
-// array reads an array of at most maxArray values.
+// array reads an array of at most maxArray values; the rest are skipped
+// with one warning.
 func (d *decoder) array(p fieldPath, dst *valArray) error {
 	if err := d.s.BeginArray(); err != nil {
 		return err
 	}
 	dst.present = true
 	dst.n = 0
+	over := false
 	for {
 		more, err := d.s.More()
 		if err != nil || !more {
 			return err
 		}
 		if dst.n == maxArray {
-			d.mismatch(p, "at most 27 values", "more", d.s.Offset())
-			if _, err := d.s.Skip(); err != nil {
+			off, err := d.s.Skip()
+			if err != nil {
 				return err
+			}
+			if !over {
+				over = true
+				d.mismatch(p.at(maxArray), "at most 27 values", "more: skipped", off)
 			}
 			continue
 		}
@@ -747,17 +1041,29 @@ func (d *decoder) metricsObject(p fieldPath, dst *objForm) error {
 		}
 		switch string(key) {
 		case "artifact_detect":
+			if dst.art.given {
+				d.duplicate(&p, "artifact_detect")
+			}
 			err = d.stringChannels(p.dot("artifact_detect"), &dst.art)
 		case "bandpower":
+			if dst.bp.given {
+				d.duplicate(&p, "bandpower")
+			}
 			err = d.bandChannels(p.dot("bandpower"), true, &dst.bp)
 		case "blink":
+			if dst.hasBlink {
+				d.duplicate(&p, "blink")
+			}
 			dst.hasBlink = true
 			dst.blink, err = d.single(p.dot("blink"), "blink")
 		case "eye":
+			if dst.hasEye {
+				d.duplicate(&p, "eye")
+			}
 			dst.hasEye = true
 			dst.eye, err = d.single(p.dot("eye"), "eye")
 		default:
-			_, err = d.s.Skip()
+			err = d.skipUnknown(&p, key)
 		}
 		if err != nil {
 			return err

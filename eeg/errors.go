@@ -11,17 +11,18 @@ import (
 )
 
 // ErrMalformed is vendorhooks.ErrMalformed: errors.Is(err, ErrMalformed)
-// holds for every error Decode returns, and for the handler means "answer
-// 400".
+// holds for every refusal by Decode, and for the handler means "answer
+// 400". It does not hold for the *vendorhooks.Warnings Decode returns
+// beside a deliverable event.
 var ErrMalformed = vendorhooks.ErrMalformed
 
 // DecodeError is vendorhooks.DecodeError, the one error type of every
 // refusal by Decode (and by Value.UnmarshalJSON and Quality.UnmarshalText).
-// Its Vendor is "eeg". For text that is not a literal at all, Path is empty
-// and Offset is the byte where reading stopped; Msg then ends with the line
-// and column. For a field of the wrong shape, Path is the field's RFC 6901
-// JSON Pointer ("/data/bandpower/ch2/alpha", "/action/value/3") and Offset
-// the byte offset of its value, or -1 for a missing field. Msg quotes at
+// Its Vendor is "eeg". For text that is not a literal object at all, Path is
+// empty and Offset is the byte where reading stopped; Msg then ends with the
+// line and column. For a refused type, Path is "/type" and Offset the byte
+// offset of its value, or -1 when it is missing. Offsets count bytes of the
+// body as sent, also where Decode read a string as Latin-1. Msg quotes at
 // most about 32 bytes of the input.
 type DecodeError = vendorhooks.DecodeError
 
@@ -58,16 +59,6 @@ func shortenQuoted(reason string) string {
 		return reason
 	}
 	return reason[:i] + httpx.Quote(q) + reason[j+1:]
-}
-
-// typeError returns the *DecodeError of a field at p that holds got where
-// want was expected; got is empty for a missing field (off is -1 then).
-func typeError(p *fieldPath, want, got string, off int) *DecodeError {
-	msg := "want " + want + ", got " + got
-	if got == "" {
-		msg = "missing, want " + want
-	}
-	return &DecodeError{Vendor: vendor, Path: p.String(), Offset: int64(off), Msg: msg}
 }
 
 // fieldPath names a field without building a string until an error needs

@@ -2,6 +2,7 @@ package eeg_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -48,9 +49,33 @@ func ExampleDecode() {
 	a := ev.(*eeg.Artifact)
 	fmt.Println(a.Kind(), a.ID, "AF8:", a.Quality.AF8, "TP10:", a.Quality.TP10)
 
-	_, err = eeg.Decode([]byte(`{"type": "bandpower", "data": {"bandpower": {"ch2": {"alpha": {}}}}}`))
-	fmt.Println(err)
+	// A value of the wrong shape is left at zero and named in the error,
+	// which does not match ErrMalformed: the message is still delivered.
+	ev, err = eeg.Decode([]byte(`{"type": "blink", "data": {"blink": {"blink": {}}, "id": 7}}`))
+	fmt.Println(ev.(*eeg.Blink).ID, errors.Is(err, eeg.ErrMalformed), err)
+
+	// Only a message whose type cannot be known is refused.
+	ev, err = eeg.Decode([]byte(`{"data": {"blink": {"blink": 1}}}`))
+	fmt.Println(ev, errors.Is(err, eeg.ErrMalformed), err)
 	// Output:
 	// artifact-detect 21 AF8: bad TP10: good
-	// eeg: /data/bandpower/ch2/alpha (offset 62): want number or "bad_data", got object
+	// 7 false eeg: /data/blink/blink: want number or "bad_data", got object; left at zero
+	// <nil> true eeg: /type: missing, want string
+}
+
+func ExampleDecodeWarnings() {
+	// Petal added a member: Decode delivers the message without an error,
+	// and DecodeWarnings shows the drift.
+	ev, ws, err := eeg.DecodeWarnings([]byte(`{"type": "eye", "data": {"eye": {"eye": 1}, "gaze": [0.1, 0.2]}}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(ev.Kind(), ev.(*eeg.Eye).Eye)
+	for _, w := range ws {
+		fmt.Println(w.Unknown, w)
+	}
+	// Output:
+	// eye 1
+	// true /data/gaze: unknown field, not kept: Delivery.Body has it
 }

@@ -6,79 +6,88 @@ import (
 	"github.com/vendorhooks/vendorhooks/internal/lit"
 )
 
-// finish builds the event once the whole message is read.
+// finish builds the event once the whole message is read. Every check it
+// makes is a warning; only a missing type is fatal.
 func (d *decoder) finish(data []byte) (Event, error) {
+	if !d.hasType {
+		return nil, &DecodeError{Vendor: vendor, Path: typePath, Offset: -1, Msg: "missing, want string"}
+	}
 	if d.kind == "" {
-		if !d.hasType {
-			if d.typeErr != nil && d.typeErr.Path == typePath {
-				return nil, d.typeErr
-			}
-			p := pathOf("type")
-			return nil, typeError(&p, "string", "", -1)
-		}
+		// What the fields of a known type would have held is no concern
+		// of an unknown one.
+		d.warns = nil
 		raw, err := lit.AppendJSONQuotingNonFinite(make([]byte, 0, len(data)), data)
 		if err != nil {
 			return nil, d.fail(err)
 		}
 		return &Unknown{Type: d.typeName, Raw: raw}, nil
 	}
-	var ev Event
+	s, a := &d.data, &d.act
+	meta := s.meta
+	meta.ActionTime = a.time
 	dataP, action := pathOf("data"), pathOf("action")
 	switch d.kind {
 	case KindBlink:
-		e := &Blink{Meta: d.meta, Blink: d.blink}
-		d.require(d.hasBlink, dataP.dot("blink"), "object")
+		e := &Blink{Meta: meta, Blink: s.blink}
+		d.require(s.hasBlink, dataP.dot("blink"), "object")
 		e.Action = d.scalarAction()
-		ev = e
+		return e, nil
 	case KindEye:
-		e := &Eye{Meta: d.meta, Eye: d.eye}
-		d.require(d.hasEye, dataP.dot("eye"), "object")
+		e := &Eye{Meta: meta, Eye: s.eye}
+		d.require(s.hasEye, dataP.dot("eye"), "object")
 		e.Action = d.scalarAction()
-		ev = e
+		return e, nil
 	case KindBandpower:
-		e := &Bandpower{Meta: d.meta}
-		d.channels(dataP.dot("bandpower"), false, d.bp.present, d.bp.seen, "object")
-		fill(&e.Power, &d.bp.v, d.bp.seen)
+		e := &Bandpower{Meta: meta}
+		d.channels(dataP.dot("bandpower"), false, s.bp.given, s.bp.present, s.bp.seen, "object")
+		fill(&e.Power, &s.bp.v, s.bp.seen)
 		if arr := d.arrayAction("array of 16 or 20 values"); arr != nil {
 			d.powerArray(action.dot("value"), arr.v[:arr.n], &e.Action)
 		}
-		ev = e
+		return e, nil
 	case KindArtifact:
-		e := &Artifact{Meta: d.meta}
-		d.channels(dataP.dot("artifact_detect"), false, d.art.present, d.art.seen, wantQuality)
-		fill(&e.Quality, &d.art.v, d.art.seen)
+		e := &Artifact{Meta: meta}
+		d.channels(dataP.dot("artifact_detect"), false, s.art.given, s.art.present, s.art.seen, wantQuality)
+		fill(&e.Quality, &s.art.v, s.art.seen)
 		if arr := d.arrayAction("array of 4 or 5 values"); arr != nil {
 			d.qualityArray(action.dot("value"), arr.v[:arr.n], 0, &e.Action)
 		}
-		ev = e
+		return e, nil
 	case KindMetrics:
-		e := &Metrics{Meta: d.meta}
+		e := &Metrics{Meta: meta}
 		p := dataP.dot("metrics")
-		if !d.metArr.present {
+		switch {
+		case s.metArr.present:
+			d.metricsArray(p, &s.metArr, &e.Metrics)
+		case s.metObj.present:
+			d.mismatch(p, "array of 22 or 27 values", "object", -1)
+		case s.seen&dataMetrics == 0:
 			d.missing(p, "array of 22 or 27 values")
-		} else {
-			d.metricsArray(p, &d.metArr, &e.Metrics)
 		}
 		if arr := d.arrayAction("array of 22 or 27 values"); arr != nil {
 			d.metricsArray(action.dot("value"), arr, &e.Action)
 		}
-		ev = e
-	case KindMetricsJSON:
-		e := &MetricsJSON{Meta: d.meta}
-		d.object(dataP.dot("metrics"), &d.metObj, &e.Metrics)
-		switch d.actKind {
+		return e, nil
+	default: // KindMetricsJSON
+		e := &MetricsJSON{Meta: meta}
+		p := dataP.dot("metrics")
+		switch {
+		case s.metObj.present:
+			d.object(p, &s.metObj, &e.Metrics)
+		case s.metArr.present:
+			d.mismatch(p, "object", "array", -1)
+		case s.seen&dataMetrics == 0:
+			d.missing(p, "object")
+		}
+		switch a.kind {
 		case lit.Invalid:
 		case lit.Object:
-			d.object(action.dot("value"), &d.actObj, &e.Action)
+			d.object(action.dot("value"), &a.obj, &e.Action)
 		default:
-			d.mismatch(action.dot("value"), "object", d.actKind.String(), -1)
+			d.mismatch(action.dot("value"), "object", a.kind.String(), -1)
 		}
-		ev = e
+		return e, nil
 	}
-	if d.typeErr != nil {
-		return nil, d.typeErr
-	}
-	return ev, nil
 }
 
 func (d *decoder) require(ok bool, p fieldPath, want string) {
@@ -89,38 +98,41 @@ func (d *decoder) require(ok bool, p fieldPath, want string) {
 
 // scalarAction returns action.value for blink and eye.
 func (d *decoder) scalarAction() Value {
-	switch d.actKind {
+	switch d.act.kind {
 	case lit.Invalid, lit.Number, lit.String:
 	default:
 		action := pathOf("action")
-		d.mismatch(action.dot("value"), wantValue, d.actKind.String(), -1)
+		d.mismatch(action.dot("value"), wantValue, d.act.kind.String(), -1)
 	}
-	return d.actVal
+	return d.act.val
 }
 
-// arrayAction returns action.value when it is an array, nil when absent.
+// arrayAction returns action.value when it is an array, nil when absent
+// or of another kind.
 func (d *decoder) arrayAction(want string) *valArray {
-	switch d.actKind {
+	switch d.act.kind {
 	case lit.Invalid:
 		return nil
 	case lit.Array:
-		return &d.actArr
+		return &d.act.arr
 	}
 	action := pathOf("action")
-	d.mismatch(action.dot("value"), want, d.actKind.String(), -1)
+	d.mismatch(action.dot("value"), want, d.act.kind.String(), -1)
 	return nil
 }
 
-// channels checks that a channel object is present with ch1 to ch4.
-func (d *decoder) channels(p fieldPath, long bool, present bool, seen uint8, want string) {
-	if !present {
+// channels checks that a channel object was given (given), was an object
+// (present: otherwise its warning is already recorded) and has ch1 to ch4.
+func (d *decoder) channels(p fieldPath, long bool, given, present bool, seen uint8, want string) {
+	if !given {
 		d.missing(p, "object")
+	}
+	if !present {
 		return
 	}
 	for i := 0; i < 4; i++ {
 		if seen&(1<<i) == 0 {
 			d.missing(p.dot(channelName(i, long)), want)
-			return
 		}
 	}
 }
@@ -135,7 +147,7 @@ func fill[T any](cs *Channels[T], v *[5]T, seen uint8) {
 }
 
 // powerArray maps 16 or 20 band powers (channel by channel: alpha, beta,
-// theta, delta).
+// theta, delta); another length leaves dst at zero.
 func (d *decoder) powerArray(p fieldPath, v []Value, dst *Channels[Bands]) {
 	if len(v) != 16 && len(v) != 20 {
 		d.mismatch(p, "array of 16 or 20 values", "array of "+strconv.Itoa(len(v))+" values", -1)
@@ -150,7 +162,7 @@ func (d *decoder) powerArray(p fieldPath, v []Value, dst *Channels[Bands]) {
 }
 
 // qualityArray maps 4 or 5 artifact values to channels; base is the index
-// of v[0] in the array at p.
+// of v[0] in the array at p. Another length leaves dst at zero.
 func (d *decoder) qualityArray(p fieldPath, v []Value, base int, dst *Channels[Quality]) {
 	n := len(v)
 	if n != 4 && n != 5 {
@@ -169,7 +181,8 @@ func (d *decoder) qualityArray(p fieldPath, v []Value, base int, dst *Channels[Q
 	}
 }
 
-// metricsArray maps the 22 (or, with a fifth channel, 27) metrics.
+// metricsArray maps the 22 (or, with a fifth channel, 27) metrics; another
+// length leaves dst at zero.
 func (d *decoder) metricsArray(p fieldPath, arr *valArray, dst *MetricsArray) {
 	nch := 4
 	switch arr.n {
@@ -187,12 +200,8 @@ func (d *decoder) metricsArray(p fieldPath, arr *valArray, dst *MetricsArray) {
 
 // object checks and copies a metricsJson object.
 func (d *decoder) object(p fieldPath, o *objForm, dst *MetricsObject) {
-	if !o.present {
-		d.missing(p, "object")
-		return
-	}
-	d.channels(p.dot("artifact_detect"), true, o.art.present, o.art.seen, "string")
-	d.channels(p.dot("bandpower"), true, o.bp.present, o.bp.seen, "object")
+	d.channels(p.dot("artifact_detect"), true, o.art.given, o.art.present, o.art.seen, "string")
+	d.channels(p.dot("bandpower"), true, o.bp.given, o.bp.present, o.bp.seen, "object")
 	d.require(o.hasBlink, p.dot("blink"), "object")
 	d.require(o.hasEye, p.dot("eye"), "object")
 	fill(&dst.Artifact, &o.art.v, o.art.seen)

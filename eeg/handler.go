@@ -34,6 +34,18 @@ func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.Logger = l }
 }
 
+// WithStrict answers 400 to a delivery with any warning, an unknown field
+// included, instead of delivering it with Delivery.Warnings. What a refusal
+// costs with Petal: its sender does not change the message because of the
+// answer, so a message refused is a message lost (a retry, if it sends
+// one, is refused the same way), and a Petal release that adds a field
+// makes every message of that type refused until you upgrade. Without it
+// (the default) such messages reach your function, and only the fatal
+// cases of Decode are answered 400.
+func WithStrict() Option {
+	return func(c *config) { c.Strict = true }
+}
+
 // New returns the http.Handler that receives Petal Metrics webhooks, or an
 // error for a configuration it cannot serve with: a nil fn, or a negative
 // WithMaxBodyBytes. Errors start with "eeg: ". A handler New returns
@@ -54,9 +66,14 @@ func WithLogger(l *slog.Logger) Option {
 // signature, so New takes none: put the handler behind your own
 // authentication if it is reachable from outside.
 //
+// A message Decode delivers with warnings (a value of the wrong type, an
+// unknown or duplicate member, text that is not UTF-8) reaches fn, and
+// Delivery.Warnings lists them all; WithStrict refuses it instead.
+//
 // Answers: 200 {"ok":true} once fn returns nil; 400 {"error": "..."} with
 // the DecodeError's text (the offset, line and column of a syntax error, or
-// the JSON Pointer of the bad field); 405 with Allow: POST for another
+// what is wrong with the type) for a message Decode refuses, and with
+// WithStrict for one with a warning; 405 with Allow: POST for another
 // method; 413 for a body over the limit; 415 for a Content-Encoding other
 // than gzip; 500 when fn returns an error, so that the sender may retry
 // (fn's error text is logged, never sent).
@@ -91,9 +108,9 @@ func NewHandler(fn func(context.Context, Event) error, opts ...Option) http.Hand
 
 // decodeRequest is the pipeline's Decode step.
 func decodeRequest(_ *http.Request, body []byte) (Event, httpx.Info, error) {
-	ev, err := Decode(body)
+	ev, ws, err := DecodeWarnings(body)
 	if err != nil {
 		return nil, httpx.Info{}, err
 	}
-	return ev, httpx.Info{Kind: ev.Kind()}, nil
+	return ev, httpx.Info{Kind: ev.Kind(), Warnings: ws}, nil
 }

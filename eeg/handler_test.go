@@ -73,10 +73,10 @@ func TestHandler(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, rec.Code)
 		assert.JSONEq(t, `{"error":"eeg: offset 17: unexpected '\\'', want ',' or '}' at line 1, column 18"}`, rec.Body.String())
 	})
-	t.Run("400 names the field", func(t *testing.T) {
-		rec := serve(h, post(`{"type":"blink","data":{}}`))
+	t.Run("400 names the type", func(t *testing.T) {
+		rec := serve(h, post(`{"data":{}}`))
 		assert.Equal(t, http.StatusBadRequest, rec.Code)
-		assert.JSONEq(t, `{"error":"eeg: /data/blink: missing, want object"}`, rec.Body.String())
+		assert.JSONEq(t, `{"error":"eeg: /type: missing, want string"}`, rec.Body.String())
 	})
 	t.Run("405", func(t *testing.T) {
 		rec := serve(h, httptest.NewRequest(http.MethodGet, "/", nil))
@@ -177,4 +177,48 @@ func TestHandlerDefaultLimit(t *testing.T) {
 	assert.Equal(t, http.StatusOK, serve(h, post(body+fill)).Code)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, serve(h, post(body+fill+" ")).Code)
 	assert.Equal(t, 1, calls)
+}
+
+// TestHandlerWarnings checks that a message with warnings (a value of the
+// wrong type, an unknown member, a duplicate key, Latin-1 text) is
+// delivered with all of them in Delivery.Warnings and answered 200, and
+// that WithStrict answers each 400 without calling fn; a clean message is
+// 200 either way.
+func TestHandlerWarnings(t *testing.T) {
+	var got [][]vendorhooks.Warning
+	fn := func(ctx context.Context, ev eeg.Event) error {
+		d, ok := vendorhooks.DeliveryFromContext(ctx)
+		require.True(t, ok)
+		got = append(got, d.Warnings)
+		return nil
+	}
+	h, strict := eeg.NewHandler(fn), eeg.NewHandler(fn, eeg.WithStrict())
+	for _, tc := range []struct {
+		name, body string
+		want       vendorhooks.Warning
+	}{
+		{"wrong type", `{"type":"blink","data":{"blink":{"blink":"x"}}}`,
+			vendorhooks.Warning{Path: "/data/blink/blink", Offset: 41, Msg: `want number or "bad_data", got string "x"; left at zero`}},
+		{"unknown member", `{"type":"blink","data":{"blink":{"blink":1},"gaze":1}}`,
+			vendorhooks.Warning{Path: "/data/gaze", Offset: 51, Msg: "unknown field, not kept: Delivery.Body has it", Unknown: true}},
+		{"duplicate key", `{"type":"blink","data":{"blink":{"blink":1},"blink":{"blink":0}}}`,
+			vendorhooks.Warning{Path: "/data/blink", Offset: 52, Msg: "duplicate key: the last value wins"}},
+		{"Latin-1", "{'type':'blink','data':{'blink':{'blink':1}},'n':'\xe9'}",
+			vendorhooks.Warning{Path: "/n", Offset: 49, Msg: "not UTF-8: read as Latin-1"}},
+	} {
+		got = nil
+		rec := serve(h, post(tc.body))
+		assert.Equal(t, http.StatusOK, rec.Code, tc.name)
+		require.Len(t, got, 1, tc.name)
+		assert.Contains(t, got[0], tc.want, tc.name)
+
+		got = nil
+		rec = serve(strict, post(tc.body))
+		assert.Equal(t, http.StatusBadRequest, rec.Code, tc.name)
+		assert.Contains(t, rec.Body.String(), "strict", tc.name)
+		assert.Empty(t, got, "%s: fn is not called", tc.name)
+	}
+	got = nil
+	assert.Equal(t, http.StatusOK, serve(strict, post(eegtest.JSON["bandpower"])).Code)
+	assert.Equal(t, [][]vendorhooks.Warning{nil}, got)
 }

@@ -82,7 +82,7 @@ func (e MetricsJSON) MarshalJSON() ([]byte, error) {
 // (null when Raw is empty). A Raw that Decode made is always valid JSON;
 // one set to anything else makes json.Marshal fail.
 func (u Unknown) MarshalJSON() ([]byte, error) {
-	kind, err := json.Marshal(u.Type) // invalid UTF-8 becomes U+FFFD
+	kind, err := json.Marshal(u.Type) // UTF-8 from Decode; U+FFFD for another invalid byte
 	if err != nil {
 		return nil, err
 	}

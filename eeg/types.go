@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
@@ -87,8 +88,11 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return d.fail(err)
 	}
-	if d.typeErr != nil {
-		return d.typeErr
+	if len(d.warns) > 0 {
+		// Unlike a message, a lone Value has nothing to deliver without
+		// its value: a warning is an error here.
+		w := d.warns[0]
+		return &DecodeError{Vendor: vendor, Path: w.Path, Offset: w.Offset, Msg: strings.TrimSuffix(w.Msg, leftZero)}
 	}
 	*v = val
 	return nil
@@ -367,7 +371,8 @@ type MetricsJSON struct {
 }
 
 // Unknown is a message of a type this package does not know, kept whole.
-// Decode never refuses one for what its fields hold.
+// Decode refuses one only for its type, never for what its other fields
+// hold, and reports no warning for them but for text that is not UTF-8.
 //
 // Raw is the whole message as compact strict JSON, a copy that does not
 // alias the input: Python-literal text is converted (single quotes, True,
