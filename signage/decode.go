@@ -42,8 +42,10 @@ const maxEventIDBytes = tolerant.MaxKindBytes
 // its zero value), a duplicate key (the last value wins), sensor data
 // without an id, or a string that is not UTF-8 (read as Latin-1) the error
 // beside it is a *vendorhooks.Warnings naming each. That error does not
-// match ErrMalformed. Unknown members are dropped and are not part of the
-// error; DecodeBodyWarnings reports them too.
+// match ErrMalformed: a non-zero Trigger is deliverable. Unknown members
+// are kept in Trigger.Extra and SensorData.Extra and are not part of the
+// error (a vendor adding a field must not make your code fail);
+// DecodeBodyWarnings reports them too.
 //
 // sensor_data may be an object, a string holding a JavaScript object
 // literal or a JSON object, null, or "" (the last two mean no sensor data).
