@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -152,7 +153,8 @@ func TestDeliveryUpload(t *testing.T) {
 }
 
 // TestDecodeErrorModel: every refusal is a *DecodeError of this package
-// with a JSON Pointer path and the offset where it is known.
+// with a JSON Pointer path and the offset where it is known, and a nil
+// event.
 func TestDecodeErrorModel(t *testing.T) {
 	upload := func(fields ...[2]string) (string, []byte) {
 		var buf bytes.Buffer
@@ -172,16 +174,16 @@ func TestDecodeErrorModel(t *testing.T) {
 		"json syntax":      {"recordTrial", "application/json", `{"expId": x}`, "", 10},
 		"json cut off":     {"recordTrial", "application/json", `{"expId": 1`, "", 11},
 		"json trailing":    {"recordTrial", "application/json", `{"expId": 1} x`, "", 13},
-		"form syntax":      {"recordTrial", labvancedtest.FormContentType, "expId=1&a[b=1", "", 8},
-		"wrong type":       {"addMetaInfo", "application/json", `{"expId":1,"expSessionNr":2,"var_data":{"screenWidth":"wide"}}`, "/var_data/screenWidth", -1},
-		"array element":    {"addMetaInfo", labvancedtest.FormContentType, "expId=1&expSessionNr=2&var_data[subjCounterPerGroup][]=1&var_data[subjCounterPerGroup][]=x", "/var_data/subjCounterPerGroup/1", -1},
-		"missing":          {"recordTrial", labvancedtest.FormContentType, "expId=1", "/expSessionNr", -1},
-		"escaped name":     {"file_upload", dupCT, string(dup), "/a~1b~0c", -1},
+		"json too deep":    {"recordTrial", "application/json", `{"recData":{"data":{"x":` + strings.Repeat("[", 62) + strings.Repeat("]", 62) + "}}}", "", 85},
+		"form too deep":    {"recordTrial", labvancedtest.FormContentType, "expId=1&a" + strings.Repeat("[x]", 64) + "=1", "", 8},
+		"long route":       {strings.Repeat("r", 65), "application/json", `{}`, "", -1},
 		"multipart misuse": {"recordTrial", dupCT, string(dup), "", -1},
+		"upload no file":   {"file_upload", dupCT, string(dup), "/myFile", -1},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := labvanced.Decode(tt.route, tt.ct, []byte(tt.body))
+			ev, err := labvanced.Decode(tt.route, tt.ct, []byte(tt.body))
 			require.Error(t, err)
+			assert.Nil(t, ev)
 			assert.ErrorIs(t, err, labvanced.ErrMalformed)
 			assert.ErrorIs(t, err, vendorhooks.ErrMalformed)
 			var de *labvanced.DecodeError
@@ -194,23 +196,96 @@ func TestDecodeErrorModel(t *testing.T) {
 	}
 }
 
+// TestWarningModel: what is delivered anyway comes with a Warning naming
+// its JSON Pointer path and offset; Decode's error is then a
+// *vendorhooks.Warnings (not ErrMalformed), nil for unknown members alone.
+func TestWarningModel(t *testing.T) {
+	dupCT, dup := func() (string, []byte) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for _, f := range [][2]string{{"expSessionNr", "7"}, {"newFileName", "a"}, {"a/b~c", "1"}, {"a/b~c", "2"}} {
+			require.NoError(t, mw.WriteField(f[0], f[1]))
+		}
+		fw, err := mw.CreateFormFile("myFile", "a.webm")
+		require.NoError(t, err)
+		_, _ = fw.Write([]byte("x"))
+		require.NoError(t, mw.Close())
+		return mw.FormDataContentType(), buf.Bytes()
+	}()
+	for name, tt := range map[string]struct {
+		route, ct, body string
+		path            string
+		offset          int64
+		unknown         bool
+	}{
+		"form syntax":       {"errExpSession", labvancedtest.FormContentType, "err_msg=x&a[b=1", "/a[b", 10, false}, // then: unknown
+		"wrong type":        {"addMetaInfo", "application/json", `{"expId":1,"expSessionNr":"2","var_data":{"screenWidth":"wide"}}`, "/var_data/screenWidth", 56, false},
+		"array element":     {"addMetaInfo", labvancedtest.FormContentType, "expId=1&expSessionNr=2&var_data[subjCounterPerGroup][]=1&var_data[subjCounterPerGroup][]=x", "/var_data/subjCounterPerGroup/1", 57, false},
+		"missing":           {"errExpSession", labvancedtest.FormContentType, "expId=1", "/err_msg", -1, false},
+		"escaped name":      {"file_upload", dupCT, string(dup), "/a~1b~0c", -1, false},
+		"json duplicate":    {"errExpSession", "application/json", `{"err_msg":"a","err_msg":"b"}`, "/err_msg", 15, false},
+		"json latin1":       {"errExpSession", "application/json", "{\"err_msg\":\"caf\xe9\"}", "/err_msg", 11, false},
+		"form latin1":       {"errExpSession", labvancedtest.FormContentType, "err_msg=caf%E9", "/err_msg", 0, false},
+		"unknown member":    {"errExpSession", "application/json", `{"err_msg":"a","x":1}`, "/x", 19, true},
+		"form unknown":      {"errExpSession", labvancedtest.FormContentType, "err_msg=a&x[y]=1", "/x", 10, true},
+		"expSessionNr bool": {"errExpSession", "application/json", `{"err_msg":"a","expSessionNr":true}`, "/expSessionNr", 30, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ev, ws, err := labvanced.DecodeWarnings(tt.route, tt.ct, []byte(tt.body))
+			require.NoError(t, err)
+			require.NotNil(t, ev)
+			require.NotEmpty(t, ws)
+			assert.Equal(t, tt.path, ws[0].Path)
+			assert.Equal(t, tt.offset, ws[0].Offset)
+			assert.Equal(t, tt.unknown, ws[0].Unknown)
+			ev2, err := labvanced.Decode(tt.route, tt.ct, []byte(tt.body))
+			assert.Equal(t, ev, ev2)
+			checkDecodeErr(t, ws, err)
+			if !tt.unknown {
+				assert.True(t, strings.HasPrefix(err.Error(), "labvanced: "+tt.path+": "), err.Error())
+			}
+		})
+	}
+}
+
+// TestExpSessionNrText: expSessionNr is a string in every event, a number
+// kept as its text, and Delivery.Session is it.
+func TestExpSessionNrText(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"expSessionNr":982345}`:   "982345",
+		`{"expSessionNr":"p-7f3a"}`: "p-7f3a",
+		`{"expSessionNr":1.5e3}`:    "1.5e3",
+		`{"expSessionNr":null}`:     "",
+	} {
+		ev, _, err := labvanced.DecodeWarnings("recordTrial", "application/json", []byte(body))
+		require.NoError(t, err)
+		assert.Equal(t, want, ev.(*labvanced.RecordTrial).ExpSessionNr, body)
+	}
+	ev, _, err := labvanced.DecodeWarnings("errExpSession", labvancedtest.FormContentType, []byte("expSessionNr=s-1&err_msg=x"))
+	require.NoError(t, err)
+	assert.Equal(t, "s-1", ev.(*labvanced.ErrExpSession).ExpSessionNr)
+}
+
 // TestUnknownRaw: Raw is valid JSON, a copy of the body, whatever arrives.
 func TestUnknownRaw(t *testing.T) {
 	for name, tt := range map[string]struct{ ct, body, raw string }{
 		"json":        {"application/json", `{"a": [1, 2]}`, `{"a": [1, 2]}`},
 		"form":        {labvancedtest.FormContentType, "a[b]=1&c=x+y", `{"a":{"b":"1"},"c":"x y"}`},
-		"bad form":    {labvancedtest.FormContentType, "a[b=1", `"a[b=1"`},
+		"bad form":    {labvancedtest.FormContentType, "a[b=1", `{"a[b":"1"}`},
 		"bad json":    {"application/json", `{"a": NaN}`, `"{\"a\": NaN}"`},
-		"binary":      {"application/octet-stream", "{\xff\x00", `"{\ufffd\u0000"`},
+		"binary":      {"application/octet-stream", "{\xff\x00", `"{ÿ\u0000"`},
+		"latin1 json": {"application/json", "{\"a\":\"caf\xe9\"}", `{"a":"café"}`},
+		"dup json":    {"application/json", `{"a":1,"a":2}`, `{"a":1,"a":2}`},
 		"empty json":  {"application/json", "", `""`},
 		"html kept":   {labvancedtest.FormContentType, "a=%3Cb%3E%26", `{"a":"<b>&"}`},
 		"json scalar": {"application/json", `"text"`, `"text"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			body := []byte(tt.body)
-			ev, err := labvanced.Decode("someFutureRoute", tt.ct, body)
+			ev, _, err := labvanced.DecodeWarnings("someFutureRoute", tt.ct, body)
 			require.NoError(t, err)
 			u := ev.(*labvanced.Unknown)
+			assert.True(t, utf8.Valid(u.Raw))
 			assert.Equal(t, "someFutureRoute", u.Kind())
 			assert.Equal(t, tt.raw, string(u.Raw))
 			if len(body) > 0 {

@@ -2,10 +2,9 @@ package labvanced
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"slices"
 	"strconv"
@@ -15,19 +14,22 @@ import (
 	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
 	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
+	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
-// ErrMalformed is vendorhooks.ErrMalformed, which every decode failure
-// matches with errors.Is: a body that is not JSON or a jQuery form, a field
-// of the wrong type, or a required field missing.
+// ErrMalformed is vendorhooks.ErrMalformed, which every fatal decode error
+// matches with errors.Is: a body that cannot be parsed, nesting deeper than
+// 64 levels, a route longer than 64 bytes. A field of the wrong type is not
+// one of them (see Decode).
 var ErrMalformed = vendorhooks.ErrMalformed
 
 // DecodeError is vendorhooks.DecodeError, the one error Decode returns for
 // a payload it refuses. Its Vendor is "labvanced"; its Path is the RFC 6901
-// JSON Pointer of the offending field ("/var_data/screenWidth",
-// "/recData/data/a~1b" for a variable named "a/b"), empty when the body as
-// a whole is at fault; its Offset is the byte offset in the body for a
-// syntax error, -1 otherwise.
+// JSON Pointer of the offending part (a multipart field such as
+// "/myFile"), empty when the body as a whole is at fault; its Offset is the
+// byte offset in the body where the problem was found, -1 where it is not
+// known. Warnings use the same paths: "/var_data/screenWidth",
+// "/recData/data/a~1b" for a variable named "a/b".
 type DecodeError = vendorhooks.DecodeError
 
 // vendor is the package's name in errors, logs and Delivery.
@@ -37,8 +39,6 @@ const vendor = "labvanced"
 func decodeError(path string, offset int64, msg string) *DecodeError {
 	return &DecodeError{Vendor: vendor, Path: path, Offset: offset, Msg: msg}
 }
-
-var errTrailing = errors.New("trailing data after the JSON value")
 
 // Body formats Decode understands.
 const (
@@ -83,89 +83,161 @@ func bodyFormat(contentType string, body []byte) (format int, boundary string) {
 // hash it, without storing it (the handler streams it to a FileStore
 // instead).
 //
+// Decode follows the tolerant-reader rule of every vendorhooks package. It
+// returns a nil Event, with a *DecodeError matching ErrMalformed, only when
+// nothing can be delivered: a route longer than 64 bytes, a body that
+// cannot be parsed (bad JSON syntax, a JSON value that is not an object, a
+// multipart body on another route, an upload without its file), or nesting
+// deeper than 64 levels, free-form members included. Labvanced has no
+// identity field: every field may arrive empty. Anything else is delivered,
+// and a non-nil Event always means deliverable: a field missing, empty or
+// of an unexpected type is left at its zero value (the body keeps what
+// arrived); a duplicate key keeps its last value; text that is not UTF-8 is
+// read as Latin-1; a member this package does not know is kept in the
+// type's Extra. Each is a vendorhooks.Warning naming its RFC 6901 path and
+// offset; the error beside the event is then a *vendorhooks.Warnings
+// listing them (which does not match ErrMalformed), or nil when the only
+// warnings are for unknown members. DecodeWarnings returns them all.
+//
 // A route Decode does not know gives an *Unknown holding a copy of the body
-// as JSON (see Unknown), never an error. A failure is a *DecodeError
-// matching ErrMalformed.
+// as JSON (see Unknown).
 func Decode(route, contentType string, body []byte) (Event, error) {
-	route = strings.Trim(route, "/")
-	dec, ok := decoders[route]
-	format, boundary := bodyFormat(contentType, body)
-	if !ok {
-		return &Unknown{Route: route, Raw: rawJSON(format, body)}, nil
-	}
-	if format == formatMultipart {
-		if route != RouteFileUpload {
-			return nil, decodeError("", -1, "multipart body is only accepted on "+RouteFileUpload)
-		}
-		return decodeMultipart(boundary, body)
-	}
-	m, err := parseBody(format, body)
+	ev, list, err := decode(route, contentType, body)
 	if err != nil {
 		return nil, err
 	}
-	o := &object{d: &decoder{}, m: m}
-	ev := dec(o)
-	if o.d.err != nil {
-		return nil, o.d.err
-	}
-	return ev, nil
+	return ev, list.Err(vendor)
 }
 
-// rawJSON returns a new copy of body as JSON: a valid JSON body as it is, a
-// form body as its JSON object, anything else as a JSON string.
-func rawJSON(format int, body []byte) json.RawMessage {
-	if format == formatJSON && json.Valid(body) {
-		return bytes.Clone(body)
+// DecodeWarnings is Decode returning every warning, unknown members
+// included, in body order, and only a fatal *DecodeError as its error: for
+// a receiver or a test that wants to see the payload drift.
+func DecodeWarnings(route, contentType string, body []byte) (Event, []vendorhooks.Warning, error) {
+	ev, list, err := decode(route, contentType, body)
+	if err != nil {
+		return nil, nil, err
 	}
-	var v any = string(body) // invalid UTF-8 becomes U+FFFD
-	if format == formatForm {
-		if m, err := parseForm(body); err == nil {
-			v = m
+	return ev, list, nil
+}
+
+// decode is Decode with its warnings, sorted into body order.
+func decode(route, contentType string, body []byte) (Event, tolerant.List, error) {
+	route = strings.Trim(route, "/")
+	if len(route) > tolerant.MaxKindBytes {
+		return nil, nil, routeTooLong(route)
+	}
+	dec, ok := decoders[route]
+	format, boundary := bodyFormat(contentType, body)
+	if format == formatMultipart && ok {
+		if route != RouteFileUpload {
+			return nil, nil, decodeError("", -1, "multipart body is only accepted on "+RouteFileUpload)
 		}
+		ev, list, err := decodeMultipart(boundary, body)
+		return ev, sortWarnings(list), err
+	}
+	d := &decoder{}
+	if !ok {
+		raw, err := rawJSON(format, body, &d.list)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &Unknown{Route: route, Raw: raw}, sortWarnings(d.list), nil
+	}
+	d.offsets = make(map[string]int64, 16)
+	m, err := parseBody(format, body, &d.list, d.offsets)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev := dec(&object{d: d, m: m})
+	return ev, sortWarnings(d.list), nil
+}
+
+// routeTooLong is the error for a route longer than tolerant.MaxKindBytes,
+// so that an attacker-chosen route costs little to store and log.
+func routeTooLong(route string) *DecodeError {
+	return decodeError("", -1, "route of "+strconv.Itoa(len(route))+" bytes is longer than "+strconv.Itoa(tolerant.MaxKindBytes))
+}
+
+// sortWarnings puts warnings in body order (by offset, then path, keeping
+// the order of equal ones), whatever order maps gave them in.
+func sortWarnings(l tolerant.List) tolerant.List {
+	slices.SortStableFunc(l, func(a, b vendorhooks.Warning) int {
+		if c := cmp.Compare(a.Offset, b.Offset); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Path, b.Path)
+	})
+	return l
+}
+
+// rawJSON returns a new copy of body as JSON for an Unknown: a JSON body as
+// it arrived (its strings that are not UTF-8 read as Latin-1), a form body
+// as its JSON object, anything else as a JSON string (Latin-1 where it is
+// not UTF-8). Each finding is a warning; only nesting deeper than
+// tolerant.MaxDepth is fatal.
+func rawJSON(format int, body []byte, list *tolerant.List) (json.RawMessage, error) {
+	var v any
+	switch format {
+	case formatJSON:
+		var sub tolerant.List
+		_, p, err := parseJSON(body, &sub, nil)
+		if err == nil {
+			*list = append(*list, sub...)
+			if len(p.latin1) > 0 {
+				return latin1Body(body, p.latin1), nil
+			}
+			return bytes.Clone(body), nil
+		}
+		if p.tooDeep {
+			return nil, err
+		}
+		v = text(body, "", list)
+	case formatForm:
+		m, err := parseForm(body, list, nil)
+		if err != nil {
+			return nil, err
+		}
+		v = m
+	default:
+		v = text(body, "", list)
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil { // not possible for strings and parsed forms
-		return json.RawMessage("null")
+		return json.RawMessage("null"), nil
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// text returns b as a string, read as Latin-1 with a warning at path when
+// it is not UTF-8.
+func text(b []byte, path string, list *tolerant.List) string {
+	s, latin1 := tolerant.Text(b)
+	if latin1 {
+		list.Add(path, -1, tolerant.Latin1Msg)
+	}
+	return s
 }
 
 // parseBody turns a JSON or form body into its top-level object.
-func parseBody(format int, body []byte) (map[string]any, error) {
+func parseBody(format int, body []byte, list *tolerant.List, offsets map[string]int64) (map[string]any, error) {
 	if format == formatForm {
-		m, err := parseForm(body)
+		m, err := parseForm(body, list, offsets)
 		if err != nil {
-			off := int64(-1)
-			var fe *formError
-			if errors.As(err, &fe) {
-				off = fe.off
-			}
-			return nil, decodeError("", off, "form body: "+err.Error())
+			return nil, err
 		}
 		return m, nil
 	}
-	x, off, err := decodeJSONAt(body)
+	x, _, err := parseJSON(body, list, offsets)
 	if err != nil {
-		return nil, decodeError("", off, "json body: "+jsonProblem(err))
+		return nil, err
 	}
 	m, ok := x.(map[string]any)
 	if !ok {
-		return nil, decodeError("", -1, "json body: want object, got "+describe(x))
+		return nil, decodeError("", 0, "json body: want object, got "+describe(x))
 	}
 	return m, nil
-}
-
-// jsonProblem words a JSON syntax error without the "json: " prefix.
-func jsonProblem(err error) string {
-	if err == io.EOF {
-		return "empty"
-	}
-	if err == io.ErrUnexpectedEOF {
-		return "unexpected end of input"
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // decoders maps each known route to the function building its event.
@@ -181,9 +253,11 @@ var decoders = map[string]func(*object) Event{
 	RouteFileUpload:                  decodeFileUploadRecord,
 }
 
-// decoder holds the first error met while reading an event's fields.
+// decoder holds what the field readers of one event share: the warnings
+// and the offsets of the members (nil: not known, every offset -1).
 type decoder struct {
-	err *DecodeError
+	list    tolerant.List
+	offsets map[string]int64
 }
 
 // object reads the typed fields of one JSON object and remembers which
@@ -195,10 +269,10 @@ type object struct {
 	used []string
 }
 
+// fail records a warning about the member key: the field is left at its
+// zero value.
 func (o *object) fail(key, msg string) {
-	if o.d.err == nil {
-		o.d.err = decodeError(o.field(key), -1, msg)
-	}
+	o.failAt(o.field(key), msg)
 }
 
 // field returns the JSON Pointer of the member key of this object.
@@ -206,11 +280,17 @@ func (o *object) field(key string) string {
 	return string(jsonptr.AppendToken([]byte(o.path), key))
 }
 
-// failAt records msg for the value at the pointer path.
+// failAt records a warning about the value at the pointer path.
 func (o *object) failAt(path, msg string) {
-	if o.d.err == nil {
-		o.d.err = decodeError(path, -1, msg)
+	o.d.list.Add(path, o.d.offset(path), msg)
+}
+
+// offset returns the byte offset of the value at path, or -1.
+func (d *decoder) offset(path string) int64 {
+	if off, ok := d.offsets[path]; ok {
+		return off
 	}
+	return -1
 }
 
 // lookup returns the value of a field whose name has aliases (trialNr and
@@ -243,7 +323,7 @@ func isEmpty(x any) bool {
 type converter[T any] func(x any) (T, string)
 
 // present returns the value of a field, or ok false when it is missing or
-// empty (null or ""), which fails a required field.
+// empty (null or ""), which is a warning for a required field.
 func (o *object) present(required bool, keys ...string) (x any, key string, ok bool) {
 	x, key, found := o.lookup(keys...)
 	switch {
@@ -257,7 +337,8 @@ func (o *object) present(required bool, keys ...string) (x any, key string, ok b
 	return nil, key, false
 }
 
-// need reads a required field: missing, empty or wrong-typed fails.
+// need reads a required field: missing, empty or wrong-typed is a warning
+// and the zero value.
 func need[T any](o *object, conv converter[T], keys ...string) T {
 	if v := read(o, true, conv, keys); v != nil {
 		return *v
@@ -266,7 +347,8 @@ func need[T any](o *object, conv converter[T], keys ...string) T {
 	return zero
 }
 
-// want reads an optional field: nil when missing or empty.
+// want reads an optional field: nil when missing or empty; wrong-typed is
+// a warning and nil.
 func want[T any](o *object, conv converter[T], keys ...string) *T {
 	return read(o, false, conv, keys)
 }
@@ -324,7 +406,7 @@ func toInt(x any) (int, bool) {
 }
 
 // Str reads a required string; a number is kept as its text, and null as
-// the empty string.
+// the empty string. Missing or of another type is a warning and "".
 func (o *object) Str(keys ...string) string {
 	x, key, found := o.lookup(keys...)
 	if !found {
@@ -389,6 +471,7 @@ func (o *object) Time(keys ...string) time.Time { return need(o, toTime, keys...
 func (o *object) OptTime(keys ...string) *time.Time { return want(o, toTime, keys...) }
 
 // Ints reads an optional array of integers; nil when missing, empty or [].
+// An element that is not an integer is a warning and 0.
 func (o *object) Ints(keys ...string) []int {
 	x, key, ok := o.present(false, keys...)
 	if !ok {
@@ -406,8 +489,7 @@ func (o *object) Ints(keys ...string) []int {
 	for i, e := range a {
 		n, ok := toInt(e)
 		if !ok {
-			o.failAt(string(jsonptr.AppendIndex([]byte(o.field(key)), i)), "want integer, got "+describe(e))
-			return nil
+			o.failAt(string(jsonptr.AppendIndex([]byte(o.field(key)), i)), "want integer, got "+describe(e)+": 0")
 		}
 		out[i] = n
 	}
@@ -415,7 +497,7 @@ func (o *object) Ints(keys ...string) []int {
 }
 
 // Object returns a reader for a nested object, or nil when it is missing or
-// empty (and, with required, fails).
+// empty (with required, a warning) or not an object (a warning).
 func (o *object) Object(required bool, keys ...string) *object {
 	x, key, ok := o.present(required, keys...)
 	if !ok {
@@ -438,8 +520,15 @@ func (o *object) Values(keys ...string) map[string]Value {
 	return nil
 }
 
-// Rest returns the members this reader did not use; nil when none.
+// Rest returns the members this reader did not use, nil when none, each
+// with an unknown-member warning.
 func (o *object) Rest() map[string]Value {
+	for k := range o.m {
+		if !slices.Contains(o.used, k) {
+			path := o.field(k)
+			o.d.list.Unknown(path, o.d.offset(path))
+		}
+	}
 	return values(o.m, o.used)
 }
 

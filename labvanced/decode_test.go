@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/internal/golden"
 	"github.com/vendorhooks/vendorhooks/labvanced"
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
@@ -19,14 +20,22 @@ import (
 
 const goldenDir = "../testdata/labvanced"
 
+// longRoute is the route name that stands, in a golden case's name, for a
+// route of 1 MiB, which no file name can hold.
+const longRoute = "route-of-1MiB"
+
 // caseRequest derives route and content type from a golden case's name,
 // ROUTE[.variant].FORMAT: json, form, raw (no content type) or multipart
-// (boundary taken from the body's first line).
+// (boundary taken from the body's first line). The route longRoute stands
+// for 1 MiB of "r".
 func caseRequest(t *testing.T, c golden.Case) (route, contentType string) {
 	t.Helper()
 	parts := strings.Split(c.Name, ".")
 	require.GreaterOrEqual(t, len(parts), 2, "case name %q wants ROUTE[.variant].FORMAT", c.Name)
 	route = parts[0]
+	if route == longRoute {
+		route = strings.Repeat("r", 1<<20)
+	}
 	switch format := parts[len(parts)-1]; format {
 	case "json":
 		contentType = "application/json"
@@ -50,18 +59,52 @@ type decoded struct {
 	Event labvanced.Event `json:"event"`
 }
 
+// TestGolden decodes every case with DecodeWarnings: a .golden.json holds
+// the event and, when there are any, all its warnings (golden.Warned); a
+// .err holds a fatal error. Decode must agree: the same event, and an error
+// that is nil or a *vendorhooks.Warnings not matching ErrMalformed.
 func TestGolden(t *testing.T) {
 	golden.Run(t, goldenDir, func(c golden.Case) (any, error) {
 		route, ct := caseRequest(t, c)
-		ev, err := labvanced.Decode(route, ct, c.Data)
+		ev, ws, err := labvanced.DecodeWarnings(route, ct, c.Data)
+		ev2, err2 := labvanced.Decode(route, ct, c.Data)
 		if err != nil {
 			assert.ErrorIs(t, err, labvanced.ErrMalformed)
 			var de *labvanced.DecodeError
 			assert.ErrorAs(t, err, &de)
+			assert.Nil(t, ev)
+			assert.Nil(t, ev2)
+			assert.Equal(t, err, err2)
 			return nil, err
 		}
-		return decoded{Kind: ev.Kind(), Type: typeName(ev), Event: ev}, nil
+		assert.Equal(t, ev, ev2)
+		checkDecodeErr(t, ws, err2)
+		return golden.Warned(decoded{Kind: ev.Kind(), Type: typeName(ev), Event: ev}, ws), nil
 	})
+}
+
+// checkDecodeErr checks Decode's error beside a deliverable event against
+// the warnings DecodeWarnings gave: nil when none or only unknown-member
+// ones, else a *vendorhooks.Warnings listing the others, never matching
+// ErrMalformed.
+func checkDecodeErr(t *testing.T, all []vendorhooks.Warning, err error) {
+	t.Helper()
+	var want []vendorhooks.Warning
+	for _, w := range all {
+		if !w.Unknown {
+			want = append(want, w)
+		}
+	}
+	if len(want) == 0 {
+		assert.NoError(t, err)
+		return
+	}
+	assert.NotErrorIs(t, err, labvanced.ErrMalformed)
+	var ws *vendorhooks.Warnings
+	if assert.ErrorAs(t, err, &ws) {
+		assert.Equal(t, "labvanced", ws.Vendor)
+		assert.Equal(t, want, ws.List)
+	}
 }
 
 func typeName(ev labvanced.Event) string {

@@ -15,6 +15,17 @@
 //
 // Numbers may arrive as strings, flags as "true"/"false" and instants as
 // "2024-03-05 14:07:33+01" or Unix seconds: the types hide the difference.
+// ExpSessionNr is a string in every event, as the spec lists it: a session
+// id that is a JSON number is kept as the number's text ("982345").
+//
+// Decoding follows the tolerant-reader rule of every vendorhooks package
+// (see Decode): a body is refused only when it cannot be parsed at all, is
+// nested deeper than 64 levels or arrives on a route longer than 64 bytes;
+// anything else is delivered, with a vendorhooks.Warning for each value of
+// an unexpected type, duplicate key, text that is not UTF-8 (read as
+// Latin-1) and unknown member (kept in the type's Extra). The player
+// retries a refused /recordTrial without end, and Labvanced keeps no copy
+// of trial data, so a refusal costs the trial.
 package labvanced
 
 import (
@@ -56,10 +67,13 @@ type Event interface {
 type Unknown struct {
 	// Route is the last path element, without slashes: what Kind returns.
 	Route string `json:"kind"`
-	// Raw is a copy of the body as JSON, always valid, owned by the
-	// Unknown: a JSON body as it arrived, a form body as its JSON object
-	// (every value a string, as the form carries them), anything else
-	// (a multipart body, text that is neither) as one JSON string.
+	// Raw is a copy of the body as JSON, always valid JSON and valid
+	// UTF-8, owned by the Unknown: a JSON body as it arrived (duplicate
+	// keys included; a string that is not UTF-8 read as Latin-1, with a
+	// warning), a form body as its JSON object (every value a string, as
+	// the form carries them), anything else (a multipart body, text that is
+	// neither) as one JSON string (Latin-1 where it is not UTF-8). A body
+	// nested deeper than 64 levels is refused, as on a known route.
 	Raw json.RawMessage `json:"raw"`
 }
 
@@ -78,7 +92,7 @@ type StartExpPlayer struct {
 // session selection, with the pre-study survey.
 type StartFirstPlayerSession struct {
 	ExpID            int              `json:"expId"`
-	ExpSessionNr     int              `json:"expSessionNr"`
+	ExpSessionNr     string           `json:"expSessionNr"`
 	SubjectCode      string           `json:"subject_code,omitempty"`
 	Token            string           `json:"token,omitempty"`
 	SurveyData       *SurveyData      `json:"survey_data,omitempty"`
@@ -106,7 +120,7 @@ type SurveyData struct {
 // when the participant presses "Start Experiment".
 type SetPlayerSessionStartedTime struct {
 	ExpID        int              `json:"expId"`
-	ExpSessionNr int              `json:"expSessionNr"`
+	ExpSessionNr string           `json:"expSessionNr"`
 	StartTime    time.Time        `json:"start_time"`
 	SessionNr    *int             `json:"sessionNr,omitempty"` // the player may send it empty
 	GroupNr      int              `json:"groupNr"`
@@ -118,7 +132,7 @@ type SetPlayerSessionStartedTime struct {
 // details.
 type AddMetaInfo struct {
 	ExpID        int              `json:"expId"`
-	ExpSessionNr int              `json:"expSessionNr"`
+	ExpSessionNr string           `json:"expSessionNr"`
 	VarData      VarData          `json:"var_data"`
 	Extra        map[string]Value `json:"-"`
 }
@@ -151,7 +165,7 @@ type VarData struct {
 // RecordStartTask is /recordStartTask (3.5), sent when a task starts.
 type RecordStartTask struct {
 	ExpID        int              `json:"expId"`
-	ExpSessionNr int              `json:"expSessionNr"`
+	ExpSessionNr string           `json:"expSessionNr"`
 	BlockNr      int              `json:"blockNr"`
 	BlockID      string           `json:"blockId"`
 	BlockName    string           `json:"blockName"`
@@ -167,7 +181,7 @@ type RecordStartTask struct {
 // retries it until the answer is not success:false.
 type RecordTrial struct {
 	ExpID        int              `json:"expId"`
-	ExpSessionNr int              `json:"expSessionNr"`
+	ExpSessionNr string           `json:"expSessionNr"`
 	RecTaskID    int              `json:"recTaskId"`
 	TaskID       string           `json:"taskId"`
 	TrialNr      int              `json:"trialNr"` // the spec's "trailNr" is read too
@@ -186,7 +200,7 @@ type RecData struct {
 // FinishExpSession is /finishExpSession (3.7): the session ended well.
 type FinishExpSession struct {
 	ExpID         int              `json:"expId"`
-	ExpSessionNr  int              `json:"expSessionNr"`
+	ExpSessionNr  string           `json:"expSessionNr"`
 	EndTime       time.Time        `json:"end_time"`
 	VarData       VarData          `json:"var_data"`
 	NextStartTime *time.Time       `json:"nextStartTime,omitempty"`
@@ -198,10 +212,10 @@ type FinishExpSession struct {
 }
 
 // ErrExpSession is /errExpSession (3.8): the session was aborted. The player
-// may send expId and expSessionNr empty; they are nil then.
+// may send expId and expSessionNr empty; they are nil and "" then.
 type ErrExpSession struct {
 	ExpID        *int             `json:"expId,omitempty"`
-	ExpSessionNr *int             `json:"expSessionNr,omitempty"`
+	ExpSessionNr string           `json:"expSessionNr,omitempty"`
 	ErrMsg       string           `json:"err_msg"`
 	Extra        map[string]Value `json:"-"`
 }
@@ -209,7 +223,7 @@ type ErrExpSession struct {
 // FileUpload is /file_upload (3.9): a recorded file. The handler passes it
 // to your function after the file is stored and synced.
 type FileUpload struct {
-	ExpSessionNr int              `json:"expSessionNr"`
+	ExpSessionNr string           `json:"expSessionNr"`
 	NewFileName  string           `json:"newFileName"`            // name the player suggested (untrusted)
 	GUID         string           `json:"file_guid,omitempty"`    // uuid v4 given to the file
 	FileName     string           `json:"file_name,omitempty"`    // name the store used
@@ -382,7 +396,7 @@ func decodeStartExpPlayer(o *object) Event {
 func decodeStartFirstPlayerSession(o *object) Event {
 	e := &StartFirstPlayerSession{
 		ExpID:            o.Int("expId"),
-		ExpSessionNr:     o.Int("expSessionNr"),
+		ExpSessionNr:     o.Str("expSessionNr"),
 		SubjectCode:      o.OptStr("subject_code"),
 		Token:            o.OptStr("token"),
 		SurveyData:       decodeSurveyData(o.Object(false, "survey_data")),
@@ -416,7 +430,7 @@ func decodeSurveyData(o *object) *SurveyData {
 func decodeSetPlayerSessionStartedTime(o *object) Event {
 	e := &SetPlayerSessionStartedTime{
 		ExpID:        o.Int("expId"),
-		ExpSessionNr: o.Int("expSessionNr"),
+		ExpSessionNr: o.Str("expSessionNr"),
 		StartTime:    o.Time("start_time"),
 		SessionNr:    o.OptInt("sessionNr"),
 		GroupNr:      o.Int("groupNr"),
@@ -429,7 +443,7 @@ func decodeSetPlayerSessionStartedTime(o *object) Event {
 func decodeAddMetaInfo(o *object) Event {
 	e := &AddMetaInfo{
 		ExpID:        o.Int("expId"),
-		ExpSessionNr: o.Int("expSessionNr"),
+		ExpSessionNr: o.Str("expSessionNr"),
 		VarData:      decodeVarData(o.Object(true, "var_data")),
 	}
 	e.Extra = o.Rest()
@@ -468,7 +482,7 @@ func decodeVarData(o *object) VarData {
 func decodeRecordStartTask(o *object) Event {
 	e := &RecordStartTask{
 		ExpID:        o.Int("expId"),
-		ExpSessionNr: o.Int("expSessionNr"),
+		ExpSessionNr: o.Str("expSessionNr"),
 		BlockNr:      o.Int("blockNr"),
 		BlockID:      o.Str("blockId"),
 		BlockName:    o.Str("blockName"),
@@ -485,7 +499,7 @@ func decodeRecordStartTask(o *object) Event {
 func decodeRecordTrial(o *object) Event {
 	e := &RecordTrial{
 		ExpID:        o.Int("expId"),
-		ExpSessionNr: o.Int("expSessionNr"),
+		ExpSessionNr: o.Str("expSessionNr"),
 		RecTaskID:    o.Int("recTaskId"),
 		TaskID:       o.Str("taskId"),
 		TrialNr:      o.Int("trialNr", "trailNr"),
@@ -504,7 +518,7 @@ func decodeRecordTrial(o *object) Event {
 func decodeFinishExpSession(o *object) Event {
 	e := &FinishExpSession{
 		ExpID:         o.Int("expId"),
-		ExpSessionNr:  o.Int("expSessionNr"),
+		ExpSessionNr:  o.Str("expSessionNr"),
 		EndTime:       o.Time("end_time"),
 		VarData:       decodeVarData(o.Object(true, "var_data")),
 		NextStartTime: o.OptTime("nextStartTime"),
@@ -520,7 +534,7 @@ func decodeFinishExpSession(o *object) Event {
 func decodeErrExpSession(o *object) Event {
 	e := &ErrExpSession{
 		ExpID:        o.OptInt("expId"),
-		ExpSessionNr: o.OptInt("expSessionNr"),
+		ExpSessionNr: o.OptStr("expSessionNr"),
 		ErrMsg:       o.Str("err_msg"),
 	}
 	e.Extra = o.Rest()
@@ -531,7 +545,7 @@ func decodeErrExpSession(o *object) Event {
 // form body: the record of an upload (as FileUpload marshals), not the file.
 func decodeFileUploadRecord(o *object) Event {
 	e := &FileUpload{
-		ExpSessionNr: o.Int("expSessionNr"),
+		ExpSessionNr: o.Str("expSessionNr"),
 		NewFileName:  o.Str("newFileName"),
 		GUID:         o.OptStr("file_guid"),
 		FileName:     o.OptStr("file_name"),

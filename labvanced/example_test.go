@@ -14,7 +14,9 @@ import (
 
 // The player posts jQuery form bodies to the study's URL path plus a route;
 // the handler answers CORS, decodes and calls the function, whose context
-// carries the Delivery: the route as Kind, expSessionNr as Session.
+// carries the Delivery: the route as Kind, expSessionNr as Session, and the
+// warnings about what was delivered anyway (a refused trial would be
+// retried by the player without end).
 func Example() {
 	h, err := labvanced.New(func(ctx context.Context, ev labvanced.Event) error {
 		d, _ := vendorhooks.DeliveryFromContext(ctx)
@@ -23,6 +25,9 @@ func Example() {
 			rt, _ := e.RecData.Data["rt"].AsInt()
 			correct, _ := e.RecData.Data["correct"].AsBool()
 			fmt.Printf("%s: session %s, trial %d, rt %d ms, correct %v\n", d.Kind, d.Session, e.TrialNr, rt, correct)
+			for _, w := range d.Warnings { // what was delivered anyway
+				fmt.Printf("  warning %s\n", w)
+			}
 		case *labvanced.SetPlayerSessionStartedTime:
 			fmt.Printf("%s: started %s\n", e.Kind(), e.StartTime.UTC().Format("2006-01-02 15:04:05Z"))
 		}
@@ -50,13 +55,22 @@ func Example() {
 	post("setPlayerSessionStartedTime", "expId=4711&expSessionNr=982345&start_time=2024-03-05+14%3A07%3A33%2B01&sessionNr=&groupNr=2")
 	post("recordTrial", "expId=4711&expSessionNr=982345&recTaskId=1203377&taskId=9d3f6a10&trialNr=3"+
 		"&recData%5Bdata%5D%5Brt%5D=512&recData%5Bdata%5D%5Bcorrect%5D=true&recData%5Bscope%5D=trial")
-	post("recordTrial", "expId=4711&trialNr=x")
+	post("recordTrial", "expId=4711&expSessionNr=p-7f3a&recTaskId=1203377&taskId=9d3f6a10&trialNr=x"+
+		"&recData%5Bdata%5D%5Brt%5D=498&recData%5Bscope%5D=trial")
+	post("recordTrial", "expId=4711&trialNr=4&recData%5Bdata%5D%5Brt%5D=5")
 	// Output:
 	// setPlayerSessionStartedTime: started 2024-03-05 13:07:33Z
 	// 200 {"success":true}
 	// recordTrial: session 982345, trial 3, rt 512 ms, correct true
 	// 200 {"success":true}
-	// 400 {"success":false,"error":"labvanced: /expSessionNr: missing"}
+	// recordTrial: session p-7f3a, trial 0, rt 498 ms, correct false
+	//   warning /trialNr: want integer, got string "x"
+	// 200 {"success":true}
+	// recordTrial: session , trial 4, rt 5 ms, correct false
+	//   warning /expSessionNr: missing
+	//   warning /recTaskId: missing
+	//   warning /taskId: missing
+	// 200 {"success":true}
 }
 
 // Decode reads a route's body without HTTP, JSON or form alike.

@@ -2,17 +2,14 @@ package labvanced
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
-	"github.com/vendorhooks/vendorhooks/internal/httpx"
+	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
+	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
-
-// maxFormDepth bounds the brackets of one form key.
-const maxFormDepth = 32
 
 // formNode is an object or array being built from bracketed keys.
 type formNode struct {
@@ -21,6 +18,14 @@ type formNode struct {
 }
 
 func newFormNode() *formNode { return &formNode{vals: map[string]any{}} }
+
+// formParser reads one form body; see parseForm.
+type formParser struct {
+	list    *tolerant.List
+	offsets map[string]int64
+	at      int64  // offset of the pair being read
+	path    []byte // scratch for pointers
+}
 
 // parseForm reads an application/x-www-form-urlencoded body in the bracket
 // notation of jQuery's $.param:
@@ -32,109 +37,134 @@ func newFormNode() *formNode { return &formNode{vals: map[string]any{}} }
 //
 // Every value is a string; a key without "=" has the empty value, which is
 // how jQuery sends null and undefined. An object whose keys are exactly
-// 0..n-1 becomes an array. A key given twice, or used both as a value and as
-// an object, is an error: jQuery never sends either.
-func parseForm(body []byte) (map[string]any, error) {
+// 0..n-1 becomes an array.
+//
+// Any body can be read, so the only fatal error is a key nested deeper than
+// tolerant.MaxDepth. The rest is a warning, at the pair's offset, and loses
+// nothing: a key given twice, or used both as a value and as an object,
+// keeps its last value (a repeated "a[]" appends, as jQuery means it); a
+// key whose brackets do not parse is kept whole as a plain name; a bad
+// percent escape is kept as sent; text that is not UTF-8 after decoding is
+// read as Latin-1. When offsets is not nil it receives the offset of the
+// first pair of each path up to offsetTokens deep.
+func parseForm(body []byte, list *tolerant.List, offsets map[string]int64) (map[string]any, *DecodeError) {
+	p := &formParser{list: list, offsets: offsets}
 	root := newFormNode()
 	for off := 0; off < len(body); {
 		pair, _, _ := bytes.Cut(body[off:], []byte{'&'})
-		at := int64(off)
+		p.at = int64(off)
 		off += len(pair) + 1
 		if len(pair) == 0 {
 			continue
 		}
 		rawKey, rawVal, _ := bytes.Cut(pair, []byte{'='})
-		// Invalid UTF-8 becomes U+FFFD, as in a JSON body.
-		key, err := url.QueryUnescape(string(rawKey))
-		if err != nil {
-			return nil, &formError{at, "key " + httpx.Quote(string(rawKey)) + ": bad escape"}
+		key := p.unescape(rawKey, nil)
+		segs, ok := splitFormKey(key)
+		if !ok {
+			segs = []string{key}
 		}
-		val, err := url.QueryUnescape(string(rawVal))
-		if err != nil {
-			return nil, &formError{at, "value of " + httpx.Quote(key) + ": bad escape"}
+		if len(segs) > tolerant.MaxDepth {
+			return nil, decodeError("", p.at, "form body: key nested deeper than "+strconv.Itoa(tolerant.MaxDepth))
 		}
-		key, val = strings.ToValidUTF8(key, "\uFFFD"), strings.ToValidUTF8(val, "\uFFFD")
-		segs, err := splitFormKey(key)
-		if err != nil {
-			return nil, &formError{at, "key " + httpx.Quote(key) + ": " + err.Error()}
+		p.path = p.path[:0]
+		for _, s := range segs {
+			p.path = jsonptr.AppendToken(p.path, s)
 		}
-		if err := root.set(segs, val); err != nil {
-			return nil, &formError{at, "key " + httpx.Quote(key) + ": " + err.Error()}
+		if !ok {
+			p.list.Add(string(p.path), p.at, "brackets of the key do not parse: kept as a plain name")
 		}
+		val := p.unescape(rawVal, p.path)
+		p.path = p.path[:0]
+		root.set(p, segs, val)
 	}
 	return root.object(), nil
 }
 
-// formError is a problem of a form body at the byte offset of its pair.
-type formError struct {
-	off int64
-	msg string
+// unescape percent-decodes s ('+' is a space). A bad escape keeps s as
+// sent; text that is not UTF-8 is read as Latin-1. Both are warnings at
+// path, or, for a key (path nil), at the pointer of the key's own text.
+func (p *formParser) unescape(s []byte, path []byte) string {
+	at := func() string {
+		if path == nil {
+			raw, _ := tolerant.Text(s) // a raw key is not always UTF-8
+			return jsonptr.Join(raw)
+		}
+		return string(path)
+	}
+	out, err := url.QueryUnescape(string(s))
+	if err != nil {
+		p.list.Add(at(), p.at, "bad percent escape: kept as sent")
+		out = string(s)
+	}
+	if !utf8.ValidString(out) {
+		out, _ = tolerant.Text([]byte(out))
+		p.list.Add(at(), p.at, tolerant.Latin1Msg)
+	}
+	return out
 }
 
-func (e *formError) Error() string { return e.msg }
-
-// splitFormKey splits "a[b][]" into "a", "b", "".
-func splitFormKey(key string) ([]string, error) {
+// splitFormKey splits "a[b][]" into "a", "b", "". It reports false for a
+// key whose brackets do not parse: an empty name, an unclosed bracket, text
+// after a closing bracket.
+func splitFormKey(key string) ([]string, bool) {
 	name, rest, hasBracket := strings.Cut(key, "[")
 	if name == "" {
-		return nil, errors.New("empty name")
+		return nil, false
 	}
 	segs := []string{name}
 	if !hasBracket {
-		return segs, nil
+		return segs, true
 	}
 	rest = "[" + rest
 	for rest != "" {
 		if rest[0] != '[' {
-			return nil, errors.New("text after a closing bracket")
+			return nil, false
 		}
 		end := strings.IndexByte(rest, ']')
 		if end < 0 {
-			return nil, errors.New("unclosed bracket")
+			return nil, false
 		}
 		segs = append(segs, rest[1:end])
 		rest = rest[end+1:]
-		if len(segs) > maxFormDepth {
-			return nil, fmt.Errorf("more than %d levels", maxFormDepth)
+		if len(segs) > tolerant.MaxDepth {
+			return segs, true // refused by the caller, without splitting the rest
 		}
 	}
-	return segs, nil
+	return segs, true
 }
 
-var (
-	errDuplicate = errors.New("given twice")
-	errConflict  = errors.New("used both as a value and as an object")
-)
-
 // set stores val under the path segs; an empty segment after the first
-// appends to an array.
-func (n *formNode) set(segs []string, val string) error {
+// appends to an array. A key given twice, or used both as a value and as an
+// object, keeps the last value, with a warning.
+func (n *formNode) set(p *formParser, segs []string, val string) {
 	key := segs[0]
 	if key == "" {
 		key = strconv.Itoa(len(n.keys))
 	}
+	p.path = jsonptr.AppendToken(p.path, key)
 	cur, exists := n.vals[key]
+	if !exists {
+		n.keys = append(n.keys, key)
+		if p.offsets != nil && bytes.Count(p.path, []byte{'/'}) <= offsetTokens {
+			p.offsets[string(p.path)] = p.at
+		}
+	}
 	if len(segs) == 1 {
 		if exists {
-			if _, isNode := cur.(*formNode); isNode {
-				return errConflict
-			}
-			return errDuplicate
+			p.list.Add(string(p.path), p.at, msgDuplicate)
 		}
-		n.keys = append(n.keys, key)
 		n.vals[key] = val
-		return nil
+		return
 	}
 	child, isNode := cur.(*formNode)
-	if exists && !isNode {
-		return errConflict
-	}
-	if !exists {
+	if !isNode {
+		if exists {
+			p.list.Add(string(p.path), p.at, msgDuplicate)
+		}
 		child = newFormNode()
-		n.keys = append(n.keys, key)
 		n.vals[key] = child
 	}
-	return child.set(segs[1:], val)
+	child.set(p, segs[1:], val)
 }
 
 // value returns the node as []any when its keys are 0..n-1, else as an

@@ -6,10 +6,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/internal/golden"
 	"github.com/vendorhooks/vendorhooks/labvanced"
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
@@ -18,8 +20,11 @@ import (
 var fuzzRoutes = append(slices.Clone(bodyRoutes), labvanced.RouteFileUpload, "someFutureRoute")
 
 // FuzzDecode feeds every input to every route as JSON, as a form and with no
-// content type (and to file_upload as multipart): Decode must not panic, and
-// what it accepts must marshal to JSON that decodes to an equal event.
+// content type (and to file_upload as multipart): Decode must not panic; a
+// refusal is a nil event with an error matching ErrMalformed; what it
+// accepts must marshal to valid JSON that is valid UTF-8 and decodes to an
+// equal event, and Decode's error must then be nil or a
+// *vendorhooks.Warnings that does not match ErrMalformed.
 func FuzzDecode(f *testing.F) {
 	golden.Seed(f, goldenDir)
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -27,12 +32,26 @@ func FuzzDecode(f *testing.F) {
 		multipartType := "multipart/form-data; boundary=" + strings.TrimPrefix(string(first), "--")
 		for _, route := range fuzzRoutes {
 			for _, ct := range []string{"application/json", labvancedtest.FormContentType, "", multipartType} {
-				ev, err := labvanced.Decode(route, ct, data)
+				ev, ws, err := labvanced.DecodeWarnings(route, ct, data)
 				if err != nil {
 					require.ErrorIs(t, err, labvanced.ErrMalformed)
+					require.Nil(t, ev)
 					continue
 				}
+				require.NotNil(t, ev)
+				if _, derr := labvanced.Decode(route, ct, data); derr != nil {
+					require.NotErrorIs(t, derr, labvanced.ErrMalformed)
+					var list *vendorhooks.Warnings
+					require.ErrorAs(t, derr, &list)
+					require.NotEmpty(t, ws)
+				}
+				for _, w := range ws {
+					require.True(t, utf8.ValidString(w.Path) && utf8.ValidString(w.Msg), "warning %q", w)
+				}
 				require.Equal(t, route, ev.Kind())
+				if all, err := json.Marshal(ev); err == nil {
+					require.True(t, json.Valid(all) && utf8.Valid(all), "%s %q: %q", route, ct, all)
+				}
 				if u, ok := ev.(*labvanced.Unknown); ok {
 					require.True(t, json.Valid(u.Raw), "%s %q: raw %q", route, ct, u.Raw)
 					if len(data) > 0 && len(u.Raw) > 0 {
@@ -47,7 +66,7 @@ func FuzzDecode(f *testing.F) {
 				}
 				b, err := json.Marshal(ev)
 				require.NoError(t, err, "%s %q: marshal %#v", route, ct, ev)
-				again, err := labvanced.Decode(route, "application/json", b)
+				again, _, err := labvanced.DecodeWarnings(route, "application/json", b)
 				require.NoError(t, err, "%s %q: re-decoding %s", route, ct, b)
 				if diff := cmp.Diff(ev, again); diff != "" {
 					t.Fatalf("%s %q: re-decoded event differs (-first +again):\n%s\njson: %s", route, ct, diff, b)

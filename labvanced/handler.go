@@ -10,10 +10,10 @@ import (
 	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
+	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
 // Default limits. A 413 makes the player abort the session, so both are
@@ -55,6 +55,15 @@ func WithMaxUploadBytes(n int64) Option { return func(c *config) { c.maxUpload =
 
 // WithLogger logs one line per request to l (nil: silent, the default).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
+
+// WithStrict makes the handler answer 400 to every delivery Decode has a
+// warning about, unknown members included, instead of delivering it with
+// Delivery.Warnings; a refused upload leaves no stored file. Use it with
+// care: the player retries a refused /recordTrial without end and
+// Labvanced keeps no copy of trial data, so strict mode can hold a
+// participant's session in a retry loop forever, and a trial it refuses is
+// lost unless the sender changes.
+func WithStrict() Option { return func(c *config) { c.Strict = true } }
 
 // WithFileStore enables /file_upload, storing files in s. Without it, the
 // handler answers /file_upload with 404.
@@ -125,11 +134,19 @@ type handler struct {
 // {"file_guid": ..., "file_name": ...}, which the player stores in its
 // variable. A route the handler does not know reaches fn as *Unknown.
 //
-// Failures answer {"success":false,"error":"..."}: 400 for a malformed
-// body, 404 for an empty route (or uploads without a store), 405 for other
-// methods, 413 over the limits, 415 for a Content-Encoding other than gzip,
-// and 500 when fn (or the store) fails, so the player retries. A failed
-// upload leaves no file: when fn fails, the stored file is removed.
+// A delivery Decode has warnings about (a value of an unexpected type, a
+// duplicate key, text read as Latin-1, an unknown member) reaches fn like
+// any other, with the warnings in Delivery.Warnings, and is answered as
+// fn's result says; WithStrict refuses it instead.
+//
+// Failures answer {"success":false,"error":"..."}: 400 for a body Decode
+// refuses (see Decode) and, with WithStrict, for any warning; 404 for an
+// empty route or one longer than 64 bytes (neither names a route the
+// player sends; the log line gets the path cut to 256 bytes), and for
+// uploads without a store; 405 for other methods, 413 over the limits, 415
+// for a Content-Encoding other than gzip, and 500 when fn (or the store)
+// fails, so the player retries. A failed or refused upload leaves no file:
+// when fn fails or WithStrict refuses it, the stored file is removed.
 //
 // New returns an error, and no handler, for a nil fn or a negative limit.
 func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, error) {
@@ -151,7 +168,7 @@ func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, e
 		Methods:             []string{http.MethodPost, http.MethodOptions},
 		Options:             h.c.Options,
 		DefaultMaxBodyBytes: DefaultMaxBodyBytes,
-		Decode:              decodeRequest,
+		Decode:              h.decodeRequest,
 		Deliver:             fn,
 		OK:                  answerSuccess,
 		Fail:                answerFailure,
@@ -217,6 +234,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if origin := r.Header.Get("Origin"); h.c.allowed(origin) {
 		hdr.Set("Access-Control-Allow-Origin", origin)
 	}
+	if len(r.URL.Path) > maxLoggedPath {
+		r = cutPath(r) // the log line gets a cut path; routing uses the route alone
+	}
 	if r.Method == http.MethodOptions {
 		hdr.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
 		hdr.Set("Access-Control-Allow-Headers", "Content-Type")
@@ -226,9 +246,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodPost { // other methods: the pipeline's 405
-		switch route := lastElement(r.URL.Path); {
+		switch route := h.route(r); {
 		case route == "":
 			h.notFound(w, r, "", "labvanced: no route in the path")
+			return
+		case len(route) > tolerant.MaxKindBytes:
+			// Like an empty route, a route this long names nothing the
+			// player sends: 404, and neither the route nor the path is
+			// logged whole.
+			h.notFound(w, r, "", "labvanced: "+routeTooLong(route).Msg)
 			return
 		case route == RouteFileUpload && h.c.store == nil:
 			h.notFound(w, r, route, "labvanced: file uploads are not enabled on this server")
@@ -241,49 +267,74 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.body.ServeHTTP(w, r)
 }
 
+// maxLoggedPath is the longest request path logged whole: a route may be
+// 64 bytes, and the study's URL path comes before it.
+const maxLoggedPath = 256
+
+// routeKey is the context key of the route of a request whose path was cut.
+type routeKey struct{}
+
+// cutPath returns a shallow copy of r whose URL.Path is cut to
+// maxLoggedPath bytes, for the log line the pipeline writes, with the
+// route (its length is all that matters for a long one) in its context.
+func cutPath(r *http.Request) *http.Request {
+	route := lastElement(r.URL.Path)
+	c := r.WithContext(context.WithValue(r.Context(), routeKey{}, route))
+	u := *r.URL
+	u.Path = u.Path[:maxLoggedPath] + "..."
+	u.RawPath = ""
+	c.URL = &u
+	return c
+}
+
+// route returns the route of r: the last element of its path, or of the
+// path before cutPath cut it.
+func (h *handler) route(r *http.Request) string {
+	if route, ok := r.Context().Value(routeKey{}).(string); ok {
+		return route
+	}
+	return lastElement(r.URL.Path)
+}
+
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request, route, msg string) {
 	answerFailure(w, r, http.StatusNotFound, msg)
 	h.c.Log(r, vendor, route, http.StatusNotFound, errors.New(msg))
 }
 
 // decodeRequest is the Decode step of the JSON and form routes.
-func decodeRequest(r *http.Request, body []byte) (Event, httpx.Info, error) {
-	route := lastElement(r.URL.Path)
+func (h *handler) decodeRequest(r *http.Request, body []byte) (Event, httpx.Info, error) {
+	route := h.route(r)
 	info := httpx.Info{Kind: route}
-	ev, err := Decode(route, r.Header.Get("Content-Type"), body)
+	ev, ws, err := DecodeWarnings(route, r.Header.Get("Content-Type"), body)
 	if err != nil {
 		return nil, info, err
 	}
 	info.Session = sessionOf(ev)
+	info.Warnings = ws
 	return ev, info, nil
 }
 
-// sessionOf returns the event's expSessionNr as decimal text, or "" where
-// it has none.
+// sessionOf returns the event's expSessionNr, or "" where it has none.
 func sessionOf(ev Event) string {
-	var nr *int
 	switch e := ev.(type) {
 	case *StartFirstPlayerSession:
-		nr = &e.ExpSessionNr
+		return e.ExpSessionNr
 	case *SetPlayerSessionStartedTime:
-		nr = &e.ExpSessionNr
+		return e.ExpSessionNr
 	case *AddMetaInfo:
-		nr = &e.ExpSessionNr
+		return e.ExpSessionNr
 	case *RecordStartTask:
-		nr = &e.ExpSessionNr
+		return e.ExpSessionNr
 	case *RecordTrial:
-		nr = &e.ExpSessionNr
+		return e.ExpSessionNr
 	case *FinishExpSession:
-		nr = &e.ExpSessionNr
+		return e.ExpSessionNr
 	case *ErrExpSession:
-		nr = e.ExpSessionNr
+		return e.ExpSessionNr
 	case *FileUpload:
-		nr = &e.ExpSessionNr
+		return e.ExpSessionNr
 	}
-	if nr == nil {
-		return ""
-	}
-	return strconv.Itoa(*nr)
+	return ""
 }
 
 // decodeUpload is the Decode step of /file_upload: it streams the
@@ -308,9 +359,16 @@ func (h *handler) decodeUpload(r *http.Request, _ []byte) (Event, httpx.Info, er
 		return h.c.store.Put(ctx, guid, suggested, src)
 	}
 	remove := func(name string) { h.remove(ctx, name) }
-	ev, err := readUpload(mr, put, remove)
+	ev, ws, err := readUpload(mr, put, remove)
 	if err != nil {
 		return nil, info, err
+	}
+	if h.c.Strict && len(ws) > 0 {
+		// The pipeline's own strict check runs after this step, when the
+		// file is already stored: refuse here, so that a refused upload
+		// leaves no file.
+		remove(ev.FileName)
+		return nil, info, httpx.Wrap(httpx.ErrMalformed, errors.New(vendor+": strict: "+ws[0].String()))
 	}
 	ev.GUID = guid
 	body, err := json.Marshal(ev)
@@ -322,9 +380,10 @@ func (h *handler) decodeUpload(r *http.Request, _ []byte) (Event, httpx.Info, er
 	if name == "" {
 		name = ev.PartFileName
 	}
-	info.Session = strconv.Itoa(ev.ExpSessionNr)
+	info.Session = ev.ExpSessionNr
 	info.Identity = info.Session + "\x00" + name + "\x00" + ev.SHA256
 	info.Body = body
+	info.Warnings = ws
 	return ev, info, nil
 }
 

@@ -1,10 +1,12 @@
 package labvanced_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/labvanced"
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 )
@@ -127,8 +130,14 @@ func TestHandlerErrors(t *testing.T) {
 		message string
 	}{
 		{"malformed", labvanced.NewHandler((&recorder{}).fn),
+			jsonRequest("/s/recordTrial", `{"expId":`),
+			http.StatusBadRequest, "labvanced: offset 9: json body: unexpected end of input"},
+		{"strict", labvanced.NewHandler((&recorder{}).fn, labvanced.WithStrict()),
 			labvancedtest.NewFormRequest("/s/recordTrial", map[string]any{"expId": "abc"}),
-			http.StatusBadRequest, "labvanced: /expId: want integer, got string \"abc\""},
+			http.StatusBadRequest, "labvanced: strict: /expSessionNr: missing"},
+		{"route too long", labvanced.NewHandler((&recorder{}).fn),
+			labvancedtest.NewRequest("/s/"+strings.Repeat("r", 65), []byte("a=1")),
+			http.StatusNotFound, "labvanced: route of 65 bytes is longer than 64"},
 		{"fn fails", labvanced.NewHandler(failing.fn),
 			labvancedtest.NewFormRequest("/s/recordTrial", labvancedtest.Payload("recordTrial")),
 			http.StatusInternalServerError, "handler failed"},
@@ -249,7 +258,7 @@ func TestCORSPreflight(t *testing.T) {
 			}
 
 			// The POST (here a malformed one) carries the same decision.
-			req := labvancedtest.NewJSONRequest("/study/recordTrial", map[string]any{"expId": []int{1}})
+			req := jsonRequest("/study/recordTrial", `{"expId":[1]`)
 			req.Header.Set("Origin", tt.origin)
 			pw := httptest.NewRecorder()
 			tt.h.ServeHTTP(pw, req)
@@ -299,4 +308,64 @@ func (letters) Read(p []byte) (int, error) {
 		p[i] = 'a'
 	}
 	return len(p), nil
+}
+
+// jsonRequest is a POST of body as application/json from the player's
+// origin.
+func jsonRequest(target, body string) *http.Request {
+	r := labvancedtest.NewRequest(target, []byte(body))
+	r.Header.Set("Content-Type", "application/json")
+	return r
+}
+
+// TestHandlerWarnings: a body with warnings is delivered (200) with them in
+// Delivery.Warnings, in body order, unknown members included; WithStrict
+// answers 400 instead and never calls fn.
+func TestHandlerWarnings(t *testing.T) {
+	body := `{"expId":4711,"expSessionNr":"p-7f3a","trialNr":"x","recData":{"data":{"rt":1,"rt":2}},"color":"red"}`
+	var got *vendorhooks.Delivery
+	h := labvanced.NewHandler(func(ctx context.Context, ev labvanced.Event) error {
+		got, _ = vendorhooks.DeliveryFromContext(ctx)
+		return nil
+	})
+	w, a := serve(t, h, jsonRequest("/s/recordTrial", body))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.True(t, *a.Success)
+	require.NotNil(t, got)
+	assert.Equal(t, "p-7f3a", got.Session)
+	var msgs []string
+	for _, w := range got.Warnings {
+		msgs = append(msgs, w.String())
+	}
+	assert.Equal(t, []string{
+		"/recTaskId: missing",
+		"/taskId: missing",
+		`/trialNr: want integer, got string "x"`,
+		"/recData/data/rt: duplicate key: the last value wins",
+		"/color: unknown field, kept",
+	}, msgs)
+
+	rec := &recorder{}
+	strict := labvanced.NewHandler(rec.fn, labvanced.WithStrict())
+	w, a = serve(t, strict, jsonRequest("/s/recordTrial", body))
+	assert.Equal(t, http.StatusBadRequest, w.Code)
+	assert.Equal(t, "labvanced: strict: /recTaskId: missing", a.Error)
+	w, _ = serve(t, strict, jsonRequest("/s/errExpSession", `{"err_msg":"x","color":"red"}`))
+	assert.Equal(t, http.StatusBadRequest, w.Code, "strict refuses unknown members too")
+	assert.Empty(t, rec.all())
+}
+
+// TestHandlerLongRoute: a route of 1 MiB is answered 404, like an empty
+// one, and logged cut.
+func TestHandlerLongRoute(t *testing.T) {
+	var log bytes.Buffer
+	rec := &recorder{}
+	h := labvanced.NewHandler(rec.fn, labvanced.WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
+	w, a := serve(t, h, labvancedtest.NewRequest("/s/"+strings.Repeat("r", 1<<20), []byte("expId=1")))
+	assert.Equal(t, http.StatusNotFound, w.Code)
+	assert.Equal(t, "labvanced: route of 1048576 bytes is longer than 64", a.Error)
+	assert.Less(t, log.Len(), 1024, log.String())
+	assert.Empty(t, rec.all())
+	w, _ = serve(t, h, labvancedtest.NewRequest("/s/"+strings.Repeat("r", 64), []byte("expId=1")))
+	assert.Equal(t, http.StatusOK, w.Code, "64 bytes is an unknown route")
 }

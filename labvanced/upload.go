@@ -10,10 +10,10 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"strings"
 
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
 	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
+	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
 // Multipart field names of /file_upload.
@@ -111,9 +111,13 @@ type putFunc func(suggested string, r io.Reader) (string, error)
 type removeFunc func(name string)
 
 // readUpload reads the parts of a /file_upload body, hands the myFile part
-// to put as it streams, and returns the event. When it fails after put
-// succeeded it calls remove. Errors carry their httpx class.
-func readUpload(mr *multipart.Reader, put putFunc, remove removeFunc) (ev *FileUpload, err error) {
+// to put as it streams, and returns the event with its warnings (a field
+// given twice keeps its last value, a second myFile replaces the first,
+// text that is not UTF-8 is read as Latin-1, a field of an unexpected form
+// is left empty). When it fails after put succeeded it calls remove, so a
+// failed upload leaves no file. Errors carry their httpx class; an upload
+// without myFile cannot be stored and is refused.
+func readUpload(mr *multipart.Reader, put putFunc, remove removeFunc) (ev *FileUpload, list tolerant.List, err error) {
 	fields := map[string]any{}
 	var stored string
 	var src *sourceReader
@@ -123,69 +127,76 @@ func readUpload(mr *multipart.Reader, put putFunc, remove removeFunc) (ev *FileU
 			remove(stored)
 		}
 	}()
+	filePath := jsonptr.Join(fieldFile)
 	for nfields := 0; ; nfields++ {
 		p, perr := mr.NextPart()
 		if perr == io.EOF {
 			break
 		}
 		if perr != nil {
-			return nil, requestError("multipart body", perr)
+			return nil, nil, requestError("multipart body", perr)
 		}
-		name := validUTF8(p.FormName())
+		name := text([]byte(p.FormName()), "", &list)
+		path := jsonptr.Join(name)
 		switch {
 		case name == fieldFile:
 			if src != nil {
-				return nil, malformed(fieldFile, "more than one part")
+				list.Add(filePath, -1, "given twice: the last file wins")
+				remove(stored)
+				stored = ""
 			}
 			suggested, _ := fields[fieldNewFileName].(string)
 			if suggested == "" {
 				suggested = p.FileName()
 			}
-			partName, partType = validUTF8(p.FileName()), validUTF8(p.Header.Get("Content-Type"))
+			partName = text([]byte(p.FileName()), filePath, &list)
+			partType = text([]byte(p.Header.Get("Content-Type")), filePath, &list)
 			src = &sourceReader{r: p, hash: sha256.New()}
 			stored, err = put(suggested, src)
 			if err != nil {
 				stored = ""
 				if src.err != nil {
-					return nil, requestError(fieldFile, src.err)
+					return nil, nil, requestError(fieldFile, src.err)
 				}
-				return nil, httpx.Wrap(httpx.ErrHandler, fmt.Errorf("labvanced: storing %s: %w", fieldFile, err))
+				return nil, nil, httpx.Wrap(httpx.ErrHandler, fmt.Errorf("labvanced: storing %s: %w", fieldFile, err))
 			}
 			// A store that stopped early must not shorten the file silently.
 			if extra, _ := io.Copy(io.Discard, src); extra > 0 || src.err != nil {
 				if src.err != nil {
-					return nil, requestError(fieldFile, src.err)
+					return nil, nil, requestError(fieldFile, src.err)
 				}
-				return nil, httpx.Wrap(httpx.ErrHandler, errors.New("labvanced: the file store did not read the whole file"))
+				return nil, nil, httpx.Wrap(httpx.ErrHandler, errors.New("labvanced: the file store did not read the whole file"))
 			}
 		case p.FileName() != "":
 			// Another file: not part of the protocol; drain it.
+			list.Add(path, -1, "a file part this package does not know: dropped")
 			if _, derr := io.Copy(io.Discard, p); derr != nil {
-				return nil, requestError("multipart body", derr)
+				return nil, nil, requestError("multipart body", derr)
 			}
 		default:
 			if nfields >= maxFields {
-				return nil, malformed("", fmt.Sprintf("more than %d parts", maxFields))
+				return nil, nil, malformed("", fmt.Sprintf("more than %d parts", maxFields))
 			}
 			b, rerr := io.ReadAll(io.LimitReader(p, maxFieldBytes+1))
 			if rerr != nil {
-				return nil, requestError(name, rerr)
+				return nil, nil, requestError(name, rerr)
 			}
 			if len(b) > maxFieldBytes {
-				return nil, malformed(name, fmt.Sprintf("field over %d bytes", maxFieldBytes))
+				return nil, nil, malformed(name, fmt.Sprintf("field over %d bytes", maxFieldBytes))
 			}
 			if _, dup := fields[name]; dup {
-				return nil, malformed(name, "given twice")
+				list.Add(path, -1, msgDuplicate)
 			}
-			fields[name] = validUTF8(string(b))
+			fields[name] = text(b, path, &list)
 		}
 	}
 	if src == nil {
-		return nil, malformed(fieldFile, "missing")
+		return nil, nil, malformed(fieldFile, "missing: an upload without its file cannot be stored")
 	}
-	o := &object{d: &decoder{}, m: fields}
+	d := &decoder{list: list}
+	o := &object{d: d, m: fields}
 	ev = &FileUpload{
-		ExpSessionNr: o.Int(fieldExpSessionNr),
+		ExpSessionNr: o.Str(fieldExpSessionNr),
 		NewFileName:  o.Str(fieldNewFileName),
 		FileName:     stored,
 		Size:         src.n,
@@ -194,10 +205,7 @@ func readUpload(mr *multipart.Reader, put putFunc, remove removeFunc) (ev *FileU
 		PartFileName: partName,
 	}
 	ev.Extra = o.Rest()
-	if o.d.err != nil {
-		return nil, o.d.err
-	}
-	return ev, nil
+	return ev, sortWarnings(d.list), nil
 }
 
 // malformed is a DecodeError of the multipart field (or, for "", of the
@@ -221,25 +229,22 @@ func requestError(what string, err error) error {
 
 // decodeMultipart reads a /file_upload body held in memory: it measures
 // and hashes myFile without storing it.
-func decodeMultipart(boundary string, body []byte) (Event, error) {
+func decodeMultipart(boundary string, body []byte) (Event, tolerant.List, error) {
 	if boundary == "" {
-		return nil, decodeError("", -1, "multipart body without boundary")
+		return nil, nil, decodeError("", -1, "multipart body without boundary")
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	discard := func(_ string, r io.Reader) (string, error) {
 		_, err := io.Copy(io.Discard, r)
 		return "", err
 	}
-	ev, err := readUpload(mr, discard, func(string) {})
+	ev, list, err := readUpload(mr, discard, func(string) {})
 	if err != nil {
 		var de *DecodeError
 		if errors.As(err, &de) {
-			return nil, de
+			return nil, nil, de
 		}
-		return nil, decodeError("", -1, err.Error())
+		return nil, nil, decodeError("", -1, err.Error())
 	}
-	return ev, nil
+	return ev, list, nil
 }
-
-// validUTF8 replaces invalid UTF-8 by U+FFFD, as a JSON body would.
-func validUTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/labvanced"
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 )
@@ -66,7 +67,7 @@ func TestUploadStoresFile(t *testing.T) {
 	evs := rec.all()
 	require.Len(t, evs, 1)
 	assert.Equal(t, &labvanced.FileUpload{
-		ExpSessionNr: 982345,
+		ExpSessionNr: "982345",
 		NewFileName:  "voice_b1_t1_tr1.webm",
 		GUID:         a.FileGUID,
 		FileName:     a.FileName,
@@ -203,14 +204,13 @@ func TestUploadFailuresLeaveNoFile(t *testing.T) {
 			func() *http.Request {
 				return labvancedtest.NewUploadRequest("/s/file_upload", "7", "a.webm", strings.NewReader("data"))
 			}, http.StatusInternalServerError},
-		{"second file", nil, nil, func() *http.Request { return rawUpload(two.Bytes(), mw.FormDataContentType()) }, http.StatusBadRequest},
+		{"strict: second file", []labvanced.Option{labvanced.WithStrict()}, nil,
+			func() *http.Request { return rawUpload(two.Bytes(), mw.FormDataContentType()) }, http.StatusBadRequest},
+		{"strict: unknown field after the file", []labvanced.Option{labvanced.WithStrict()}, nil,
+			fileThen([2]string{"expSessionNr", "7"}, [2]string{"newFileName", "a.webm"}, [2]string{"color", "red"}), http.StatusBadRequest},
 		{"field over 64 KiB after the file", nil, nil,
 			fileThen([2]string{"expSessionNr", "7"}, [2]string{"newFileName", strings.Repeat("n", 64<<10+1)}), http.StatusBadRequest},
 		{"more than 64 fields after the file", nil, nil, fileThen(manyFields...), http.StatusBadRequest},
-		{"bad expSessionNr", nil, nil,
-			func() *http.Request {
-				return labvancedtest.NewUploadRequest("/s/file_upload", "abc", "a.webm", strings.NewReader("data"))
-			}, http.StatusBadRequest},
 		{"not multipart", nil, nil,
 			func() *http.Request { return labvancedtest.NewFormRequest("/s/file_upload", map[string]any{"a": 1}) },
 			http.StatusBadRequest},
@@ -365,4 +365,42 @@ func TestUploadDefaultLimit(t *testing.T) {
 		assert.False(t, *a.Success)
 	}
 	assert.Len(t, rec.all(), 1)
+}
+
+// TestUploadWarnings: an upload with warnings is stored and delivered with
+// them (a second myFile replaces the first, whose file is removed); under
+// WithStrict it is refused and leaves no file (TestUploadFailuresLeaveNoFile).
+func TestUploadWarnings(t *testing.T) {
+	var two bytes.Buffer
+	mw := multipart.NewWriter(&two)
+	require.NoError(t, mw.WriteField("expSessionNr", "s-7"))
+	require.NoError(t, mw.WriteField("newFileName", "a.webm"))
+	require.NoError(t, mw.WriteField("color", "red"))
+	for _, name := range []string{"a.webm", "b.webm"} {
+		fw, err := mw.CreateFormFile("myFile", name)
+		require.NoError(t, err)
+		_, _ = fw.Write([]byte("data-" + name))
+	}
+	require.NoError(t, mw.Close())
+	var got *vendorhooks.Delivery
+	root := t.TempDir()
+	h := labvanced.NewHandler(func(ctx context.Context, ev labvanced.Event) error {
+		got, _ = vendorhooks.DeliveryFromContext(ctx)
+		return nil
+	}, labvanced.WithFileStore(labvanced.DirStore(root)))
+	w, a := serve(t, h, rawUpload(two.Bytes(), mw.FormDataContentType()))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	names := dirNames(t, root)
+	require.Len(t, names, 1)
+	assert.Equal(t, a.FileName, names[0])
+	content, err := os.ReadFile(filepath.Join(root, names[0]))
+	require.NoError(t, err)
+	assert.Equal(t, "data-b.webm", string(content), "the last file wins")
+	require.NotNil(t, got)
+	assert.Equal(t, "s-7", got.Session)
+	var msgs []string
+	for _, w := range got.Warnings {
+		msgs = append(msgs, w.String())
+	}
+	assert.Equal(t, []string{"/color: unknown field, kept", "/myFile: given twice: the last file wins"}, msgs)
 }

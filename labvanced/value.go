@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
 // ValueKind is the JSON kind of a Value as it arrived.
@@ -205,43 +206,13 @@ func parseFloat(s string) (float64, bool) {
 	return f, true
 }
 
-// decodeJSON decodes exactly one JSON value, numbers as json.Number.
+// decodeJSON decodes exactly one JSON value, numbers as json.Number, with
+// the rules of a body (nesting bounded, duplicates and Latin-1 tolerated).
 func decodeJSON(b []byte) (any, error) {
-	x, _, err := decodeJSONAt(b)
-	return x, err
-}
-
-// decodeJSONAt is decodeJSON that also returns the byte offset of a
-// problem: where the syntax error or the trailing data is, len(b) for a
-// value cut off, 0 for an empty input.
-func decodeJSONAt(b []byte) (any, int64, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var x any
-	if err := dec.Decode(&x); err != nil {
-		var se *json.SyntaxError
-		switch {
-		case errors.As(err, &se):
-			return nil, syntaxOffset(se), err
-		case err == io.EOF:
-			return nil, 0, err
-		default:
-			return nil, int64(len(b)), err
-		}
+	var list tolerant.List
+	x, _, err := parseJSON(b, &list, nil)
+	if err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Msg, "json body: "))
 	}
-	end := dec.InputOffset()
-	if _, err := dec.Token(); err != io.EOF {
-		rest := bytes.TrimLeft(b[end:], " \t\r\n")
-		return nil, int64(len(b) - len(rest)), errTrailing
-	}
-	return x, -1, nil
-}
-
-// syntaxOffset returns the offset of the byte a syntax error is about:
-// encoding/json counts that byte as read.
-func syntaxOffset(se *json.SyntaxError) int64 {
-	if strings.HasPrefix(se.Error(), "invalid character") && se.Offset > 0 {
-		return se.Offset - 1
-	}
-	return se.Offset
+	return x, nil
 }
