@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,20 +14,32 @@ import (
 	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
 	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
+	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
 // ErrMalformed is vendorhooks.ErrMalformed, the same value in every vendor
-// package: every error Decode returns matches it (errors.Is), and the
-// handler answers such an error with 400.
+// package: every fatal error Decode returns matches it (errors.Is), and the
+// handler answers such an error with 400. A *vendorhooks.Warnings does not.
 var ErrMalformed = vendorhooks.ErrMalformed
 
-// DecodeError is vendorhooks.DecodeError: every error Decode returns is a
-// *DecodeError with Vendor "wms", the RFC 6901 JSON Pointer of the field
-// ("/payload/snr"; "" for the body as a whole; a "/" or "~" in a field name
-// is escaped as "~1" or "~0"), the byte offset of the offending value where
-// it is known (-1 otherwise), and a short message that quotes at most about
-// 32 bytes of the body.
+// DecodeError is vendorhooks.DecodeError: every fatal error Decode returns
+// is a *DecodeError with Vendor "wms", the RFC 6901 JSON Pointer of the
+// field ("/sequence"; "" for the body as a whole; a "/" or "~" in a field
+// name is escaped as "~1" or "~0"), the byte offset of the offending value
+// where it is known (-1 otherwise), and a short message that quotes at most
+// about 32 bytes of the body.
 type DecodeError = vendorhooks.DecodeError
+
+// maxSequence bounds the sequence number: 2^53, the largest integer every
+// JSON reader (a JavaScript sender's included) holds exactly.
+const maxSequence = 1 << 53
+
+// The range of a timestamp: the years 1 to 9999, which time.Time and RFC
+// 3339 can write. Outside it the time is left zero, with a warning.
+const (
+	minUnix = -62135596800 // 0001-01-01T00:00:00Z
+	maxUnix = 253402300799 // 9999-12-31T23:59:59Z
+)
 
 // decodeError returns a *DecodeError at path and byte offset off (-1: not
 // known).
@@ -42,32 +55,76 @@ func pointer(path string, key []byte) string {
 	return string(jsonptr.AppendToken([]byte(path), string(key)))
 }
 
-// Decode reads one event body. It is strict about JSON (no trailing commas,
-// no trailing data, no repeated field names) and about the types of the
-// fields the spec names, and lenient about the rest: an unknown code, an
-// unknown severity, page state or detail, and unknown fields are kept, never
-// rejected. timestamp, sessionId (non-empty), sequence (a non-negative
-// integer) and event (non-empty) are required; severity and payload are
-// optional. A refused body gives the zero Event and a *DecodeError, which
-// matches ErrMalformed.
+// Decode reads one event body by the tolerant-reader rule every package of
+// this module follows. It refuses a body (the zero Event and a fatal
+// *DecodeError, which matches ErrMalformed) only when it is not one JSON
+// object (syntax, trailing data, the vendor example's trailing comma),
+// nests deeper than 64 levels (free-form members included), or when an
+// identity field is missing, unusable or given twice: event (a non-empty
+// string of at most 64 bytes), sessionId (a non-empty string) and sequence
+// (an integer 0 ≤ n < 2^53).
+//
+// Anything else is delivered. A value of an unexpected type, a timestamp
+// outside the years 1 to 9999, an out-of-range number, or a payload that is
+// not an object leaves its field at the zero value (a payload that is not
+// an object is kept as *RawPayload) with a warning naming its path; a
+// duplicate key takes the last value, with a warning; a string that is not
+// UTF-8 is read as Latin-1, with a warning; an unknown field is kept in the
+// Extra member of its object, an unknown code's payload as *RawPayload.
+// Every string of the event is valid UTF-8, and so is its JSON.
+//
+// Beside the event, Decode returns nil when there are no warnings or only
+// ones for unknown fields, and otherwise a *vendorhooks.Warnings listing
+// them, which does not match ErrMalformed, as encoding/json returns an
+// *UnmarshalTypeError beside what it could fill. DecodeWarnings returns
+// every warning.
 func Decode(data []byte) (Event, error) {
-	ev, err := decode(data)
+	ev, list, err := decode(data)
 	if err != nil {
 		return Event{}, err
 	}
-	return ev, nil
+	return ev, list.Err("wms")
 }
 
-// decode is Decode, returning on error what it had decoded so far (the
-// handler logs the event's code).
-func decode(data []byte) (Event, error) {
-	var ev Event
-	if err := checkSyntax(data); err != nil {
-		return ev, err
-	}
-	members, err := object(data, 0, "")
+// DecodeWarnings is Decode returning every warning, unknown fields
+// included, in body order, and only a fatal error (a *DecodeError), for a
+// caller who wants to see the vendor's drift. The warnings are nil when
+// there are none.
+func DecodeWarnings(data []byte) (Event, []vendorhooks.Warning, error) {
+	ev, list, err := decode(data)
 	if err != nil {
-		return ev, err
+		return Event{}, nil, err
+	}
+	return ev, list, nil
+}
+
+// identity reports whether top-level key is an identity field, which may
+// not be given twice.
+func identity(key []byte) bool {
+	switch string(key) {
+	case "event", "sessionId", "sequence":
+		return true
+	}
+	return false
+}
+
+// decode is Decode, returning on a fatal error what it had decoded so far
+// (the handler logs the event's code), and the warnings.
+func decode(data []byte) (Event, tolerant.List, error) {
+	var ev Event
+	var l tolerant.List
+	if err := checkSyntax(data); err != nil {
+		return ev, nil, err
+	}
+	if err := checkDepth(data); err != nil {
+		return ev, nil, err
+	}
+	members, err := object(data, 0, "", &l)
+	if err != nil {
+		return ev, nil, err
+	}
+	if members, err = dedupe(members, "", identity, &l); err != nil {
+		return ev, nil, err
 	}
 	var have [4]bool // timestamp, sessionId, sequence, event
 	var payload *member
@@ -76,66 +133,121 @@ func decode(data []byte) (Event, error) {
 		switch string(m.key) {
 		case "timestamp":
 			have[0] = true
-			sec, err := integer(m, "", "integer Unix seconds")
-			if err != nil {
-				return ev, err
+			if sec, ok := integer(m, "", "integer Unix seconds", &l); ok {
+				if sec < minUnix || sec > maxUnix {
+					l.Add("/timestamp", int64(m.off), "Unix seconds "+quote(m.val)+" out of range (years 1 to 9999): left zero")
+				} else {
+					ev.Timestamp = time.Unix(sec, 0).UTC()
+				}
 			}
-			ev.Timestamp = time.Unix(sec, 0).UTC()
 		case "sessionId":
 			have[1] = true
-			if ev.SessionID, err = str(m, "", false); err == nil && ev.SessionID == "" {
-				err = decodeError("/sessionId", m.off, "must not be empty")
+			var ok bool
+			if ev.SessionID, ok = str(m, "", false, &l); !ok || ev.SessionID == "" {
+				return ev, nil, decodeError("/sessionId", m.off, "want non-empty string, got "+describe(m.val))
 			}
 		case "sequence":
 			have[2] = true
-			if ev.Sequence, err = integer(m, "", "non-negative integer"); err == nil && ev.Sequence < 0 {
-				err = decodeError("/sequence", m.off, "want non-negative integer, got "+quote(m.val))
+			if ev.Sequence, err = sequence(m); err != nil {
+				return ev, nil, err
 			}
 		case "event":
 			have[3] = true
-			var s string
-			if s, err = str(m, "", false); err == nil && s == "" {
-				err = decodeError("/event", m.off, "must not be empty")
+			s, ok := str(m, "", false, &l)
+			if !ok || s == "" {
+				return ev, nil, decodeError("/event", m.off, "want non-empty string, got "+describe(m.val))
+			}
+			if len(s) > tolerant.MaxKindBytes {
+				return ev, nil, decodeError("/event", m.off, "event code of "+strconv.Itoa(len(s))+" bytes is longer than "+strconv.Itoa(tolerant.MaxKindBytes))
 			}
 			ev.Code = Code(s)
 		case "severity":
-			var s string
-			s, err = str(m, "", true)
+			s, _ := str(m, "", true, &l)
 			ev.Severity = Severity(s)
 		case "payload":
 			payload = m
 		default:
-			ev.Extra = addExtra(ev.Extra, m)
-		}
-		if err != nil {
-			return ev, err
+			ev.Extra = addExtra(ev.Extra, m, "", &l)
 		}
 	}
 	for i, name := range eventFields[:4] {
 		if !have[i] {
-			return ev, decodeError("/"+name, -1, "missing")
+			if i == 0 {
+				l.Add("/timestamp", -1, "missing: left zero")
+				continue
+			}
+			return ev, nil, decodeError("/"+name, -1, "missing")
 		}
 	}
 	if payload != nil && kind(payload.val) != "null" {
-		ev.Payload, err = decodePayload(ev.Code, payload)
+		ev.Payload = decodePayload(ev.Code, payload, &l)
 	}
-	return ev, err
+	sortWarnings(l)
+	return ev, l, nil
 }
 
-// decodePayload decodes the payload p of an event with code c.
-func decodePayload(c Code, p *member) (Payload, error) {
-	info, known := codeTable[c]
-	if !known {
-		return &RawPayload{Raw: canonical(p.val)}, nil
+// sortWarnings puts l in body order; a warning without an offset goes last.
+func sortWarnings(l tolerant.List) {
+	at := func(w vendorhooks.Warning) int64 {
+		if w.Offset < 0 {
+			return 1<<63 - 1
+		}
+		return w.Offset
 	}
+	slices.SortStableFunc(l, func(a, b vendorhooks.Warning) int {
+		return int(min(max(at(a)-at(b), -1), 1))
+	})
+}
+
+// describe names the JSON value raw for a message: its type, or for a
+// string or number its text, cut to about 32 bytes.
+func describe(raw []byte) string {
+	switch k := kind(raw); k {
+	case "number":
+		return k + " " + quote(raw)
+	case "string":
+		return k + " " + quote(raw[1:len(raw)-1])
+	default:
+		return k
+	}
+}
+
+// sequence decodes the identity field sequence: an integer 0 ≤ n < 2^53,
+// written without fraction or exponent.
+func sequence(m *member) (int64, error) {
+	const want = "want integer 0 ≤ n < 2^53, got "
+	if kind(m.val) != "number" {
+		return 0, decodeError("/sequence", m.off, want+kind(m.val))
+	}
+	digits := len(m.val) <= 16
+	for _, c := range m.val {
+		digits = digits && c >= '0' && c <= '9'
+	}
+	n, err := strconv.ParseInt(string(m.val), 10, 64)
+	if !digits || err != nil || n >= maxSequence {
+		return 0, decodeError("/sequence", m.off, want+quote(m.val))
+	}
+	return n, nil
+}
+
+// decodePayload decodes the payload p of an event with code c, recording
+// its warnings in l.
+func decodePayload(c Code, p *member, l *tolerant.List) Payload {
+	info, known := codeTable[c]
 	const path = "/payload"
-	members, err := object(p.val, p.off, path)
-	if err != nil {
-		return nil, err
+	if !known {
+		return &RawPayload{Raw: canonical(p.val, p.off, path, l)}
 	}
 	if info.payload == payloadNone {
-		return &RawPayload{Raw: canonical(p.val)}, nil
+		l.Unknown(path, int64(p.off))
+		return &RawPayload{Raw: canonical(p.val, p.off, path, l)}
 	}
+	if k := kind(p.val); k != "object" {
+		l.Add(path, int64(p.off), "want object, got "+k+": kept as RawPayload")
+		return &RawPayload{Raw: canonical(p.val, p.off, path, l)}
+	}
+	members, _ := object(p.val, p.off, path, l) // an object: no error
+	members, _ = dedupe(members, path, nil, l)
 	var (
 		id, state, details string
 		snr                float64
@@ -146,57 +258,139 @@ func decodePayload(c Code, p *member) (Payload, error) {
 		m := &members[i]
 		switch {
 		case string(m.key) == "measurementId" && info.payload != payloadDetails:
-			id, err = str(m, path, true)
+			id, _ = str(m, path, true, l)
 		case string(m.key) == "snr" && info.payload == payloadIntermediate:
-			snr, err = number(m, path)
+			snr = number(m, path, l)
 		case string(m.key) == "sequence" && info.payload == payloadIntermediate:
 			if kind(m.val) != "null" {
-				seq, err = integer(m, path, "integer")
+				seq, _ = integer(m, path, "integer", l)
 			}
 		case string(m.key) == "state" && info.payload == payloadVisibility:
-			state, err = str(m, path, true)
+			state, _ = str(m, path, true, l)
 		case string(m.key) == "details" && info.payload == payloadDetails:
-			details, err = str(m, path, true)
+			details, _ = str(m, path, true, l)
 		default:
-			extra = addExtra(extra, m)
-		}
-		if err != nil {
-			return nil, err
+			extra = addExtra(extra, m, path, l)
 		}
 	}
 	switch info.payload {
 	case payloadIntermediate:
-		return &IntermediateResults{MeasurementID: id, SNR: snr, Sequence: seq, Extra: extra}, nil
+		return &IntermediateResults{MeasurementID: id, SNR: snr, Sequence: seq, Extra: extra}
 	case payloadConstraint:
-		return &ConstraintViolation{MeasurementID: id, Extra: extra}, nil
+		return &ConstraintViolation{MeasurementID: id, Extra: extra}
 	case payloadAPIError:
-		return &APIError{MeasurementID: id, Extra: extra}, nil
+		return &APIError{MeasurementID: id, Extra: extra}
 	case payloadVisibility:
-		return &PageVisibility{MeasurementID: id, State: Visibility(state), Extra: extra}, nil
+		return &PageVisibility{MeasurementID: id, State: Visibility(state), Extra: extra}
 	case payloadDetails:
-		return &Details{Details: Detail(details), Extra: extra}, nil
+		return &Details{Details: Detail(details), Extra: extra}
 	default:
-		return &Measurement{MeasurementID: id, Extra: extra}, nil
+		return &Measurement{MeasurementID: id, Extra: extra}
 	}
 }
 
-// addExtra keeps an unknown field in canonical form.
-func addExtra(extra map[string]json.RawMessage, m *member) map[string]json.RawMessage {
+// addExtra keeps the unknown field m of the object at path in canonical
+// form, with an unknown-field warning.
+func addExtra(extra map[string]json.RawMessage, m *member, path string, l *tolerant.List) map[string]json.RawMessage {
 	if extra == nil {
 		extra = make(map[string]json.RawMessage)
 	}
-	extra[string(m.key)] = canonical(m.val)
+	p := pointer(path, m.key)
+	l.Unknown(p, int64(m.off))
+	extra[string(m.key)] = canonical(m.val, m.off, p, l)
 	return extra
 }
 
-// canonical returns raw compacted and HTML-escaped, the form json.Marshal
-// writes a json.RawMessage in, so that kept fields survive a round trip
-// byte for byte.
-func canonical(raw []byte) json.RawMessage {
-	var c, h bytes.Buffer
-	_ = json.Compact(&c, raw) // raw is valid JSON: checkSyntax passed
-	json.HTMLEscape(&h, c.Bytes())
-	return h.Bytes()
+// canonical returns the valid JSON value raw, found at byte offset off and
+// at path, compacted and HTML-escaped, the form json.Marshal writes a
+// json.RawMessage in, so that kept fields survive a round trip byte for
+// byte. A value with a string that is not UTF-8 or an object with a
+// duplicate key is rewritten: the string read as Latin-1, the last value of
+// the key kept, each with a warning; the result is always valid UTF-8.
+func canonical(raw []byte, off int, path string, l *tolerant.List) json.RawMessage {
+	if utf8.Valid(raw) && !hasDuplicate(raw) {
+		var c, h bytes.Buffer
+		_ = json.Compact(&c, raw) // raw is valid JSON: checkSyntax passed
+		json.HTMLEscape(&h, c.Bytes())
+		return h.Bytes()
+	}
+	return rewrite(nil, raw, off, path, l)
+}
+
+// rewrite appends the valid JSON value raw, at byte offset off and path, to
+// dst in canonical form, reading strings that are not UTF-8 as Latin-1 and
+// keeping the last value of a duplicate key, with warnings in l.
+func rewrite(dst, raw []byte, off int, path string, l *tolerant.List) []byte {
+	lead := len(raw) - len(bytes.TrimLeft(raw, " \t\r\n"))
+	raw, off = bytes.TrimSpace(raw), off+lead
+	switch raw[0] {
+	case '"':
+		s, latin1 := text(raw)
+		if latin1 {
+			l.Add(path, int64(off), tolerant.Latin1Msg)
+		}
+		b, _ := json.Marshal(s) // HTML-escaped, as canonical writes
+		return append(dst, b...)
+	case '{':
+		ms, _ := object(raw, off, path, l)
+		ms, _ = dedupe(ms, path, nil, l)
+		dst = append(dst, '{')
+		for i := range ms {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			k, _ := json.Marshal(string(ms[i].key))
+			dst = append(append(dst, k...), ':')
+			dst = rewrite(dst, ms[i].val, ms[i].off, pointer(path, ms[i].key), l)
+		}
+		return append(dst, '}')
+	case '[':
+		dst = append(dst, '[')
+		i := skipSpace(raw, 1)
+		for n := 0; raw[i] != ']'; n++ {
+			if n > 0 {
+				dst = append(dst, ',')
+			}
+			end := scanValue(raw, i)
+			dst = rewrite(dst, raw[i:end], off+i, path+"/"+strconv.Itoa(n), l)
+			i = skipSpace(raw, end)
+			if raw[i] == ',' {
+				i = skipSpace(raw, i+1)
+			}
+		}
+		return append(dst, ']')
+	default: // a number, true, false or null
+		return append(dst, raw...)
+	}
+}
+
+// hasDuplicate reports whether an object in the valid JSON value raw
+// repeats a key.
+func hasDuplicate(raw []byte) bool {
+	raw = bytes.TrimSpace(raw)
+	switch raw[0] {
+	case '{':
+		var l tolerant.List // the caller's walk reports what matters
+		ms, _ := object(raw, 0, "", &l)
+		seen := make(map[string]bool, len(ms))
+		for _, m := range ms {
+			if seen[string(m.key)] || hasDuplicate(m.val) {
+				return true
+			}
+			seen[string(m.key)] = true
+		}
+	case '[':
+		for i := skipSpace(raw, 1); raw[i] != ']'; {
+			end := scanValue(raw, i)
+			if hasDuplicate(raw[i:end]) {
+				return true
+			}
+			if i = skipSpace(raw, end); raw[i] == ',' {
+				i = skipSpace(raw, i+1)
+			}
+		}
+	}
+	return false
 }
 
 // checkSyntax reports the first JSON syntax error in data, with its offset,
@@ -234,17 +428,37 @@ func checkSyntax(data []byte) error {
 	return decodeError("", int(off), fmt.Sprintf("invalid JSON at line %d, column %d: %s", line, col, msg))
 }
 
+// checkDepth refuses valid JSON data that nests objects and arrays deeper
+// than tolerant.MaxDepth, at the offset of the first bracket too deep.
+func checkDepth(data []byte) error {
+	depth := 0
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			i = scanValue(data, i) - 1
+		case '{', '[':
+			if depth++; depth > tolerant.MaxDepth {
+				return decodeError("", i, "nesting deeper than "+strconv.Itoa(tolerant.MaxDepth))
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return nil
+}
+
 // member is one name and value of a JSON object.
 type member struct {
-	key []byte // unquoted
+	key []byte // unquoted, valid UTF-8
 	val json.RawMessage
 	off int // byte offset of val in the body
 }
 
 // object splits the valid JSON value data, found at byte offset base of the
-// body and at path, into its members, in order. It fails when data is not
-// an object or repeats a name.
-func object(data []byte, base int, path string) ([]member, error) {
+// body and at path, into its members, in order, repeats included. A name
+// that is not UTF-8 is read as Latin-1, with a warning in l. It fails when
+// data is not an object.
+func object(data []byte, base int, path string, l *tolerant.List) ([]member, error) {
 	lead := len(data) - len(bytes.TrimLeft(data, " \t\r\n"))
 	data = bytes.TrimSpace(data)
 	base += lead
@@ -252,20 +466,16 @@ func object(data []byte, base int, path string) ([]member, error) {
 		return nil, decodeError(path, base, "want object, got "+k)
 	}
 	ms := make([]member, 0, 8)
-	var seen map[string]bool // past a few members, to find a repeat in O(1)
 	i := skipSpace(data, 1)
 	for data[i] != '}' {
 		end := scanValue(data, i)
 		key := data[i+1 : end-1]
 		if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
-			s, err := unquote(data[i:end])
-			if err != nil {
-				return nil, decodeError(path, base+i, "field name: "+err.Error())
-			}
+			s, latin1 := text(data[i:end])
 			key = []byte(s)
-		}
-		if repeated(ms, &seen, key) {
-			return nil, decodeError(pointer(path, key), base+i, "repeated field")
+			if latin1 {
+				l.Add(pointer(path, key), int64(base+i), "field name "+tolerant.Latin1Msg)
+			}
 		}
 		i = skipSpace(data, end)
 		i = skipSpace(data, i+1) // the colon
@@ -279,29 +489,50 @@ func object(data []byte, base int, path string) ([]member, error) {
 	return ms, nil
 }
 
-// repeated reports whether key is among the names of ms, using and filling
-// *seen once ms is longer than a linear search should go.
-func repeated(ms []member, seen *map[string]bool, key []byte) bool {
-	const linear = 16
-	if len(ms) < linear {
-		for _, m := range ms {
-			if bytes.Equal(m.key, key) {
-				return true
+// duplicateMsg is the warning of a duplicate key.
+const duplicateMsg = "duplicate key: the last value wins"
+
+// dedupe returns ms, the members of the object at path, with each name
+// once: a repeated name takes the place of its first occurrence with its
+// last value, with a warning in l, unless fixed says the name may not be
+// repeated, which is a fatal error. It reuses ms's array.
+func dedupe(ms []member, path string, fixed func(key []byte) bool, l *tolerant.List) ([]member, error) {
+	const linear = 16 // past this many names, a map finds a repeat in O(1)
+	var index map[string]int
+	out := ms[:0]
+	for _, m := range ms {
+		j := -1
+		if index != nil {
+			if k, ok := index[string(m.key)]; ok {
+				j = k
+			}
+		} else {
+			for k := range out {
+				if bytes.Equal(out[k].key, m.key) {
+					j = k
+					break
+				}
 			}
 		}
-		return false
-	}
-	if *seen == nil {
-		*seen = make(map[string]bool, 2*len(ms))
-		for _, m := range ms {
-			(*seen)[string(m.key)] = true
+		if j < 0 {
+			out = append(out, m)
+			if index == nil && len(out) > linear {
+				index = make(map[string]int, 2*len(out))
+				for k := range out {
+					index[string(out[k].key)] = k
+				}
+			} else if index != nil {
+				index[string(m.key)] = len(out) - 1
+			}
+			continue
 		}
+		if fixed != nil && fixed(m.key) {
+			return nil, decodeError(pointer(path, m.key), m.off, "given twice")
+		}
+		l.Add(pointer(path, m.key), int64(m.off), duplicateMsg)
+		out[j] = m
 	}
-	if (*seen)[string(key)] {
-		return true
-	}
-	(*seen)[string(key)] = true
-	return false
+	return out, nil
 }
 
 func skipSpace(data []byte, i int) int {
@@ -379,63 +610,83 @@ func kind(raw []byte) string {
 	}
 }
 
-// unquote decodes the valid JSON string raw.
-func unquote(raw []byte) (string, error) {
-	s := raw[1 : len(raw)-1]
-	if bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
-		return string(s), nil
+// text decodes the valid JSON string raw. Bytes that are not UTF-8 make
+// the whole string read as Latin-1 (each byte its own code point, as
+// tolerant.Text does) before its escapes are decoded, and latin1 true; the
+// result is always valid UTF-8.
+func text(raw []byte) (s string, latin1 bool) {
+	body := raw[1 : len(raw)-1]
+	if !utf8.Valid(body) {
+		latin1 = true
+		raw = tolerant.AppendLatin1([]byte{'"'}, body)
+		raw = append(raw, '"')
+		body = raw[1 : len(raw)-1]
 	}
-	var out string
-	err := json.Unmarshal(raw, &out)
-	return out, err
+	if bytes.IndexByte(body, '\\') < 0 {
+		return string(body), latin1
+	}
+	_ = json.Unmarshal(raw, &s) // valid JSON, valid UTF-8: no error
+	return s, latin1
 }
 
-// str decodes the string member m of the object at path; null gives ""
-// when nullable.
-func str(m *member, path string, nullable bool) (string, error) {
+// str decodes the string member m of the object at path, with a warning in
+// l for Latin-1 text; null gives "" when nullable. Any other value gives ""
+// and ok false, with a warning when nullable (a field that is not an
+// identity).
+func str(m *member, path string, nullable bool, l *tolerant.List) (s string, ok bool) {
 	switch k := kind(m.val); {
 	case k == "string":
-		s, err := unquote(m.val)
-		if err != nil {
-			return "", decodeError(pointer(path, m.key), m.off, err.Error())
+		s, latin1 := text(m.val)
+		if latin1 {
+			l.Add(pointer(path, m.key), int64(m.off), tolerant.Latin1Msg)
 		}
-		return s, nil
+		return s, true
 	case k == "null" && nullable:
-		return "", nil
+		return "", true
 	default:
-		return "", decodeError(pointer(path, m.key), m.off, "want string, got "+k)
+		if nullable {
+			l.Add(pointer(path, m.key), int64(m.off), "want string, got "+describe(m.val)+": left empty")
+		}
+		return "", false
 	}
 }
 
 // integer decodes the integer member m of the object at path; want names
-// the expected value in errors.
-func integer(m *member, path, want string) (int64, error) {
+// the expected value in warnings. A value of another type, a fraction or
+// one out of range gives 0 and ok false, with a warning in l.
+func integer(m *member, path, want string, l *tolerant.List) (n int64, ok bool) {
+	p := pointer(path, m.key)
 	if k := kind(m.val); k != "number" {
-		return 0, decodeError(pointer(path, m.key), m.off, "want "+want+", got "+k)
+		l.Add(p, int64(m.off), "want "+want+", got "+k+": left zero")
+		return 0, false
 	}
 	n, err := strconv.ParseInt(string(m.val), 10, 64)
 	if err != nil {
-		msg := "want " + want + ", got " + quote(m.val)
+		msg := "want " + want + ", got " + quote(m.val) + ": left zero"
 		if errors.Is(err, strconv.ErrRange) {
-			msg = "integer " + quote(m.val) + " out of range"
+			msg = "integer " + quote(m.val) + " out of range: left zero"
 		}
-		return 0, decodeError(pointer(path, m.key), m.off, msg)
+		l.Add(p, int64(m.off), msg)
+		return 0, false
 	}
-	return n, nil
+	return n, true
 }
 
-// number decodes the number member m of the object at path; null gives 0.
-func number(m *member, path string) (float64, error) {
+// number decodes the number member m of the object at path; null gives 0,
+// and so do a value of another type and one out of range, with a warning.
+func number(m *member, path string, l *tolerant.List) float64 {
 	switch k := kind(m.val); k {
 	case "null":
-		return 0, nil
+		return 0
 	case "number":
 		f, err := strconv.ParseFloat(string(m.val), 64)
 		if err != nil {
-			return 0, decodeError(pointer(path, m.key), m.off, "number "+quote(m.val)+" out of range")
+			l.Add(pointer(path, m.key), int64(m.off), "number "+quote(m.val)+" out of range: left zero")
+			return 0
 		}
-		return f, nil
+		return f
 	default:
-		return 0, decodeError(pointer(path, m.key), m.off, "want number, got "+k)
+		l.Add(pointer(path, m.key), int64(m.off), "want number, got "+describe(m.val)+": left zero")
+		return 0
 	}
 }

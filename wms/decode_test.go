@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
@@ -40,6 +41,7 @@ func TestDecodeSpecBody(t *testing.T) {
 
 func TestDecodeErrors(t *testing.T) {
 	long := strings.Repeat("9", 5000)
+	const head = `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "WMS_LOADED"`
 	for _, c := range []struct {
 		name   string
 		body   string
@@ -51,28 +53,32 @@ func TestDecodeErrors(t *testing.T) {
 			"", 72, "invalid JSON at line 1, column 73: trailing comma before '}'"}, // the closing brace
 		{"empty", " \n", "", -1, "empty body"},
 		{"not an object", ` [1]`, "", 1, "want object, got array"},
-		{"wrong type", `{"timestamp": "1", "sessionId": "s", "sequence": 0, "event": "WMS_LOADED"}`,
-			"/timestamp", 14, "want integer Unix seconds, got string"},
-		{"payload type", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "INTERMEDIATE_RESULTS", "payload": {"snr": true}}`,
-			"/payload/snr", 102, "want number, got boolean"},
-		{"payload not an object", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "LOW_SNR", "payload": []}`,
-			"/payload", 81, "want object, got array"},
 		{"missing", `{"timestamp": 1, "sessionId": "s", "event": "WMS_LOADED"}`, "/sequence", -1, "missing"},
 		{"negative", `{"timestamp": 1, "sessionId": "s", "sequence": -1, "event": "WMS_LOADED"}`,
-			"/sequence", 47, `want non-negative integer, got "-1"`},
+			"/sequence", 47, `want integer 0 ≤ n < 2^53, got "-1"`},
+		{"MaxInt64", `{"timestamp": 1, "sessionId": "s", "sequence": 9223372036854775807, "event": "WMS_LOADED"}`,
+			"/sequence", 47, `want integer 0 ≤ n < 2^53, got "9223372036854775807"`},
+		{"2^53", `{"timestamp": 1, "sessionId": "s", "sequence": 9007199254740992, "event": "WMS_LOADED"}`,
+			"/sequence", 47, `want integer 0 ≤ n < 2^53, got "9007199254740992"`},
+		{"fraction", `{"timestamp": 1, "sessionId": "s", "sequence": 0.0, "event": "WMS_LOADED"}`,
+			"/sequence", 47, `want integer 0 ≤ n < 2^53, got "0.0"`},
 		// A 5,000-digit number is quoted in 32 bytes, not echoed whole.
-		{"long number", `{"timestamp": ` + long + `, "sessionId": "s", "sequence": 0, "event": "WMS_LOADED"}`,
-			"/timestamp", 14, `integer "` + long[:32] + `"... out of range`},
-		{"long snr", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "INTERMEDIATE_RESULTS", "payload": {"snr": 1` + long + `e999}}`,
-			"/payload/snr", 102, `number "1` + long[:31] + `"... out of range`},
-		// Field names may hold "/", "~", "." and "[": the path escapes the
-		// first two (RFC 6901) and keeps the others.
-		{"repeated odd name", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "WMS_LOADED", "a/b~c.d[0]": 1, "a/b~c.d[0]": 2}`,
-			"/a~1b~0c.d[0]", 90, "repeated field"},
-		{"repeated in payload", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "LOW_SNR", "payload": {"x.y": 1, "x.y": 2}}`,
-			"/payload/x.y", 92, "repeated field"},
-		{"repeated escaped name", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "WMS_LOADED", "~": 1, "\u007e": 2}`,
-			"/~0", 81, "repeated field"},
+		{"long number", `{"timestamp": 1, "sessionId": "s", "sequence": ` + long + `, "event": "WMS_LOADED"}`,
+			"/sequence", 47, `want integer 0 ≤ n < 2^53, got "` + long[:32] + `"...`},
+		{"session id a number", `{"timestamp": 1, "sessionId": 5, "sequence": 0, "event": "WMS_LOADED"}`,
+			"/sessionId", 30, `want non-empty string, got number "5"`},
+		{"long event code", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "` + strings.Repeat("é", 33) + `"}`,
+			"/event", 59, "event code of 66 bytes is longer than 64"},
+		{"long session id string quoted short", `{"timestamp": 1, "sessionId": 1` + long + `, "sequence": 0, "event": "WMS_LOADED"}`,
+			"/sessionId", 30, `want non-empty string, got number "1` + long[:31] + `"...`},
+		// An identity field given twice is refused, whatever the spelling.
+		{"sequence twice", head + `, "sequence": 1}`, "/sequence", 85, "given twice"},
+		{"escaped event twice", head + `, "\u0065vent": "PAGE_UNLOADED"}`, "/event", 87, "given twice"},
+		{"session id twice", `{"sessionId": "a", "sessionId": "b", "sequence": 0, "event": "WMS_LOADED"}`, "/sessionId", 32, "given twice"},
+		// Nesting is capped, free-form members included.
+		{"deep extra", head + `, "x": ` + strings.Repeat("[", 1000) + strings.Repeat("]", 1000) + `}`, "", 141, "nesting deeper than 64"},
+		{"deep unknown payload", `{"sessionId": "s", "sequence": 0, "event": "FACE_LOST", "payload": ` + strings.Repeat(`{"a":`, 1000) + `1` + strings.Repeat("}", 1000) + `}`,
+			"", 67 + 5*63, "nesting deeper than 64"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ev, err := wms.Decode([]byte(c.body))
@@ -87,6 +93,113 @@ func TestDecodeErrors(t *testing.T) {
 			assert.Equal(t, c.offset, de.Offset)
 			assert.Equal(t, c.msg, de.Msg)
 			assert.Less(t, len(err.Error()), 200, "the message quotes little of the body")
+			ev, ws, err2 := wms.DecodeWarnings([]byte(c.body))
+			assert.Equal(t, err, err2)
+			assert.Nil(t, ws)
+			assert.Empty(t, cmp.Diff(wms.Event{}, ev))
+		})
+	}
+}
+
+// TestDecodeTolerated checks that what is not an identity field is
+// delivered: the event as far as it could be read, the warnings naming each
+// path, and a Decode error that is a *vendorhooks.Warnings, not
+// ErrMalformed (nil when only unknown fields were found).
+func TestDecodeTolerated(t *testing.T) {
+	long := strings.Repeat("9", 5000)
+	const tail = `"sessionId": "s", "sequence": 0, "event": "INTERMEDIATE_RESULTS"`
+	for _, c := range []struct {
+		name     string
+		body     string
+		check    func(t *testing.T, ev wms.Event)
+		warnings []vendorhooks.Warning
+	}{
+		{"timestamp a string", `{"timestamp": "1", ` + tail + `}`,
+			func(t *testing.T, ev wms.Event) { assert.True(t, ev.Timestamp.IsZero()) },
+			[]vendorhooks.Warning{{Path: "/timestamp", Offset: 14, Msg: "want integer Unix seconds, got string: left zero"}}},
+		{"year 292277026596", `{"timestamp": 9223372036854775807, ` + tail + `}`,
+			func(t *testing.T, ev wms.Event) { assert.True(t, ev.Timestamp.IsZero()) },
+			[]vendorhooks.Warning{{Path: "/timestamp", Offset: 14, Msg: `Unix seconds "9223372036854775807" out of range (years 1 to 9999): left zero`}}},
+		{"5,000-digit timestamp, quoted short", `{"timestamp": ` + long + `, ` + tail + `}`,
+			func(t *testing.T, ev wms.Event) { assert.True(t, ev.Timestamp.IsZero()) },
+			[]vendorhooks.Warning{{Path: "/timestamp", Offset: 14, Msg: `integer "` + long[:32] + `"... out of range: left zero`}}},
+		{"snr a boolean", `{"timestamp": 1, ` + tail + `, "payload": {"snr": true, "sequence": 2}}`,
+			func(t *testing.T, ev wms.Event) {
+				assert.Equal(t, &wms.IntermediateResults{Sequence: 2}, ev.Payload)
+			},
+			[]vendorhooks.Warning{{Path: "/payload/snr", Offset: 102, Msg: "want number, got boolean: left zero"}}},
+		{"5,000-digit snr", `{"timestamp": 1, ` + tail + `, "payload": {"snr": 1` + long + `e999}}`,
+			func(t *testing.T, ev wms.Event) { assert.Equal(t, &wms.IntermediateResults{}, ev.Payload) },
+			[]vendorhooks.Warning{{Path: "/payload/snr", Offset: 102, Msg: `number "1` + long[:31] + `"... out of range: left zero`}}},
+		{"payload not an object", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "LOW_SNR", "payload": []}`,
+			func(t *testing.T, ev wms.Event) {
+				assert.Equal(t, &wms.RawPayload{Raw: json.RawMessage(`[]`)}, ev.Payload)
+			},
+			[]vendorhooks.Warning{{Path: "/payload", Offset: 81, Msg: "want object, got array: kept as RawPayload"}}},
+		// Field names may hold "/", "~", "." and "[": the path escapes the
+		// first two (RFC 6901) and keeps the others. The last value wins.
+		{"repeated odd name", `{"timestamp": 1, ` + tail + `, "a/b~c.d[0]": 1, "a/b~c.d[0]": 2}`,
+			func(t *testing.T, ev wms.Event) {
+				assert.Equal(t, map[string]json.RawMessage{"a/b~c.d[0]": json.RawMessage(`2`)}, ev.Extra)
+			},
+			[]vendorhooks.Warning{
+				{Path: "/a~1b~0c.d[0]", Offset: 114, Msg: "duplicate key: the last value wins"},
+				{Path: "/a~1b~0c.d[0]", Offset: 114, Msg: "unknown field, kept", Unknown: true},
+			}},
+		{"repeated in payload", `{"timestamp": 1, "sessionId": "s", "sequence": 0, "event": "LOW_SNR", "payload": {"details": "A", "details": "B"}}`,
+			func(t *testing.T, ev wms.Event) { assert.Equal(t, &wms.Details{Details: "B"}, ev.Payload) },
+			[]vendorhooks.Warning{{Path: "/payload/details", Offset: 109, Msg: "duplicate key: the last value wins"}}},
+		{"repeated escaped name", `{"timestamp": 1, ` + tail + `, "~": 1, "\u007e": 2}`,
+			func(t *testing.T, ev wms.Event) {
+				assert.Equal(t, map[string]json.RawMessage{"~": json.RawMessage(`2`)}, ev.Extra)
+			},
+			[]vendorhooks.Warning{
+				{Path: "/~0", Offset: 101, Msg: "duplicate key: the last value wins"},
+				{Path: "/~0", Offset: 101, Msg: "unknown field, kept", Unknown: true},
+			}},
+		{"Latin-1 byte", "{\"timestamp\": 1, " + tail + ", \"payload\": {\"measurementId\": \"caf\xe9\"}}",
+			func(t *testing.T, ev wms.Event) {
+				assert.Equal(t, &wms.IntermediateResults{MeasurementID: "café"}, ev.Payload)
+			},
+			[]vendorhooks.Warning{{Path: "/payload/measurementId", Offset: 112, Msg: "not UTF-8: read as Latin-1"}}},
+		{"Latin-1 in an unknown event's payload", "{\"timestamp\": 1, \"sessionId\": \"s\", \"sequence\": 0, \"event\": \"FACE_LOST\", \"payload\": {\"n\": [\"\xb0C\"]}}",
+			func(t *testing.T, ev wms.Event) {
+				assert.Equal(t, &wms.RawPayload{Raw: json.RawMessage(`{"n":["°C"]}`)}, ev.Payload)
+			},
+			[]vendorhooks.Warning{{Path: "/payload/n/0", Offset: 90, Msg: "not UTF-8: read as Latin-1"}}},
+		{"only unknown fields", `{"timestamp": 1, ` + tail + `, "new": {"deep": [1]}}`,
+			func(t *testing.T, ev wms.Event) {
+				assert.Equal(t, map[string]json.RawMessage{"new": json.RawMessage(`{"deep":[1]}`)}, ev.Extra)
+			},
+			[]vendorhooks.Warning{{Path: "/new", Offset: 90, Msg: "unknown field, kept", Unknown: true}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ev, ws, err := wms.DecodeWarnings([]byte(c.body))
+			require.NoError(t, err)
+			c.check(t, ev)
+			assert.Equal(t, c.warnings, ws)
+			assert.True(t, utf8.Valid(wmstest.Body(ev)), "the event's JSON is UTF-8")
+
+			ev2, err := wms.Decode([]byte(c.body))
+			assert.Empty(t, cmp.Diff(ev, ev2), "Decode delivers the same event")
+			assert.False(t, errors.Is(err, wms.ErrMalformed), "a warning is not a refusal")
+			var known []vendorhooks.Warning
+			for _, w := range ws {
+				if !w.Unknown {
+					known = append(known, w)
+				}
+			}
+			if len(known) == 0 {
+				assert.NoError(t, err, "unknown fields are not an error")
+				return
+			}
+			var w *vendorhooks.Warnings
+			require.ErrorAs(t, err, &w)
+			assert.Equal(t, "wms", w.Vendor)
+			assert.Equal(t, known, w.List)
+			for _, x := range ws {
+				assert.Less(t, len(x.Msg), 120, "a warning quotes little of the body")
+			}
 		})
 	}
 }
@@ -98,8 +211,8 @@ func TestDecodeZeroEventOnError(t *testing.T) {
 	refused := 0
 	for _, c := range golden.Cases(t, goldenDir) {
 		ev, err := wms.Decode(c.Data)
-		if err == nil {
-			continue
+		if !errors.Is(err, wms.ErrMalformed) {
+			continue // delivered, with or without warnings
 		}
 		refused++
 		assert.Empty(t, cmp.Diff(wms.Event{}, ev), c.Name)
@@ -175,7 +288,9 @@ func roundTrip(t *testing.T, ev wms.Event) {
 	t.Helper()
 	b, err := json.Marshal(ev)
 	require.NoError(t, err)
-	again, err := wms.Decode(b)
+	require.True(t, json.Valid(b), "invalid JSON: %q", b)
+	require.True(t, utf8.Valid(b), "not UTF-8: %q", b)
+	again, _, err := wms.DecodeWarnings(b)
 	require.NoError(t, err, "re-encoded: %s", b)
 	if diff := cmp.Diff(ev, again); diff != "" {
 		t.Fatalf("round trip of %s (-first +second):\n%s", b, diff)
@@ -186,6 +301,13 @@ func FuzzDecode(f *testing.F) {
 	golden.Seed(f, goldenDir)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ev, err := wms.Decode(data)
+		var ws *vendorhooks.Warnings
+		if errors.As(err, &ws) {
+			if errors.Is(err, wms.ErrMalformed) || len(ws.List) == 0 || ws.Vendor != "wms" {
+				t.Fatalf("warnings %#v match ErrMalformed or are empty", err)
+			}
+			err = nil // delivered
+		}
 		if err != nil {
 			if !errors.Is(err, wms.ErrMalformed) {
 				t.Fatalf("error %v does not match ErrMalformed", err)
@@ -214,9 +336,11 @@ func TestDecodeManyFields(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, ev.Extra, 20000)
 	assert.Equal(t, json.RawMessage("19999"), ev.Extra["f19999"])
-	_, err = wms.Decode([]byte(b.String() + `, "f7": 0}`))
-	var de *wms.DecodeError
-	require.ErrorAs(t, err, &de)
-	assert.Equal(t, "/f7", de.Path)
-	assert.Equal(t, "repeated field", de.Msg)
+	ev, err = wms.Decode([]byte(b.String() + `, "f7": 0}`))
+	var ws *vendorhooks.Warnings
+	require.ErrorAs(t, err, &ws)
+	require.Len(t, ws.List, 1)
+	assert.Equal(t, "/f7", ws.List[0].Path)
+	assert.Equal(t, "duplicate key: the last value wins", ws.List[0].Msg)
+	assert.Equal(t, json.RawMessage("0"), ev.Extra["f7"], "the last value wins")
 }

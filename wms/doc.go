@@ -8,15 +8,22 @@
 //     constant, unknown codes kept), Severity and a typed Payload per code
 //     (*Measurement, *IntermediateResults, *PageVisibility, *Details, ...).
 //     Event.Kind returns the code as the vendor spells it.
-//   - Decode reads a body strictly; a refusal is a *DecodeError (matching
-//     ErrMalformed) naming the field by its JSON Pointer
-//     ("wms: /payload/snr (offset 113): want number, got string"); Verifier
-//     checks the X-WMS-Content-MAC header; Tracker classifies each event's
-//     sequence number as in order, duplicate, gap or late.
+//   - Decode reads a body by the tolerant-reader rule of every package of
+//     this module: it refuses (a *DecodeError, matching ErrMalformed) only
+//     a body that is not one JSON object, nests deeper than 64 levels, or
+//     lacks a usable identity (event, at most 64 bytes; sessionId; sequence,
+//     an integer 0 ≤ n < 2^53; none given twice), and delivers anything
+//     else, leaving an unusable value at its zero value with a warning
+//     ("wms: /payload/snr: want number, got string ..."), taking the last of
+//     a duplicate key, reading text that is not UTF-8 as Latin-1, and
+//     keeping unknown fields in Extra. DecodeWarnings lists every warning.
+//     Verifier checks the X-WMS-Content-MAC header; Tracker classifies each
+//     event's sequence number as in order, duplicate, gap or late.
 //   - New and NewHandler put them together behind an http.Handler built
 //     like every vendor handler of this module: POST only, a bounded read
 //     (gzip decoded), the MAC over the bytes read, Decode, your function
-//     with a vendorhooks.Delivery in its context, and 200 {"ok":true}.
+//     with a vendorhooks.Delivery in its context (its Warnings are
+//     Decode's), and 200 {"ok":true}. WithStrict refuses any warning.
 //
 // Each secret has one form. WithSecrets (NewVerifier) takes secrets whose
 // calls are signed over the raw body bytes: standard HMAC, the default, which

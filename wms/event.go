@@ -11,7 +11,9 @@ import (
 // turns it back into the vendor's wire form, which Decode reads to an equal
 // Event.
 type Event struct {
-	// Timestamp is the time of the event, sent as Unix seconds (UTC).
+	// Timestamp is the time of the event, sent as Unix seconds (UTC). It is
+	// zero when the body has none, or one Decode could not use (it then
+	// warns); a zero Timestamp marshals as null.
 	Timestamp time.Time
 	// SessionID is the session ID given when the call-in URL was built.
 	SessionID string
@@ -36,7 +38,7 @@ func (e Event) Kind() string { return string(e.Code) }
 
 // wireEvent is the vendor's body layout.
 type wireEvent struct {
-	Timestamp int64    `json:"timestamp"`
+	Timestamp *int64   `json:"timestamp"`
 	SessionID string   `json:"sessionId"`
 	Sequence  int64    `json:"sequence"`
 	Event     Code     `json:"event"`
@@ -48,8 +50,13 @@ var eventFields = []string{"timestamp", "sessionId", "sequence", "event", "sever
 
 // MarshalJSON returns the event in the vendor's wire form, Extra included.
 func (e Event) MarshalJSON() ([]byte, error) {
+	var ts *int64
+	if !e.Timestamp.IsZero() {
+		sec := e.Timestamp.Unix()
+		ts = &sec
+	}
 	return marshalExtra(wireEvent{
-		Timestamp: e.Timestamp.Unix(),
+		Timestamp: ts,
 		SessionID: e.SessionID,
 		Sequence:  e.Sequence,
 		Event:     e.Code,

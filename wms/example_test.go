@@ -75,18 +75,28 @@ func ExampleDecode() {
 	// wms: offset 81: invalid JSON at line 1, column 82: trailing comma before '}'
 }
 
-// ExampleDecode_error shows how a refusal is matched and where it points.
+// ExampleDecode_error shows a refusal, matched and located, and a
+// delivery with a warning, which is not a refusal.
 func ExampleDecode_error() {
-	_, err := wms.Decode([]byte(`{"timestamp": 1689684577, "sessionId": "s", "sequence": 0,
-		"event": "INTERMEDIATE_RESULTS", "payload": {"snr": "high"}}`))
+	_, err := wms.Decode([]byte(`{"timestamp": 1689684577, "sessionId": "s", "sequence": 9223372036854775807, "event": "WMS_LOADED"}`))
 	var de *wms.DecodeError
 	if errors.Is(err, wms.ErrMalformed) && errors.As(err, &de) {
 		fmt.Println(de.Path, de.Offset, de.Msg)
 	}
-	fmt.Println(err)
+
+	ev, err := wms.Decode([]byte(`{"timestamp": 1689684577, "sessionId": "s", "sequence": 0,
+		"event": "INTERMEDIATE_RESULTS", "payload": {"snr": "high", "sequence": 2}}`))
+	var ws *vendorhooks.Warnings
+	if !errors.Is(err, wms.ErrMalformed) && errors.As(err, &ws) {
+		fmt.Println(ev.Kind(), ev.Payload.(*wms.IntermediateResults).Sequence)
+		for _, w := range ws.List {
+			fmt.Println(w.Path, w.Offset, w.Msg)
+		}
+	}
 	// Output:
-	// /payload/snr 113 want number, got string
-	// wms: /payload/snr (offset 113): want number, got string
+	// /sequence 56 want integer 0 ≤ n < 2^53, got "9223372036854775807"
+	// INTERMEDIATE_RESULTS 2
+	// /payload/snr 113 want number, got string "high": left zero
 }
 
 // ExampleNew builds a handler that reports its misconfiguration, and a

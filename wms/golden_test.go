@@ -24,17 +24,17 @@ type goldenView struct {
 
 func TestGolden(t *testing.T) {
 	golden.Run(t, goldenDir, func(c golden.Case) (any, error) {
-		ev, err := wms.Decode(c.Data)
+		ev, warnings, err := wms.DecodeWarnings(c.Data)
 		if err != nil {
 			return nil, err
 		}
-		return goldenView{
+		return golden.Warned(goldenView{
 			Kind:        ev.Kind(),
 			Known:       ev.Code.Known(),
 			Description: ev.Code.Description(),
 			Time:        ev.Timestamp.Format(time.RFC3339),
 			PayloadType: fmt.Sprintf("%T", ev.Payload),
 			Event:       ev,
-		}, nil
+		}, warnings), nil
 	})
 }

@@ -64,6 +64,16 @@ func WithDropDuplicates() Option {
 	return func(c *config) { c.dropDups = true }
 }
 
+// WithStrict makes the handler answer 400 to an event delivered with any
+// warning, unknown fields included, instead of delivering it with
+// Delivery.Warnings. Know what a refusal costs: WMS documents no retries,
+// so a refused event is most likely lost for good, and your tracker sees a
+// gap where it was. By default the handler refuses only what Decode
+// refuses.
+func WithStrict() Option {
+	return func(c *config) { c.Strict = true }
+}
+
 // DefaultMaxBodyBytes is the body limit, after decompression, of a handler
 // built without WithMaxBodyBytes (or with 0): 1 MiB.
 const DefaultMaxBodyBytes int64 = 1 << 20
@@ -198,12 +208,13 @@ func verifier(raw, node []string) (func(body []byte, header string) error, error
 // decodeStep is the handler's Decode step. The idempotency key comes from
 // the event's identity (sessionId, NUL, sequence in decimal), not its body.
 func decodeStep(_ *http.Request, body []byte) (Event, httpx.Info, error) {
-	ev, err := decode(body)
+	ev, warnings, err := decode(body)
 	info := httpx.Info{Kind: ev.Kind()} // logged even when decoding fails
 	if err != nil {
 		return Event{}, info, err
 	}
 	info.Session = ev.SessionID
+	info.Warnings = warnings
 	info.Identity = ev.SessionID + "\x00" + strconv.FormatInt(ev.Sequence, 10)
 	return ev, info, nil
 }

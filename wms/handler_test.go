@@ -94,8 +94,16 @@ func TestHandlerRefuses(t *testing.T) {
 		{"bad JSON, wrong secret", wmstest.NewRequest("/", trailing, "other"), nil, http.StatusUnauthorized, "invalid X-WMS-Content-MAC"},
 		{"bad JSON", wmstest.NewRequest("/", trailing, wmstest.Secret), nil, http.StatusBadRequest,
 			"wms: offset 226: invalid JSON at line 10, column 1: trailing comma before '}'"},
-		{"wrong type", wmstest.NewRequest("/", []byte(`{"timestamp":"x"}`), wmstest.Secret), nil, http.StatusBadRequest,
-			"wms: /timestamp (offset 13): want integer Unix seconds, got string"},
+		{"identity of the wrong type", wmstest.NewRequest("/", []byte(`{"timestamp":"x","sequence":"0"}`), wmstest.Secret), nil, http.StatusBadRequest,
+			"wms: /sequence (offset 28): want integer 0 ≤ n < 2^53, got string"},
+		{"sequence MaxInt64", wmstest.NewRequest("/", []byte(`{"sessionId":"s","sequence":9223372036854775807,"event":"WMS_LOADED"}`), wmstest.Secret), nil, http.StatusBadRequest,
+			`wms: /sequence (offset 28): want integer 0 ≤ n < 2^53, got "9223372036854775807"`},
+		{"a 5,000-digit sequence, quoted short", wmstest.NewRequest("/", []byte(`{"sessionId":"s","sequence":`+strings.Repeat("9", 5000)+`,"event":"WMS_LOADED"}`), wmstest.Secret), nil, http.StatusBadRequest,
+			`wms: /sequence (offset 28): want integer 0 ≤ n < 2^53, got "` + strings.Repeat("9", 32) + `"...`},
+		{"warning, strict", wmstest.NewRequest("/", []byte(`{"timestamp":"x","sessionId":"s","sequence":0,"event":"WMS_LOADED"}`), wmstest.Secret),
+			[]wms.Option{wms.WithStrict()}, http.StatusBadRequest, "wms: strict: /timestamp: want integer Unix seconds, got string: left zero"},
+		{"unknown field, strict", wmstest.NewRequest("/", []byte(`{"timestamp":1,"sessionId":"s","sequence":0,"event":"WMS_LOADED","new":1}`), wmstest.Secret),
+			[]wms.Option{wms.WithStrict()}, http.StatusBadRequest, "wms: strict: /new: unknown field, kept"},
 		{"gzip, MAC of the compressed bytes", gzipRequest(t, spec, func(_, z []byte) string { return wmstest.Sign(z, wmstest.Secret) }),
 			nil, http.StatusUnauthorized, "invalid X-WMS-Content-MAC"},
 		{"other encoding", func() *http.Request {
@@ -563,4 +571,51 @@ func TestHandlerDropDuplicatesInFlight(t *testing.T) {
 		assert.Equal(t, http.StatusOK, serve(h, req()).Code)
 		assert.Equal(t, 2, calls, "the event stayed unseen")
 	})
+}
+
+// TestHandlerWarnings checks that an event with warnings is delivered, with
+// them in Delivery.Warnings, and that WithStrict refuses it.
+func TestHandlerWarnings(t *testing.T) {
+	var got []vendorhooks.Warning
+	var events []wms.Event
+	fn := func(ctx context.Context, ev wms.Event) error {
+		d, _ := vendorhooks.DeliveryFromContext(ctx)
+		got = append(got, d.Warnings...)
+		events = append(events, ev)
+		return nil
+	}
+	body := []byte("{\"timestamp\":9223372036854775807,\"sessionId\":\"s\xe9ance\",\"sequence\":0,\"event\":\"WMS_LOADED\",\"severity\":\"WARN\",\"severity\":\"INFO\",\"new\":{\"a\":1}}")
+	h := wms.NewHandler(fn, wms.WithSecrets(wmstest.Secret))
+	w := serve(h, wmstest.NewRequest("/", body, wmstest.Secret))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.Len(t, events, 1)
+	assert.Equal(t, "séance", events[0].SessionID)
+	assert.True(t, events[0].Timestamp.IsZero())
+	assert.Equal(t, wms.SeverityInfo, events[0].Severity, "the last value wins")
+	assert.Equal(t, []vendorhooks.Warning{
+		{Path: "/timestamp", Offset: 13, Msg: `Unix seconds "9223372036854775807" out of range (years 1 to 9999): left zero`},
+		{Path: "/sessionId", Offset: 45, Msg: "not UTF-8: read as Latin-1"},
+		{Path: "/severity", Offset: 117, Msg: "duplicate key: the last value wins"},
+		{Path: "/new", Offset: 130, Msg: "unknown field, kept", Unknown: true},
+	}, got)
+
+	strict := wms.NewHandler(fn, wms.WithSecrets(wmstest.Secret), wms.WithStrict())
+	w = serve(strict, wmstest.NewRequest("/", body, wmstest.Secret))
+	assert.Equal(t, http.StatusBadRequest, w.Code)
+	assert.Len(t, events, 1, "strict: not delivered")
+	w = serve(strict, wmstest.NewRequest("/", specBody(t), wmstest.Secret))
+	assert.Equal(t, http.StatusOK, w.Code, "strict: a clean event passes")
+}
+
+// TestHandlerLogsShort checks that a 5,000-digit literal is not echoed
+// whole in the log.
+func TestHandlerLogsShort(t *testing.T) {
+	var buf bytes.Buffer
+	h := wms.NewHandler((&recorder{}).fn, wms.WithSecrets(wmstest.Secret), wms.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	for _, field := range []string{"sequence", "timestamp"} {
+		body := `{"sessionId":"s","sequence":0,"event":"WMS_LOADED","` + field + `":` + strings.Repeat("7", 5000) + `}`
+		serve(h, wmstest.NewRequest("/", []byte(body), wmstest.Secret))
+	}
+	assert.Less(t, buf.Len(), 1000, buf.String())
+	assert.NotContains(t, buf.String(), strings.Repeat("7", 40))
 }

@@ -183,7 +183,11 @@ func NewTracker(opts ...TrackerOption) *Tracker {
 	return t
 }
 
-// Track records event number seq of session id and returns its verdict.
+// Track records event number seq of session id and returns its verdict. A
+// number outside 0 ≤ seq < 2^53, which Decode never delivers, is not
+// recorded and is reported Late (never Duplicate, so it is not dropped), so
+// that the tracker's arithmetic cannot overflow: a Gap's Missing.Count is
+// always positive and below 2^53.
 func (t *Tracker) Track(id string, seq int64) Verdict {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -197,6 +201,8 @@ func (t *Tracker) track(id string, seq int64) Verdict {
 	s := t.session(id, now)
 	v := Verdict{Sequence: seq, Expected: s.next}
 	switch {
+	case seq < 0 || seq >= maxSequence:
+		v.Order = Late
 	case seq == s.next:
 		v.Order = InOrder
 		s.next++
@@ -231,7 +237,7 @@ func (t *Tracker) release(id string, seq int64) {
 	}
 	s := e.Value.(*session)
 	switch {
-	case seq >= s.next || seq < 0:
+	case seq >= s.next || seq < 0: // s.next ≤ 2^53: never recorded
 	case seq == s.next-1 && !s.inHole(seq):
 		s.next--
 		// A hole ending just below becomes the tail of the expected range.

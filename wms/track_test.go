@@ -2,6 +2,7 @@ package wms_test
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -53,8 +54,8 @@ func TestTrackerGap(t *testing.T) {
 	assert.Equal(t, wms.Gap, v.Order)
 	assert.Equal(t, []int64{0, 1}, v.Missing.Numbers(10))
 	// A huge jump stays cheap.
-	v = tr.Track("c", 1<<62)
-	assert.Equal(t, int64(1<<62), v.Missing.Count)
+	v = tr.Track("c", 1<<52)
+	assert.Equal(t, int64(1<<52), v.Missing.Count)
 	assert.Len(t, v.Missing.Numbers(3), 3)
 }
 
@@ -210,4 +211,36 @@ func TestOrderString(t *testing.T) {
 	assert.Equal(t, "gap", wms.Gap.String())
 	assert.Equal(t, "late", wms.Late.String())
 	assert.Equal(t, "Order(0)", wms.Order(0).String())
+}
+
+// TestTrackerHugeNumbers checks that numbers at the ends of int64 cannot
+// make the tracker's arithmetic wrap: a gap's count is never negative, and a
+// number outside 0 ≤ n < 2^53 is reported Late, never Duplicate.
+func TestTrackerHugeNumbers(t *testing.T) {
+	const maxSeq = 1<<53 - 1
+	tr := wms.NewTracker()
+	for _, seq := range []int64{math.MaxInt64, math.MinInt64, -1, 1 << 53} {
+		v := tr.Track("a", seq)
+		assert.Equal(t, wms.Late, v.Order, "%d", seq)
+		assert.Zero(t, v.Missing.Count)
+	}
+	assert.Equal(t, wms.InOrder, tr.Track("a", 0).Order, "nothing was recorded")
+	v := tr.Track("a", maxSeq)
+	assert.Equal(t, wms.Gap, v.Order)
+	assert.Equal(t, wms.Range{First: 1, Count: maxSeq - 1}, v.Missing)
+	assert.Equal(t, int64(maxSeq-1), v.Missing.Last())
+	assert.Equal(t, wms.Duplicate, tr.Track("a", maxSeq).Order)
+	v = tr.Track("a", math.MaxInt64)
+	assert.Equal(t, wms.Late, v.Order, "past the last number: not recorded, no wrap")
+	assert.Equal(t, int64(maxSeq+1), v.Expected)
+	assert.Equal(t, wms.Late, tr.Track("a", 5).Order, "a missing number")
+	tr.Release("a", math.MaxInt64)
+	tr.Release("a", math.MinInt64)
+	assert.Equal(t, wms.Duplicate, tr.Track("a", maxSeq).Order, "releasing huge numbers changes nothing")
+
+	for _, seq := range []int64{maxSeq, maxSeq / 2, 1 << 40, maxSeq - 1, 0, 1} {
+		v := tr.Track("b", seq)
+		assert.GreaterOrEqual(t, v.Missing.Count, int64(0), "%d", seq)
+		assert.GreaterOrEqual(t, v.Missing.Last(), v.Missing.First-1)
+	}
 }
