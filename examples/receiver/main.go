@@ -6,7 +6,10 @@
 //
 // Flags: -addr (default 127.0.0.1:8080), -db (./vendorhooks.db), -uploads
 // (./uploads), -cors-origin (repeatable: origins allowed besides the
-// vendor's own, https://www.labvanced.com). Keys come
+// vendor's own, https://www.labvanced.com), -wms-mac (raw, the default:
+// standard HMAC over the body's bytes; node: the vendor's Node 'ascii'
+// form, for a sender known to sign that way, and then only bodies whose
+// every character is at most U+00FF pass). Keys come
 // from the environment, comma-separated for rotation:
 // VENDORHOOKS_SLEEP_API_KEYS, VENDORHOOKS_SIGNAGE_API_KEYS,
 // VENDORHOOKS_WMS_SECRETS. Where one is unset, a random key is generated on
@@ -52,6 +55,7 @@ func run() error {
 	dbPath := flag.String("db", "./vendorhooks.db", "SQLite database file")
 	uploads := flag.String("uploads", "./uploads", "directory for Labvanced file uploads")
 	perRequest := flag.Bool("per-request-tx", false, "commit each request in its own transaction (for measurements only)")
+	wmsMAC := flag.String("wms-mac", server.WMSMACRaw, "how WMS calls are signed: raw (HMAC over the body's bytes) or node (the vendor's Node 'ascii' form; only bodies of characters up to U+00FF pass)")
 	var origins listFlag
 	flag.Var(&origins, "cors-origin", "origin allowed to post Labvanced data from a browser, besides https://www.labvanced.com (repeatable)")
 	flag.Parse()
@@ -67,6 +71,7 @@ func run() error {
 		SleepAPIKeys:   envList("VENDORHOOKS_SLEEP_API_KEYS"),
 		SignageAPIKeys: envList("VENDORHOOKS_SIGNAGE_API_KEYS"),
 		WMSSecrets:     envList("VENDORHOOKS_WMS_SECRETS"),
+		WMSMAC:         *wmsMAC,
 		Logger:         logger,
 		PerRequestTx:   *perRequest,
 	})

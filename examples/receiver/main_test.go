@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"net/http"
+	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
+	"github.com/vendorhooks/vendorhooks/wms/wmstest"
 )
 
 func TestEnvList(t *testing.T) {
@@ -62,4 +65,30 @@ func TestCommandConfig(t *testing.T) {
 			assert.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"), origin)
 		}
 	}
+}
+
+// TestWMSMACFlag runs the command with -wms-mac node, which accepts a
+// Node-signed body with "é", and with a value it does not know, which stops
+// it at start.
+func TestWMSMACFlag(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the receiver binary; skipped with -short")
+	}
+	bin := buildReceiver(t)
+	dir := t.TempDir()
+	p := startReceiver(t, bin, dir, nil, "-wms-mac", "node")
+	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
+	body := []byte(`{"timestamp":1689684577,"sessionId":"café-1","sequence":0,"event":"WMS_LOADED","severity":"INFO"}`)
+	req, err := wmstest.NewClientRequest(context.Background(), p.baseURL+"/wms/", body, crashSecret)
+	require.NoError(t, err)
+	req.Header.Set("X-WMS-Content-MAC", wmstest.SignNode(body, crashSecret))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "node mode accepts the Node form")
+
+	out, err := exec.Command(bin, "-db", filepath.Join(dir, "other.db"), "-wms-mac", "both").CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "%s", out)
+	assert.Contains(t, string(out), `"both"`)
 }

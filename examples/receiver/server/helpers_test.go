@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,10 +111,24 @@ func (e *env) getJSON(t testing.TB, target string, v any) {
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(v))
 }
 
+// readInput returns the golden input testdata/VENDOR/NAME.in.
+func readInput(t testing.TB, vendor, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testdata, vendor, name+".in"))
+	require.NoError(t, err)
+	return b
+}
+
 // goldenCase is one golden input with its expectation.
 type goldenCase struct {
 	golden.Case
-	Want []byte // the .golden.json content; nil when the case expects an error
+	// Want is the decoded value the .golden.json shows; nil when the case
+	// expects an error.
+	Want []byte
+	// Warnings are the warnings the .golden.json lists beside the value
+	// (golden.Warned), in the form the receiver stores them; empty for a
+	// clean case.
+	Warnings []string
 }
 
 // goldenCases returns the golden cases of vendor pkg.
@@ -124,13 +140,31 @@ func goldenCases(t *testing.T, pkg string) []goldenCase {
 		gc := goldenCase{Case: c}
 		b, err := os.ReadFile(filepath.Join(dir, c.Name+golden.GoldenSuffix))
 		if err == nil {
-			gc.Want = b
+			gc.Want, gc.Warnings = splitWarned(t, b)
 		} else if !os.IsNotExist(err) {
 			t.Fatal(err)
 		}
 		out = append(out, gc)
 	}
 	return out
+}
+
+// splitWarned splits a golden file's content into the decoded value and its
+// warnings: golden.Warned writes {"value": v, "warnings": [...]} for a value
+// with warnings, and the value alone for a clean one. A golden warning whose
+// path and offset are both unknown starts with a space there; the receiver
+// stores it without.
+func splitWarned(t testing.TB, b []byte) (value []byte, warnings []string) {
+	t.Helper()
+	var w map[string]json.RawMessage
+	if json.Unmarshal(b, &w) != nil || len(w) != 2 || w["value"] == nil || w["warnings"] == nil {
+		return b, []string{}
+	}
+	require.NoError(t, json.Unmarshal(w["warnings"], &warnings), "%s", b)
+	for i, s := range warnings {
+		warnings[i] = strings.TrimPrefix(s, " ")
+	}
+	return w["value"], warnings
 }
 
 // compact returns JSON without insignificant space, for comparison.
@@ -141,6 +175,19 @@ func compact(t testing.TB, b []byte) string {
 	out, err := json.Marshal(v)
 	require.NoError(t, err)
 	return string(out)
+}
+
+// storedRaw returns the raw body of a stored event from GET /events/{id}:
+// its text, or its base64 form where it is not UTF-8.
+func storedRaw(t testing.TB, ev server.Event) []byte {
+	t.Helper()
+	if ev.Raw != nil {
+		assert.Empty(t, ev.RawBase64)
+		return []byte(*ev.Raw)
+	}
+	b, err := base64.StdEncoding.DecodeString(ev.RawBase64)
+	require.NoError(t, err)
+	return b
 }
 
 // readCloser returns b as a request body.

@@ -75,6 +75,7 @@ func TestLabvancedGolden(t *testing.T) {
 			got := e.event(t, evs[len(evs)-1].ID)
 			assert.Equal(t, want.Kind, got.Kind)
 			assertReceived(t, got.ReceivedAt, before)
+			assert.Equal(t, c.Warnings, got.Warnings)
 			var session struct{ ExpSessionNr json.Number }
 			require.NoError(t, json.Unmarshal(want.Event, &session))
 			if session.ExpSessionNr != "0" {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -26,24 +25,19 @@ type retryCase struct {
 }
 
 func retryCases(t *testing.T) []retryCase {
-	read := func(vendor, name string) []byte {
-		b, err := os.ReadFile(filepath.Join(testdata, vendor, name+".in"))
-		require.NoError(t, err)
-		return b
-	}
 	jsonHeader := http.Header{"Content-Type": {"application/json"}}
 	with := func(k, v string) http.Header {
 		h := jsonHeader.Clone()
 		h.Set(k, v)
 		return h
 	}
-	wmsBody := read("wms", "spec-body")
+	wmsBody := readInput(t, "wms", "spec-body")
 	return []retryCase{
-		{"eeg", "/eeg/", read("eeg", benchEEGCase), jsonHeader, `{"ok":true}`},
-		{"sleep", "/sleep/", read("sleep", "session_complete_v3"), with("x-api-key", sleepKey), `{"ok":true}`},
-		{"labvanced", "/labvanced/recordTrial", read("labvanced", "recordTrial.form"),
+		{"eeg", "/eeg/", readInput(t, "eeg", benchEEGCase), jsonHeader, `{"ok":true}`},
+		{"sleep", "/sleep/", readInput(t, "sleep", "session_complete_v3"), with("x-api-key", sleepKey), `{"ok":true}`},
+		{"labvanced", "/labvanced/recordTrial", readInput(t, "labvanced", "recordTrial.form"),
 			http.Header{"Content-Type": {labvancedtest.FormContentType}}, `{"success":true}`},
-		{"labvanced", "/labvanced/recordTrial", read("labvanced", "recordTrial.json"), jsonHeader, `{"success":true}`},
+		{"labvanced", "/labvanced/recordTrial", readInput(t, "labvanced", "recordTrial.json"), jsonHeader, `{"success":true}`},
 		{"wms", "/wms/", wmsBody, with("X-WMS-Content-MAC", wmstest.Sign(wmsBody, wmsSecret)), `{"ok":true}`},
 	}
 }

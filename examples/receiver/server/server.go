@@ -52,6 +52,10 @@ type Config struct {
 	SleepAPIKeys   []string
 	SignageAPIKeys []string
 	WMSSecrets     []string
+	// WMSMAC is how the WMS secrets' MACs are computed: WMSMACRaw (the
+	// default, when empty), or WMSMACNode for a sender known to sign the
+	// way the vendor's Node sample does. Open refuses any other value.
+	WMSMAC string
 	// Logger receives one line per vendor request (vendor, method, path,
 	// status, duration, and a refusal's answer) and one per stored event
 	// (vendor, kind, session, event id, duplicate). Nil means no logging.
@@ -64,6 +68,17 @@ type Config struct {
 	// means 512.
 	MaxBatch int
 }
+
+// The values of Config.WMSMAC.
+const (
+	// WMSMACRaw checks standard HMAC-SHA256 over the body's bytes
+	// (wms.WithSecrets): safe whatever the sender really does.
+	WMSMACRaw = "raw"
+	// WMSMACNode checks the HMAC of the body's Node 'ascii' form
+	// (wms.WithNodeSecrets), and accepts only bodies whose every character
+	// is at most U+00FF, where that form cannot be used to alter a body.
+	WMSMACNode = "node"
+)
 
 // Keys are the keys and secrets a Server accepts, generated ones included.
 type Keys struct {
@@ -95,6 +110,13 @@ type Server struct {
 func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.DBPath == "" {
 		return nil, errors.New("server: Config.DBPath is empty")
+	}
+	switch cfg.WMSMAC {
+	case "":
+		cfg.WMSMAC = WMSMACRaw
+	case WMSMACRaw, WMSMACNode:
+	default:
+		return nil, fmt.Errorf("server: Config.WMSMAC is %q: want %q or %q", cfg.WMSMAC, WMSMACRaw, WMSMACNode)
 	}
 	if cfg.UploadsDir == "" {
 		cfg.UploadsDir = cfg.DBPath + ".uploads"

@@ -145,23 +145,18 @@ func (b *onceBody) Close() error { return nil }
 // receiver reads no body itself and stores what its vendor's handler read.
 func TestBodyReadOnce(t *testing.T) {
 	e := newEnv(t)
-	read := func(vendor, name string) []byte {
-		b, err := os.ReadFile(filepath.Join(testdata, vendor, name+".in"))
-		require.NoError(t, err)
-		return b
-	}
 	for _, c := range []struct {
 		vendor, path string
 		body         []byte
 		header       http.Header
 	}{
-		{"eeg", "/eeg/", read("eeg", benchEEGCase), nil},
-		{"sleep", "/sleep/", read("sleep", "session_complete_v3"), http.Header{"X-Api-Key": {sleepKey}}},
+		{"eeg", "/eeg/", readInput(t, "eeg", benchEEGCase), nil},
+		{"sleep", "/sleep/", readInput(t, "sleep", "session_complete_v3"), http.Header{"X-Api-Key": {sleepKey}}},
 		{"signage", signageRoute, []byte(`{"event_id": "show-menu"}`), http.Header{"X-Webhook-Apikey": {signageKey}}},
-		{"labvanced", "/labvanced/recordTrial", read("labvanced", "recordTrial.form"),
+		{"labvanced", "/labvanced/recordTrial", readInput(t, "labvanced", "recordTrial.form"),
 			http.Header{"Content-Type": {labvancedtest.FormContentType}}},
-		{"wms", "/wms/", read("wms", "spec-body"),
-			http.Header{"X-Wms-Content-Mac": {wmstest.Sign(read("wms", "spec-body"), wmsSecret)}}},
+		{"wms", "/wms/", readInput(t, "wms", "spec-body"),
+			http.Header{"X-Wms-Content-Mac": {wmstest.Sign(readInput(t, "wms", "spec-body"), wmsSecret)}}},
 	} {
 		t.Run(c.vendor, func(t *testing.T) {
 			body := &onceBody{t: t, data: c.body}

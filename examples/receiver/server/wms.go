@@ -9,7 +9,7 @@ import (
 )
 
 // mountWMS accepts NuraLogix WMS calls at /wms/, verified with the WMS
-// secrets. Each event is stored with its session id as the session key and
+// secrets, in the MAC form Config.WMSMAC names. Each event is stored with its session id as the session key and
 // the sequence tracker's verdict ("in order", "gap (missing 3..5)",
 // "late", "duplicate").
 //
@@ -26,12 +26,23 @@ func (s *Server) mountWMS(mux *http.ServeMux) error {
 		}
 		_, err := s.store(ctx, ev, x)
 		return err
-	}, wms.WithSecrets(s.keys.WMS...), wms.WithTracker(wms.NewTracker()))
+	}, s.wmsSecrets(), wms.WithTracker(wms.NewTracker()))
 	if err != nil {
 		return err
 	}
 	s.mountPrefix(mux, "/wms", "wms", h)
 	return nil
+}
+
+// wmsSecrets is the option that gives the handler the WMS secrets, in the
+// form cfg.WMSMAC names. A secret has one form: the handler never tries
+// both, since accepting both lets a body signed over its bytes be resent
+// altered.
+func (s *Server) wmsSecrets() wms.Option {
+	if s.cfg.WMSMAC == WMSMACNode {
+		return wms.WithNodeSecrets(s.keys.WMS...)
+	}
+	return wms.WithSecrets(s.keys.WMS...)
 }
 
 // verdictText is the stored form of a tracker verdict.
