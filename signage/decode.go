@@ -432,8 +432,20 @@ func (w *walk) drop(path string, at int64, want string, k lit.Kind, made string)
 // trigger is refused.
 func (w *walk) eventID(at int64) (string, error) {
 	k, _ := w.s.Peek()
+	if k == lit.Number {
+		// The vendor's own Node sample sends { event_id: {{event_id}} },
+		// a number when the id is one: it is the id, as its text.
+		n, err := w.s.ReadNumber()
+		if err != nil {
+			return "", w.syntax(err)
+		}
+		if len(n) > maxEventIDBytes {
+			return "", decodeError(pathEventID, at, "longer than "+strconv.Itoa(maxEventIDBytes)+" bytes")
+		}
+		return string(n), nil
+	}
 	if k != lit.String {
-		return "", decodeError(pathEventID, at, "want a string, got "+kindName(k))
+		return "", decodeError(pathEventID, at, "want a string or a number, got "+kindName(k))
 	}
 	from := w.s.Offset()
 	b, err := w.s.ReadString()

@@ -27,10 +27,9 @@ func TestDecodeErrors(t *testing.T) {
 		offset int64
 		msg    string
 	}{
-		{"event_id object", body(`{"event_id": {"id": "x"}}`), "/event_id", 13, "want a string, got object"},
-		{"event_id number", body(`{"event_id": 1234}`), "/event_id", 13, "want a string, got number"},
+		{"event_id object", body(`{"event_id": {"id": "x"}}`), "/event_id", 13, "want a string or a number, got object"},
 		{"missing event_id", body(`  {"other": 1}`), "/event_id", 2, "missing"},
-		{"null event_id", body(`{"event_id": null}`), "/event_id", 13, "want a string, got null"},
+		{"null event_id", body(`{"event_id": null}`), "/event_id", 13, "want a string or a number, got null"},
 		{"empty event_id", body(`{"event_id": ""}`), "/event_id", 13, "empty"},
 		{"event_id of 65 bytes", body(`{"event_id": "` + strings.Repeat("e", 65) + `"}`), "/event_id", 13, "longer than 64 bytes"},
 		{"event_id given twice", body(`{"event_id": "e", "event_id": "e"}`), "/event_id", 30, "given twice"},
@@ -41,7 +40,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"not an object", body(`[1]`), "", 0, "body: want an object, got array"},
 		{"empty body", body(" \n"), "", -1, "empty body"},
 		// A string read as Latin-1 before the fault counts as sent.
-		{"offset after invalid UTF-8", body("{\"x\": \"\xff\xfe\", \"event_id\": true}"), "/event_id", 24, "want a string, got boolean"},
+		{"offset after invalid UTF-8", body("{\"x\": \"\xff\xfe\", \"event_id\": true}"), "/event_id", 24, "want a string or a number, got boolean"},
 		{"payload not base64", payload("e30*"), "", -1, "payload is not base64 (byte 3)"},
 		{"payload bad escape", payload("%zz"), "", -1, "payload has an invalid percent-encoding"},
 		{"empty payload", payload("=="), "", -1, "empty payload"},
@@ -149,4 +148,12 @@ func TestDecodeDepth(t *testing.T) {
 	tr, err := signage.DecodeBody([]byte(b))
 	require.NoError(t, err, "an unknown member is not an error")
 	assert.Equal(t, strings.Repeat("[", 63)+strings.Repeat("]", 63), string(tr.Extra["x"]))
+}
+
+// The vendor's Node sample posts { event_id: {{event_id}} }: a numeric id is
+// the id, as its text.
+func TestDecodeNumericEventID(t *testing.T) {
+	tr, err := signage.DecodeBody([]byte(`{"event_id": 1234}`))
+	require.NoError(t, err)
+	assert.Equal(t, "1234", tr.EventID)
 }

@@ -334,7 +334,8 @@ func TestHandlerFatal(t *testing.T) {
 	h := signage.NewHandler(func(context.Context, signage.Trigger) error { called = true; return nil }, signage.WithAPIKeys("k"))
 	for _, b := range []string{
 		`{"event_id": "e", "event_id": "f"}`,
-		`{"event_id": 12}`,
+		`{"event_id": {"id": 12}}`,
+		`{"event_id": 1` + strings.Repeat("0", 64) + `}`,
 		`{"event_id": "` + strings.Repeat("e", 65) + `"}`,
 		`{"sensor_data": {"id": "s"}}`,
 		`{"event_id": "e", "x": ` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`,
