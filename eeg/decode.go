@@ -478,35 +478,14 @@ func (d *decoder) actionValue(p fieldPath) error {
 	return err
 }
 
-// dataKey returns the bit of a known member of data, or 0.
-func dataKey(key []byte) uint16 {
-	switch string(key) {
-	case "id":
-		return dataID
-	case "last_eeg_id":
-		return dataLastEEGID
-	case "unix_ts":
-		return dataUnixTS
-	case "lsl_ts":
-		return dataLSL
-	case "lsl_eeg_fill_ts":
-		return dataLSLEEGFill
-	case "lsl_api_call_ts":
-		return dataLSLAPICall
-	case "lsl_api_recv_ts":
-		return dataLSLAPIRecv
-	case "blink":
-		return dataBlink
-	case "eye":
-		return dataEye
-	case "bandpower":
-		return dataBandpower
-	case "artifact_detect":
-		return dataArtifact
-	case "metrics":
-		return dataMetrics
+// once records member name of the object at p in seen (bit), warning
+// when it was there before: the caller reads the value again, and the last
+// wins.
+func (d *decoder) once(seen *uint16, bit uint16, p *fieldPath, name string) {
+	if *seen&bit != 0 {
+		d.duplicate(p, name)
 	}
-	return 0
+	*seen |= bit
 }
 
 func (d *decoder) dataMember() error {
@@ -520,45 +499,53 @@ func (d *decoder) dataMember() error {
 		if err != nil || key == nil {
 			return err
 		}
-		bit := dataKey(key)
-		if bit == 0 {
-			if err := d.skipUnknown(&p, key); err != nil {
-				return err
-			}
-			continue
-		}
-		if s.seen&bit != 0 {
-			d.duplicate(&p, string(key))
-		}
-		s.seen |= bit
-		switch bit {
-		case dataID:
+		// One switch on the key, the duplicate check a bit test in each
+		// case: a second switch on a member bit, and clearing the metrics
+		// state on every message, together cost a metrics message about
+		// 9% (BenchmarkDecodeRatio: 5.6x encoding/json, 6.1x without).
+		switch string(key) {
+		case "id":
+			d.once(&s.seen, dataID, &p, "id")
 			s.meta.ID, err = d.int(p.dot("id"))
-		case dataLastEEGID:
+		case "last_eeg_id":
+			d.once(&s.seen, dataLastEEGID, &p, "last_eeg_id")
 			s.meta.LastEEGID, err = d.int(p.dot("last_eeg_id"))
-		case dataUnixTS:
+		case "unix_ts":
+			d.once(&s.seen, dataUnixTS, &p, "unix_ts")
 			s.meta.Time, err = d.unixTime(p.dot("unix_ts"))
-		case dataLSL:
+		case "lsl_ts":
+			d.once(&s.seen, dataLSL, &p, "lsl_ts")
 			s.meta.LSL, err = d.lsl(p.dot("lsl_ts"))
-		case dataLSLEEGFill:
+		case "lsl_eeg_fill_ts":
+			d.once(&s.seen, dataLSLEEGFill, &p, "lsl_eeg_fill_ts")
 			s.meta.LSLEEGFill, err = d.lsl(p.dot("lsl_eeg_fill_ts"))
-		case dataLSLAPICall:
+		case "lsl_api_call_ts":
+			d.once(&s.seen, dataLSLAPICall, &p, "lsl_api_call_ts")
 			s.meta.LSLAPICall, err = d.lsl(p.dot("lsl_api_call_ts"))
-		case dataLSLAPIRecv:
+		case "lsl_api_recv_ts":
+			d.once(&s.seen, dataLSLAPIRecv, &p, "lsl_api_recv_ts")
 			s.meta.LSLAPIRecv, err = d.lsl(p.dot("lsl_api_recv_ts"))
-		case dataBlink:
+		case "blink":
+			d.once(&s.seen, dataBlink, &p, "blink")
 			s.hasBlink = true
 			s.blink, err = d.single(p.dot("blink"), "blink")
-		case dataEye:
+		case "eye":
+			d.once(&s.seen, dataEye, &p, "eye")
 			s.hasEye = true
 			s.eye, err = d.single(p.dot("eye"), "eye")
-		case dataBandpower:
+		case "bandpower":
+			d.once(&s.seen, dataBandpower, &p, "bandpower")
 			err = d.bandChannels(p.dot("bandpower"), false, &s.bp)
-		case dataArtifact:
+		case "artifact_detect":
+			d.once(&s.seen, dataArtifact, &p, "artifact_detect")
 			err = d.qualityChannels(p.dot("artifact_detect"), &s.art)
-		case dataMetrics:
-			// The last metrics member wins, whichever its form.
-			s.metArr, s.metObj = valArray{}, objForm{}
+		case "metrics":
+			if s.seen&dataMetrics != 0 {
+				// The last metrics member wins, whichever its form.
+				// (Not cleared otherwise: that is 1 KB to zero.)
+				s.metArr, s.metObj = valArray{}, objForm{}
+			}
+			d.once(&s.seen, dataMetrics, &p, "metrics")
 			var k lit.Kind
 			if k, err = d.s.Peek(); err != nil {
 				return err
@@ -571,6 +558,8 @@ func (d *decoder) dataMember() error {
 			default:
 				err = d.wrongKind(p.dot("metrics"), "array or object")
 			}
+		default:
+			err = d.skipUnknown(&p, key)
 		}
 		if err != nil {
 			return err
