@@ -101,11 +101,14 @@ var (
 // with Allow otherwise), reads the body under the limit (413; a gzip body
 // is decoded, with the limit applied to the decoded bytes; 415 for another
 // encoding), verifies the X-WMS-Content-MAC header over the bytes read
-// before looking at them (401 when missing or wrong), decodes them (400
-// with the DecodeError's text), tracks the sequence number when a tracker is
-// set, and calls fn with the event and a context that carries the
-// vendorhooks.Delivery (and the tracker's Verdict): 500 when fn fails, so
-// the sender retries, and 200 {"ok":true} otherwise.
+// before looking at them (401 when missing or wrong, in the form of each
+// secret: WithSecrets or WithNodeSecrets), decodes them (400 with the
+// DecodeError's text for what Decode refuses; an event with warnings is
+// delivered, with them in Delivery.Warnings, unless WithStrict), tracks the
+// sequence number when a tracker is set, and calls fn with the event and a
+// context that carries the vendorhooks.Delivery (and the tracker's
+// Verdict): 500 when fn fails, so the sender retries, and 200 {"ok":true}
+// otherwise.
 //
 // The Delivery's Kind is the event code, its Session the sessionId, and its
 // IdempotencyKey is made from the code, the sessionId and the sequence
@@ -114,8 +117,8 @@ var (
 // its Header.
 //
 // New refuses a nil fn, a configuration without a secret or with an empty
-// one (the error matches hmacverify.ErrNoSecret or ErrEmptySecret), and a
-// negative body limit, so a handler it returns never serves a request
+// one (the error matches hmacverify.ErrNoSecret or ErrEmptySecret), a secret
+// given in both forms, and a negative body limit, so a handler it returns never serves a request
 // unauthenticated. Its errors start with "wms: ". The handler does not
 // depend on its path: mount it under any prefix.
 func New(fn func(context.Context, Event) error, opts ...Option) (http.Handler, error) {
