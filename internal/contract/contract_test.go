@@ -198,7 +198,7 @@ var vendors = []vendor{
 		},
 		good:      must(os.ReadFile("../../testdata/labvanced/recordTrial.form.in")),
 		other:     []byte(strings.Replace(string(must(os.ReadFile("../../testdata/labvanced/recordTrial.form.in"))), "response%5D=red", "response%5D=blue", 1)),
-		malformed: []byte("expSessionNr=%zz"),
+		malformed: []byte("a" + strings.Repeat("[x]", 65) + "=1"), // nested too deep: a form otherwise always parses
 		success:   `{"success":true}`,
 		kind:      "recordTrial",
 		session:   "982345",
