@@ -58,6 +58,9 @@ func TestLabvancedGolden(t *testing.T) {
 			if route == "file_upload" && format != "multipart" {
 				t.Skip("Decode-only case: uploads arrive as multipart")
 			}
+			if route == "route-of-1MiB" {
+				t.Skip("Decode-only case: its route is the body's 1 MiB, not its name")
+			}
 			before := time.Now()
 			status, answer := e.do(t, req)
 			if c.Want == nil {
@@ -76,14 +79,10 @@ func TestLabvancedGolden(t *testing.T) {
 			assert.Equal(t, want.Kind, got.Kind)
 			assertReceived(t, got.ReceivedAt, before)
 			assert.Equal(t, c.Warnings, got.Warnings)
-			var session struct{ ExpSessionNr json.Number }
+			var session struct{ ExpSessionNr string }
 			require.NoError(t, json.Unmarshal(want.Event, &session))
-			if session.ExpSessionNr != "0" {
-				assert.Equal(t, session.ExpSessionNr.String(), got.Session)
-			} else {
-				assert.Empty(t, got.Session)
-			}
-			require.NotNil(t, got.Raw)
+			assert.Equal(t, session.ExpSessionNr, got.Session)
+			raw := storedRaw(t, got)
 			if route == "file_upload" {
 				uploads++
 				var ans struct {
@@ -100,11 +99,13 @@ func TestLabvancedGolden(t *testing.T) {
 				b, _ := json.Marshal(ev)
 				assert.Equal(t, compact(t, want.Event), compact(t, b))
 				content := checkUpload(t, e, ans.GUID, ans.Name, got.Session)
-				assert.NotContains(t, *got.Raw, string(content), "an upload's file is not in its raw body: it is on disk")
+				if len(content) >= 8 { // a shorter file's bytes may be in any JSON
+					assert.NotContains(t, string(raw), string(content), "an upload's file is not in its raw body: it is on disk")
+				}
 			} else {
 				assert.JSONEq(t, `{"success":true}`, answer)
 				assert.Equal(t, compact(t, want.Event), compact(t, got.Event))
-				assert.Equal(t, string(c.Data), *got.Raw)
+				assert.Equal(t, c.Data, raw)
 			}
 		})
 	}
