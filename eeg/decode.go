@@ -185,13 +185,18 @@ func (d *decoder) off(o int) int64 {
 	return int64(o)
 }
 
-// warn records a warning unless the list is full.
+// warn records a warning unless the list is full. The last entry of a
+// full list stands for the warnings not listed: it is Unknown only while
+// all of them are, so that Decode's error is nil exactly when every finding
+// is an unknown member.
 func (d *decoder) warn(w vendorhooks.Warning) {
 	switch n := len(d.warns); {
 	case n < maxWarnings:
 		d.warns = append(d.warns, w)
 	case n == maxWarnings:
-		d.warns = append(d.warns, vendorhooks.Warning{Offset: w.Offset, Msg: "more than 100 warnings: the rest are not listed"})
+		d.warns = append(d.warns, vendorhooks.Warning{Offset: w.Offset, Msg: "more than 100 warnings: the rest are not listed", Unknown: w.Unknown})
+	default:
+		d.warns[maxWarnings].Unknown = d.warns[maxWarnings].Unknown && w.Unknown
 	}
 }
 

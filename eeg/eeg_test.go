@@ -339,6 +339,16 @@ func TestWarningsBounded(t *testing.T) {
 	assert.NotNil(t, ev)
 	assert.Len(t, ws, 101)
 	assert.Contains(t, ws[100].Msg, "more than 100 warnings")
+	assert.True(t, ws[100].Unknown, "it stands for unknown members only")
+	_, err = eeg.Decode([]byte(b.String()))
+	assert.NoError(t, err, "unknown members, however many, are no error")
+
+	// A bad value among the warnings not listed still makes Decode's error.
+	bad := strings.Replace(b.String(), `"f4999":4999`, `"id":"x"`, 1)
+	_, err = eeg.Decode([]byte(bad))
+	var w *vendorhooks.Warnings
+	require.ErrorAs(t, err, &w)
+	assert.Contains(t, w.List[0].Msg, "more than 100 warnings")
 }
 
 // TestReplacedFieldStillDelivers is the tolerant-reader property on this
