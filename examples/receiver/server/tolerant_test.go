@@ -118,21 +118,25 @@ func TestWMSForgeriesRefused(t *testing.T) {
 
 // TestWMSNodeMAC checks -wms-mac: a body with "é" signed the way the
 // vendor's Node sample signs is stored with its text in node mode and
-// refused in raw mode, and the same body signed over its bytes is refused
-// in node mode.
+// refused in raw mode, the same body signed over its bytes is refused in
+// node mode, and in raw mode the body resent with "Ã©" (whose Node form is
+// the bytes of "é") under the raw MAC is refused.
 func TestWMSNodeMAC(t *testing.T) {
 	body := []byte(`{"timestamp":1689684577,"sessionId":"café-1","sequence":0,"event":"WMS_LOADED","severity":"INFO"}`)
+	mojibake := bytes.Replace(body, []byte("é"), []byte("Ã©"), 1)
 	for _, c := range []struct {
 		mode, mac string
+		body      []byte
 		want      int
 	}{
-		{server.WMSMACNode, wmstest.SignNode(body, wmsSecret), http.StatusOK},
-		{server.WMSMACRaw, wmstest.SignNode(body, wmsSecret), http.StatusUnauthorized},
-		{server.WMSMACNode, wmstest.Sign(body, wmsSecret), http.StatusUnauthorized},
-		{server.WMSMACRaw, wmstest.Sign(body, wmsSecret), http.StatusOK},
+		{server.WMSMACNode, wmstest.SignNode(body, wmsSecret), body, http.StatusOK},
+		{server.WMSMACRaw, wmstest.SignNode(body, wmsSecret), body, http.StatusUnauthorized},
+		{server.WMSMACNode, wmstest.Sign(body, wmsSecret), body, http.StatusUnauthorized},
+		{server.WMSMACRaw, wmstest.Sign(body, wmsSecret), body, http.StatusOK},
+		{server.WMSMACRaw, wmstest.Sign(body, wmsSecret), mojibake, http.StatusUnauthorized},
 	} {
 		e := newEnv(t, func(cfg *server.Config) { cfg.WMSMAC = c.mode })
-		req := mustRequest(t, "/wms/", body)
+		req := mustRequest(t, "/wms/", c.body)
 		req.Header.Set("X-WMS-Content-MAC", c.mac)
 		status, answer := e.do(t, req)
 		assert.Equal(t, c.want, status, "%s: %s", c.mode, answer)
