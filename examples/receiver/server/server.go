@@ -58,7 +58,8 @@ type Config struct {
 	WMSMAC string
 	// Logger receives one line per vendor request (vendor, method, path,
 	// status, duration, and a refusal's answer) and one per stored event
-	// (vendor, kind, session, event id, duplicate). Nil means no logging.
+	// (vendor, kind, session, event id, duplicate, number of warnings). Nil
+	// means no logging.
 	Logger *slog.Logger
 	// PerRequestTx commits each request in a transaction of its own instead
 	// of grouping concurrent requests into one transaction. It exists to
