@@ -136,6 +136,7 @@ func (s *Server) store(ctx context.Context, ev any, x extra) (writeResult, error
 		Verdict:  x.verdict,
 		Warnings: warningsJSON(d.Warnings),
 		DedupKey: d.IdempotencyKey,
+		Source:   sourceFromContext(ctx),
 	}
 	if x.upload != nil {
 		x.upload.Session, x.upload.Received = d.Session, d.Received

@@ -68,11 +68,57 @@ ALTER TABLE events ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE events ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE uploads ADD COLUMN event_id INTEGER REFERENCES events (id);
 CREATE INDEX IF NOT EXISTS uploads_event ON uploads (event_id);`,
+	// 3: the source (the name segment of the mount a row came in on, ''
+	// for none; see sourced) and deduplication per source: the unique
+	// constraint on dedup_key becomes one on (source, dedup_key). SQLite
+	// cannot drop a column's UNIQUE, so the table is rebuilt, ids and the
+	// AUTOINCREMENT high-water mark kept; uploads.event_id points at the
+	// rebuilt table by name (migrate runs with foreign keys off, and checks
+	// them before it commits).
+	`
+CREATE TABLE events_v3 (
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	vendor      TEXT NOT NULL,
+	kind        TEXT NOT NULL,
+	session     TEXT NOT NULL DEFAULT '',
+	received_at TEXT NOT NULL,
+	event       TEXT NOT NULL,
+	raw         BLOB NOT NULL,
+	verdict     TEXT NOT NULL DEFAULT '',
+	dedup_key   TEXT,
+	warnings    TEXT NOT NULL DEFAULT '[]',
+	duplicates  INTEGER NOT NULL DEFAULT 0,
+	source      TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO events_v3 (id, vendor, kind, session, received_at, event, raw, verdict, dedup_key, warnings, duplicates)
+	SELECT id, vendor, kind, session, received_at, event, raw, verdict, dedup_key, warnings, duplicates FROM events;
+DELETE FROM sqlite_sequence WHERE name = 'events_v3';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'events_v3', seq FROM sqlite_sequence WHERE name = 'events';
+DROP TABLE events;
+ALTER TABLE events_v3 RENAME TO events;
+CREATE INDEX events_vendor_kind ON events (vendor, kind, id);
+CREATE INDEX events_session ON events (session, id);
+CREATE INDEX events_source ON events (source, vendor, id);
+CREATE UNIQUE INDEX events_source_dedup ON events (source, dedup_key);`,
 }
 
-// migrate brings db to the last version of migrations.
+// migrate brings db to the last version of migrations. It runs them with
+// foreign keys off, as SQLite's procedure for rebuilding a table says
+// (dropping a parent table would otherwise count its children as
+// violations), and commits only when PRAGMA foreign_key_check finds none.
 func migrate(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock): one migrator at a time
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// Outside a transaction, where the pragma takes effect; set back
+	// before the connection returns to the pool.
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON") //nolint:errcheck // checked by the pool's next use
+	tx, err := conn.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock): one migrator at a time
 	if err != nil {
 		return err
 	}
@@ -93,6 +139,13 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		}
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+		return err
+	}
+	var table string
+	switch err := tx.QueryRowContext(ctx, "PRAGMA foreign_key_check").Scan(&table, new(any), new(any), new(any)); {
+	case err == nil:
+		return fmt.Errorf("migrating schema: a row of %s points at no row", table)
+	case !errors.Is(err, sql.ErrNoRows):
 		return err
 	}
 	return tx.Commit()
@@ -188,6 +241,9 @@ type eventRow struct {
 	// same key is not stored but counted on the first row. Empty (signage
 	// triggers, which are commands) stores every event.
 	DedupKey string
+	// Source is the name segment of the mount the event came in on
+	// (/wms/<config>/, ...), empty for none. Deduplication is per source.
+	Source string
 }
 
 // uploadRow is one stored upload.
@@ -250,11 +306,11 @@ const (
 )
 
 var writerSQL = [numStatements]string{
-	insertEvent: `INSERT INTO events (vendor, kind, session, received_at, event, raw, verdict, warnings, dedup_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`,
+	insertEvent: `INSERT INTO events (vendor, kind, session, received_at, event, raw, verdict, warnings, dedup_key, source)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedup_key) DO NOTHING`,
 	insertUpload: `INSERT INTO uploads (guid, session, stored_name, original_name, size, sha256, received_at, event_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-	findDuplicate:  "SELECT id FROM events WHERE dedup_key = ?",
+	findDuplicate:  "SELECT id FROM events WHERE source = ? AND dedup_key = ?",
 	countDuplicate: "UPDATE events SET duplicates = duplicates + 1 WHERE id = ?",
 	findUpload:     "SELECT guid, stored_name FROM uploads WHERE event_id = ?",
 }
@@ -380,7 +436,7 @@ func insert(stmts *[len(writerSQL)]*sql.Stmt, wr *write) writeResult {
 		warnings = []byte("[]")
 	}
 	res, err := stmts[insertEvent].Exec(e.Vendor, e.Kind, e.Session, e.Received.UTC().Format(timeFormat),
-		string(e.Event), e.Raw, e.Verdict, string(warnings), dedup)
+		string(e.Event), e.Raw, e.Verdict, string(warnings), dedup, e.Source)
 	if err != nil {
 		return writeResult{Err: fmt.Errorf("server: storing event: %w", err)}
 	}
@@ -418,7 +474,7 @@ func insertAll(ctx context.Context, tx *sql.Tx, stmts *[len(writerSQL)]*sql.Stmt
 // the retry on the stored row and finds the upload stored with it.
 func duplicate(stmts *[len(writerSQL)]*sql.Stmt, wr *write) writeResult {
 	var id int64
-	if err := stmts[findDuplicate].QueryRow(wr.event.DedupKey).Scan(&id); err != nil {
+	if err := stmts[findDuplicate].QueryRow(wr.event.Source, wr.event.DedupKey).Scan(&id); err != nil {
 		return writeResult{Err: fmt.Errorf("server: finding duplicate: %w", err)}
 	}
 	if _, err := stmts[countDuplicate].Exec(id); err != nil {
