@@ -45,7 +45,8 @@ func startReceiver(t *testing.T, bin, dir string, env []string, args ...string) 
 	cmd.Env = append(os.Environ(),
 		"VENDORHOOKS_WMS_SECRETS="+crashSecret,
 		"VENDORHOOKS_SLEEP_API_KEYS=crash-sleep",
-		"VENDORHOOKS_SIGNAGE_API_KEYS=crash-signage")
+		"VENDORHOOKS_SIGNAGE_API_KEYS=crash-signage",
+		"VENDORHOOKS_ADMIN_TOKEN="+crashAdmin)
 	cmd.Env = append(cmd.Env, env...) // the last value of a name wins
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -326,7 +327,7 @@ func TestGracefulShutdown(t *testing.T) {
 
 	p = startReceiver(t, bin, dir, nil)
 	defer func() { p.cmd.Process.Kill(); p.cmd.Wait() }()
-	resp, err := http.Get(p.baseURL + "/events?session=graceful")
+	resp, err := readGet(http.DefaultClient, p.baseURL+"/events?session=graceful")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	var list struct{ Events []json.RawMessage }
@@ -408,7 +409,7 @@ func eachEvent(t *testing.T, client *http.Client, base, query string, fn func(st
 	t.Helper()
 	after := int64(0)
 	for {
-		resp, err := client.Get(fmt.Sprintf("%s/events?%s&after_id=%d&limit=1000", base, query, after))
+		resp, err := readGet(client, fmt.Sprintf("%s/events?%s&after_id=%d&limit=1000", base, query, after))
 		require.NoError(t, err)
 		var list struct {
 			Events []storedEvent `json:"events"`
@@ -424,4 +425,17 @@ func eachEvent(t *testing.T, client *http.Client, base, query string, fn func(st
 		}
 		after = list.LastID
 	}
+}
+
+// crashAdmin is the admin token the crash tests start the receiver with.
+const crashAdmin = "crash-admin-token"
+
+// readGet GETs url with the admin token.
+func readGet(client *http.Client, url string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+crashAdmin)
+	return client.Do(req)
 }

@@ -71,6 +71,7 @@ func run() error {
 		SleepAPIKeys:   envList("VENDORHOOKS_SLEEP_API_KEYS"),
 		SignageAPIKeys: envList("VENDORHOOKS_SIGNAGE_API_KEYS"),
 		WMSSecrets:     envList("VENDORHOOKS_WMS_SECRETS"),
+		AdminToken:     strings.TrimSpace(os.Getenv("VENDORHOOKS_ADMIN_TOKEN")),
 		WMSMAC:         *wmsMAC,
 		Logger:         logger,
 		PerRequestTx:   *perRequest,

@@ -42,7 +42,10 @@ func Example() {
 	resp.Body.Close()
 	fmt.Println("POST /eeg/:", resp.StatusCode)
 
-	resp, err = http.Get(srv.URL + "/events")
+	// Reads need the admin token (generated here, as none is configured).
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/events", nil)
+	req.Header.Set("Authorization", "Bearer "+s.AdminToken())
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		log.Fatal(err)
 	}

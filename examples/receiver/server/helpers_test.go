@@ -55,11 +55,29 @@ func newEnv(t testing.TB, mutate ...func(*server.Config)) *env {
 	s, err := server.Open(context.Background(), cfg)
 	require.NoError(t, err)
 	srv := httptest.NewServer(s.Handler())
+	// The server's client reads as the admin: it sends the token (to the
+	// vendors' routes too, which ignore it).
+	srv.Client().Transport = bearer{s.AdminToken(), srv.Client().Transport}
 	t.Cleanup(func() {
 		srv.Close()
 		s.Close()
 	})
 	return &env{s: s, srv: srv, cfg: cfg}
+}
+
+// bearer is a RoundTripper that adds Authorization: Bearer token to every
+// request that has no Authorization header.
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Authorization") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	return b.next.RoundTrip(r)
 }
 
 // do sends req to the receiver and returns the status and answer.

@@ -68,6 +68,17 @@ type Config struct {
 	// MaxBatch bounds how many requests one group transaction holds. Zero
 	// means 512.
 	MaxBatch int
+	// AdminToken is the token every read needs (see requireToken). Empty
+	// means the one generated on first start and kept in the database.
+	AdminToken string
+	// AllowedHosts are the host names (a port is ignored) reads are served
+	// under besides localhost, 127.0.0.1 and ::1: the listen address's
+	// and the public names the receiver is reached by. Any other Host gets
+	// 421. The vendors' routes are not Host-checked.
+	AllowedHosts []string
+	// ReadWriteTimeout is the write deadline of a read's answer. Zero
+	// means 60 s.
+	ReadWriteTimeout time.Duration
 }
 
 // The values of Config.WMSMAC.
@@ -101,6 +112,11 @@ type Server struct {
 	handler http.Handler
 	log     *slog.Logger
 	mounted []string // vendors mounted, in mount order
+	// adminToken is the token reads need (Config.AdminToken or generated).
+	adminToken string
+	// fresh names the secrets ("sleep", "signage", "wms", "admin")
+	// generated on this start: the banner prints only those.
+	fresh map[string]bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -129,7 +145,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	s := &Server{cfg: cfg, db: db, log: cfg.Logger, mounted: []string{}}
+	s := &Server{cfg: cfg, db: db, log: cfg.Logger, mounted: []string{}, fresh: map[string]bool{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -146,13 +162,18 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 			*k.dst = append([]string(nil), k.cfg...)
 			continue
 		}
-		v, _, err := secret(ctx, db, k.name)
+		v, gen, err := secret(ctx, db, k.name)
 		if err != nil {
 			db.Close()
 			return nil, fmt.Errorf("server: loading %s key: %w", k.name, err)
 		}
 		*k.dst = []string{v}
 		s.keys.Generated = append(s.keys.Generated, k.name)
+		s.fresh[k.name] = gen
+	}
+	if err := s.loadAdminToken(ctx); err != nil {
+		db.Close()
+		return nil, err
 	}
 	batch := cfg.MaxBatch
 	if batch <= 0 {
@@ -208,8 +229,8 @@ func (s *Server) Close() error {
 func (s *Server) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /events", s.listEvents)
-	mux.HandleFunc("GET /events/{id}", s.getEvent)
+	mux.Handle("GET /events", s.requireToken(http.HandlerFunc(s.listEvents)))
+	mux.Handle("GET /events/{id}", s.requireToken(http.HandlerFunc(s.getEvent)))
 	if err := s.mountVendors(mux); err != nil {
 		return nil, err
 	}

@@ -146,7 +146,7 @@ func TestStoreAndList(t *testing.T) {
 func getList(t *testing.T, s *Server, target string) EventList {
 	t.Helper()
 	w := httptest.NewRecorder()
-	s.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+	s.Handler().ServeHTTP(w, readRequest(s, target))
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	var list EventList
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &list))
@@ -159,7 +159,7 @@ func TestGetEventRaw(t *testing.T) {
 	require.Equal(t, http.StatusOK, post(t, fakeVendor(s, false), body).Code)
 
 	w := httptest.NewRecorder()
-	s.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/events/1", nil))
+	s.Handler().ServeHTTP(w, readRequest(s, "/events/1"))
 	require.Equal(t, http.StatusOK, w.Code)
 	var e Event
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e))
@@ -175,7 +175,7 @@ func TestGetEventRaw(t *testing.T) {
 		"/events?after_id=-1": http.StatusBadRequest,
 	} {
 		w := httptest.NewRecorder()
-		s.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+		s.Handler().ServeHTTP(w, readRequest(s, target))
 		assert.Equal(t, status, w.Code, target)
 	}
 }
@@ -260,7 +260,7 @@ func TestGeneratedKeysReadWhileServing(t *testing.T) {
 
 	keys, err := GeneratedKeys(context.Background(), path)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]string{"sleep": s.Keys().Sleep[0], "signage": s.Keys().Signage[0]}, keys,
+	assert.Equal(t, map[string]string{"sleep": s.Keys().Sleep[0], "signage": s.Keys().Signage[0], "admin": s.AdminToken()}, keys,
 		"only generated keys are kept, and a configured one is not among them")
 	after, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -304,7 +304,7 @@ func TestStoreFromDelivery(t *testing.T) {
 	assert.Equal(t, ids[true][0], ids[true][2])
 
 	w := httptest.NewRecorder()
-	s.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, fmt.Sprintf("/events/%d", ids[true][0]), nil))
+	s.Handler().ServeHTTP(w, readRequest(s, fmt.Sprintf("/events/%d", ids[true][0])))
 	require.Equal(t, http.StatusOK, w.Code)
 	var e Event
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e))
@@ -397,5 +397,5 @@ func TestDBPathWithURICharacters(t *testing.T) {
 	assert.ElementsMatch(t, []string{"a#b?c%41.db", "up"}, names, "no other file is written")
 	keys, err := GeneratedKeys(context.Background(), path)
 	require.NoError(t, err)
-	assert.Len(t, keys, 3)
+	assert.Len(t, keys, 4, "three vendors' keys and the admin token")
 }

@@ -27,6 +27,7 @@ const (
 	sleepKey   = "sim-sleep-key"
 	signageKey = "sim-signage-key"
 	wmsSecret  = "sim-wms-secret"
+	adminToken = "sim-admin-token"
 )
 
 // receiver runs examples/receiver in process over a SQLite file in a
@@ -40,6 +41,7 @@ func receiver(t *testing.T) (*server.Server, *httptest.Server) {
 		SleepAPIKeys:   []string{sleepKey},
 		SignageAPIKeys: []string{signageKey},
 		WMSSecrets:     []string{wmsSecret},
+		AdminToken:     adminToken,
 	})
 	require.NoError(t, err)
 	srv := httptest.NewServer(s.Handler())
@@ -57,7 +59,10 @@ func events(t *testing.T, base, vendor string) []server.Event {
 	after := int64(0)
 	for {
 		q := url.Values{"vendor": {vendor}, "after_id": {strconv.FormatInt(after, 10)}, "limit": {"1000"}}
-		resp, err := http.Get(base + "/events?" + q.Encode())
+		req, err := http.NewRequest(http.MethodGet, base+"/events?"+q.Encode(), nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		var page server.EventList
 		err = json.NewDecoder(resp.Body).Decode(&page)
