@@ -5,28 +5,27 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"reflect"
-	"strconv"
 	"time"
 
 	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
-	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
 	"github.com/vendorhooks/vendorhooks/internal/lit"
+	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
-// ErrMalformed is matched (with errors.Is) by every error Decode returns:
-// it is vendorhooks.ErrMalformed, the same value in every vendor package.
+// ErrMalformed is matched (with errors.Is) by every error with which Decode
+// refuses a body: it is vendorhooks.ErrMalformed, the same value in every
+// vendor package. The *vendorhooks.Warnings that Decode returns beside a
+// deliverable event does not match it.
 var ErrMalformed = vendorhooks.ErrMalformed
 
-// DecodeError is the error Decode returns: vendorhooks.DecodeError, the
-// same type in every vendor package, with Vendor "sleep". Its Path is the
-// RFC 6901 JSON Pointer of the offending value as sent
-// ("/data/stat/sleep_latency", "/data/stat/sleep_cycle/0/start_time"),
-// empty when the body as a whole is at fault; its Offset is the byte offset
-// of that value in the body, or -1 where it is not known. Its message is
-// built only from the body's own content, quoting at most about 32 bytes.
+// DecodeError is the error Decode returns for a body it refuses:
+// vendorhooks.DecodeError, the same type in every vendor package, with
+// Vendor "sleep". Its Path is the RFC 6901 JSON Pointer of the offending
+// value as sent ("/data/session_id", "/event"), empty when the body as a
+// whole is at fault; its Offset is the byte offset of that value in the
+// body, or -1 where it is not known. Its message is built only from the
+// body's own content, quoting at most about 32 bytes.
 type DecodeError = vendorhooks.DecodeError
 
 // decodeError returns a DecodeError of this package.
@@ -34,55 +33,212 @@ func decodeError(path string, offset int64, msg string) *DecodeError {
 	return &DecodeError{Vendor: vendor, Path: path, Offset: offset, Msg: msg}
 }
 
-// Decode decodes one callback body.
+// Decode decodes one callback body by the tolerant-reader rule: it refuses
+// a body only when nothing can be delivered, and otherwise returns the event
+// with what it could read.
 //
 // It accepts the three envelope spellings: V1 {callback_event,
 // callback_data}, V2 {callback_event, callback_version, callback_data} and
 // V3 {event, version, data}; the version is V1 when absent. Both forms of
 // INFERENCE_COMPLETE stages (stage_list, sleep_stages) and of
 // SESSION_COMPLETE (nested in sleep_data, or flattened) decode to the same
-// types.
+// types. An event name other than INFERENCE_COMPLETE and SESSION_COMPLETE,
+// or a version other than V1, V2 and V3, gives an *Unknown holding a copy of
+// the body, whatever its data holds.
 //
-// The body must be strict JSON (RFC 8259: no comments, no trailing commas).
-// Fields the package does not know are ignored, so that the vendor can add
-// some; a field of the wrong type, a time without a UTC offset, or a second
-// count too large for a time.Duration is an error naming the field's path.
-// An event name other than INFERENCE_COMPLETE and SESSION_COMPLETE, or a
-// version other than V1, V2 and V3, gives an *Unknown holding a copy of the
-// body, not an error, whatever its data holds. Every error is a
-// *DecodeError with the JSON Pointer of the offending value, and matches
-// ErrMalformed.
+// It refuses (a nil Event and a *DecodeError matching ErrMalformed) only a
+// body that is not strict JSON (RFC 8259: no comments, no trailing commas)
+// or not an object, nesting deeper than 64 levels, and a missing or
+// unusable identity: the event name (event or callback_event: missing, not
+// a string, longer than 64 bytes, given twice, or the two spellings
+// disagreeing) and, for a known event, its session id (data's session_id
+// or, where data has none, its session's id: missing, empty, not a string,
+// given twice, or the two disagreeing), with the data object that holds it
+// (and the session object, where it is the identity's).
+//
+// Anything else is delivered. A value of an unexpected type, a time
+// without a UTC offset, a second count too large for a time.Duration, or a
+// number out of range leaves its field at its zero value (nil for the
+// pointers); a stage list keeps the positions of its epochs (a sleep stage
+// that is not an integer becomes StageNoData, other stages 0). A duplicate
+// key's last value wins, with a warning. A string that is not UTF-8 is read
+// as Latin-1. Each of these is a vendorhooks.Warning with the value's JSON
+// Pointer and offset, and Decode returns the event together with a
+// *vendorhooks.Warnings listing them, which does not match ErrMalformed:
+// errors.Is(err, ErrMalformed) means "refuse", a non-nil Event means
+// "deliverable". An unknown member is reported by DecodeWarnings only: it is
+// never part of Decode's error, so that Asleep adding a field does not make
+// your code fail. Asleep's documents disagree on some fields, and Decode
+// reads each documented form without a warning: stat.sleep_cycle as null or
+// as a list whose items number the cycle with order or with index (both
+// read into SleepCycle.Order), and stat.sleep_time and wake_time as an
+// instant or as a time of day (Stat.SleepTimeOfDay, WakeTimeOfDay).
 func Decode(data []byte) (Event, error) {
-	var w wireBody
-	var typeErr *json.UnmarshalTypeError // encoding/json reports the first
-	if err := json.Unmarshal(data, &w); err != nil {
-		if !errors.As(err, &typeErr) {
-			return nil, jsonError(data, err)
-		}
-		if !isDataPath(typeErr.Field) {
-			// The envelope itself is wrong: nothing can be trusted.
-			return nil, typeError(data, typeErr)
-		}
-	}
-	env, err := w.envelope()
+	ev, ws, err := DecodeWarnings(data)
 	if err != nil {
 		return nil, err
+	}
+	return ev, tolerant.List(ws).Err(vendor)
+}
+
+// DecodeWarnings is Decode returning every warning, unknown members
+// included, in body order; its error is only a refusal (a *DecodeError),
+// with a nil Event. It is for seeing the vendor's payloads drift, in a queue
+// consumer or a test, where Decode's error leaves unknown members out.
+func DecodeWarnings(data []byte) (ev Event, ws []vendorhooks.Warning, err error) {
+	if !json.Valid(data) {
+		var v struct{}
+		return nil, nil, jsonError(data, json.Unmarshal(data, &v))
+	}
+	d := &decoder{data: data, path: make([]seg, 0, 8)}
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(fatal)
+			if !ok {
+				panic(r)
+			}
+			ev, ws, err = nil, nil, f.err
+		}
+	}()
+	ev = d.body()
+	return ev, d.sorted(), nil
+}
+
+// Names of the data member, pushed on the path.
+var (
+	dataName         = []byte("data")
+	callbackDataName = []byte("callback_data")
+)
+
+// body reads the envelope, then the data of a known event, or the whole
+// body again for an Unknown. The data is read last because the event name
+// may come after it.
+func (d *decoder) body() Event {
+	if c := d.next(); c != '{' {
+		start := d.pos
+		d.skip()
+		d.fail(start, "want object, got "+d.describe(start, d.pos))
+	}
+	d.enter()
+	d.pos++
+	var env Envelope
+	var eventName, versionName string // the spelling that set each
+	dataAt, dataDup, bothData := -1, false, false
+	var data []byte
+	for i := 0; d.more(i); i++ {
+		koff := d.pos
+		key := d.key()
+		d.push(key)
+		switch string(key) {
+		case "event", "callback_event":
+			if eventName == string(key) {
+				d.fail(koff, "duplicate key: an identity field given twice")
+			}
+			d.next()
+			s := d.eventName()
+			if env.Event != "" && s != "" && s != env.Event {
+				d.path = d.path[:0]
+				d.fail(-1, eventName+" "+httpx.Quote(env.Event)+" and "+string(key)+" "+httpx.Quote(s)+" disagree")
+			}
+			if s != "" {
+				env.Event, eventName = s, string(key)
+			}
+		case "version", "callback_version":
+			if versionName == string(key) {
+				d.warn(koff, "duplicate key: the last value wins")
+			}
+			d.next()
+			at := d.pos
+			s := d.str()
+			if env.Version != "" && s != "" && Version(s) != env.Version {
+				d.warn(at, "disagrees with "+versionName+" "+httpx.Quote(string(env.Version))+": the last value wins")
+			}
+			if s != "" {
+				env.Version, versionName = Version(s), string(key)
+			}
+		case "data", "callback_data":
+			switch {
+			case data == nil:
+			case string(data) == string(key):
+				dataDup = true
+			default:
+				bothData = true
+			}
+			if data == nil || string(data) == string(key) {
+				data = dataName
+				if key[0] == 'c' {
+					data = callbackDataName
+				}
+				d.next()
+				dataAt = d.pos
+			}
+			d.skip()
+		default:
+			d.unknown(koff)
+			d.skip()
+		}
+		d.pop()
+	}
+	if env.Event == "" {
+		d.fail(-1, "missing event name (event or callback_event)")
+	}
+	if env.Version == "" {
+		env.Version = V1
 	}
 	if !env.known() {
-		// Its data may have any shape, so a type error there is no error.
-		return &Unknown{Envelope: env, Raw: rawCopy(data)}, nil
+		// Its data may have any shape: only its text is read, so that Raw
+		// is valid UTF-8.
+		d.list, d.pos, d.path = nil, 0, d.path[:0]
+		raw := json.RawMessage(bytes.Clone(d.data))
+		if d.free() {
+			raw = latin1Strings(d.data)
+		}
+		return &Unknown{Envelope: env, Raw: raw}
 	}
-	if typeErr != nil {
-		return nil, typeError(data, typeErr)
+	if bothData {
+		d.fail(-1, "both data and callback_data present")
 	}
-	d, path, err := w.data()
-	if err != nil {
-		return nil, err
+	if data == nil {
+		data = dataName
+	}
+	d.push(data)
+	if dataAt < 0 || d.data[dataAt] == 'n' {
+		d.fail(-1, "missing (data or callback_data)")
+	}
+	if dataDup {
+		d.fail(-1, "duplicate key: the data, which holds the session id, given twice")
+	}
+	d.pos = dataAt
+	if d.data[dataAt] != '{' {
+		d.skip()
+		d.fail(dataAt, "want object, got "+d.describe(dataAt, d.pos))
 	}
 	if env.Event == KindInferenceComplete {
-		return d.inference(env), nil
+		ev := &InferenceComplete{Envelope: env}
+		readObject(d, inferenceMembers, ev)
+		ev.SessionID = d.ids.resolve(d, false)
+		return ev
 	}
-	return d.session(env, path)
+	ev := &SessionComplete{Envelope: env}
+	readObject(d, sessionDataMembers, ev)
+	ev.SessionID = d.ids.resolve(d, true)
+	return ev
+}
+
+// eventName reads the event name, which must be a string of at most
+// tolerant.MaxKindBytes bytes.
+func (d *decoder) eventName() string {
+	off := d.pos
+	if d.data[off] != '"' {
+		d.skip()
+		d.fail(off, "want string, got "+d.describe(off, d.pos))
+	}
+	raw, esc := d.scanString()
+	s := d.text(raw, esc, off, true)
+	if len(s) > tolerant.MaxKindBytes {
+		d.fail(off, fmt.Sprintf("event name of %d bytes is longer than %d", len(s), tolerant.MaxKindBytes))
+	}
+	return string(s)
 }
 
 // known reports whether e names an event and version this package models.
@@ -95,436 +251,273 @@ func (e *Envelope) known() bool {
 	return e.Event == KindInferenceComplete || e.Event == KindSessionComplete
 }
 
-// wireBody is the envelope in all its spellings.
-type wireBody struct {
-	Event           string    `json:"event"`
-	CallbackEvent   string    `json:"callback_event"`
-	Version         string    `json:"version"`
-	CallbackVersion string    `json:"callback_version"`
-	Data            *wireData `json:"data"`
-	CallbackData    *wireData `json:"callback_data"`
+// sessionIDs collects the session ids of a known event's data while it is
+// read: data's session_id is the identity where it is given (V1, V2 and
+// INFERENCE_COMPLETE), and otherwise its session's id (V3 SESSION_COMPLETE).
+// Which one is the identity is known only at the end of the data, so what is
+// wrong with session.id and its session is kept until then.
+type sessionIDs struct {
+	direct     string // data's session_id
+	nested     string // session.id
+	nestedBad  *vendorhooks.Warning
+	sessionBad *vendorhooks.Warning
 }
 
-func isDataPath(field string) bool {
-	return hasField(field, "data") || hasField(field, "callback_data")
+// readDirect reads data's session_id: a string, or null for none.
+func (ids *sessionIDs) readDirect(d *decoder) {
+	ids.direct = ids.identity(d)
 }
 
-func hasField(path, name string) bool {
-	return len(path) >= len(name) && path[:len(name)] == name &&
-		(len(path) == len(name) || path[len(name)] == '.')
+// readNested reads session.id and returns it ("" when it is not a string).
+func (ids *sessionIDs) readNested(d *decoder) string {
+	ids.nestedBad = nil
+	if c := d.next(); c != '"' && c != 'n' {
+		off := d.pos
+		d.skip()
+		ids.nestedBad = &vendorhooks.Warning{Path: d.ptr(), Offset: int64(off), Msg: "want string, got " + d.describe(off, d.pos)}
+		ids.nested = ""
+		return ""
+	}
+	ids.nested = ids.identity(d)
+	return ids.nested
 }
 
-// envelope picks the event name and version from whichever spelling came.
-func (w *wireBody) envelope() (Envelope, error) {
-	event, err := either("event", w.Event, "callback_event", w.CallbackEvent)
-	if err != nil {
-		return Envelope{}, err
-	}
-	if event == "" {
-		return Envelope{}, decodeError("", -1, "missing event name (event or callback_event)")
-	}
-	version, err := either("version", w.Version, "callback_version", w.CallbackVersion)
-	if err != nil {
-		return Envelope{}, err
-	}
-	if version == "" {
-		version = string(V1)
-	}
-	return Envelope{Event: event, Version: Version(version)}, nil
-}
-
-// either returns whichever of two spellings of a field is set, and fails
-// when both are set and disagree.
-func either(name1, v1, name2, v2 string) (string, error) {
-	if v1 != "" && v2 != "" && v1 != v2 {
-		return "", decodeError("", -1, name1+" "+httpx.Quote(v1)+" and "+name2+" "+httpx.Quote(v2)+" disagree")
-	}
-	if v1 != "" {
-		return v1, nil
-	}
-	return v2, nil
-}
-
-// data returns the data object and the name it came under.
-func (w *wireBody) data() (*wireData, string, error) {
-	switch {
-	case w.Data != nil && w.CallbackData != nil:
-		return nil, "", decodeError("", -1, "both data and callback_data present")
-	case w.Data != nil:
-		return w.Data, "/data", nil
-	case w.CallbackData != nil:
-		return w.CallbackData, "/callback_data", nil
-	}
-	return nil, "", decodeError("/data", -1, "missing (data or callback_data)")
-}
-
-// The wire types below are what encoding/json fills in one pass. They use
-// types without methods (int, wireSeconds) where the public types have
-// some: for a value whose type has methods, encoding/json looks for
-// UnmarshalJSON and UnmarshalText at every element, which made Decode
-// markedly slower than a plain decode.
-
-// wireData is the union of every data object: INFERENCE_COMPLETE's fields,
-// V1/V2 SESSION_COMPLETE's sleep_data, and V3's flattened report. One pass
-// fills it whatever the event, since the event name may come after the
-// data.
-type wireData struct {
-	UserID          string      `json:"user_id"`
-	SessionID       string      `json:"session_id"`
-	SeqNum          int         `json:"seq_num"`
-	InferenceSeqNum int         `json:"inference_seq_num"`
-	StageList       []int       `json:"stage_list"`
-	SleepStages     []int       `json:"sleep_stages"`
-	BreathStages    []int       `json:"breath_stages"`
-	SnoringStages   []int       `json:"snoring_stages"`
-	OSAStageList    []int       `json:"osa_stage_list"`
-	SleepData       *wireReport `json:"sleep_data"`
-	wireReport
-}
-
-// wireReport is Report as sent.
-type wireReport struct {
-	Timezone         string        `json:"timezone"`
-	Peculiarities    []Peculiarity `json:"peculiarities"`
-	MissingDataRatio *float64      `json:"missing_data_ratio"`
-	Session          *wireSession  `json:"session"`
-	Stat             *wireStat     `json:"stat"`
-	Validity         Validity      `json:"validity"`
-	OSAStages        []int         `json:"osa_stages"`
-	EstimatedAHI     *float64      `json:"estimated_ahi"`
-	SessionEndTime   wireTime      `json:"session_end_time"`
-}
-
-// wireSession is Session as sent.
-type wireSession struct {
-	ID              string       `json:"id"`
-	State           SessionState `json:"state"`
-	Start           wireTime     `json:"start_time"`
-	End             wireTime     `json:"end_time"`
-	UnexpectedEnd   wireTime     `json:"unexpected_end_time"`
-	CreatedTimezone string       `json:"created_timezone"`
-	SleepStages     []int        `json:"sleep_stages"`
-	BreathStages    []int        `json:"breath_stages"`
-	SnoringStages   []int        `json:"snoring_stages"`
-}
-
-// wireStat is Stat as sent. Stat's ratios, counts and the like decode in
-// place; its instants and second counts are shadowed by the fields below
-// (encoding/json fills the shallower of two fields with the same name).
-type wireStat struct {
-	wireStatFields
-	SleepTime       wireTime    `json:"sleep_time"`
-	WakeTime        wireTime    `json:"wake_time"`
-	SleepCycles     []wireCycle `json:"sleep_cycle"`
-	SleepCycleTimes []wireTime  `json:"sleep_cycle_time"`
-
-	// Second counts.
-	SleepLatency         *wireSeconds `json:"sleep_latency"`
-	WakeupLatency        *wireSeconds `json:"wakeup_latency"`
-	LightLatency         *wireSeconds `json:"light_latency"`
-	DeepLatency          *wireSeconds `json:"deep_latency"`
-	REMLatency           *wireSeconds `json:"rem_latency"`
-	TimeInBed            *wireSeconds `json:"time_in_bed"`
-	TimeInSleepPeriod    *wireSeconds `json:"time_in_sleep_period"`
-	TimeInSleep          *wireSeconds `json:"time_in_sleep"`
-	TimeInWake           *wireSeconds `json:"time_in_wake"`
-	TimeInLight          *wireSeconds `json:"time_in_light"`
-	TimeInDeep           *wireSeconds `json:"time_in_deep"`
-	TimeInREM            *wireSeconds `json:"time_in_rem"`
-	TimeInStableBreath   *wireSeconds `json:"time_in_stable_breath"`
-	TimeInUnstableBreath *wireSeconds `json:"time_in_unstable_breath"`
-	TimeInSnoring        *wireSeconds `json:"time_in_snoring"`
-	TimeInNoSnoring      *wireSeconds `json:"time_in_no_snoring"`
-	LongestWASO          *wireSeconds `json:"longest_waso"`
-}
-
-// wireStatFields is Stat without its methods, so that encoding/json fills
-// it in place instead of calling Stat.UnmarshalJSON.
-type wireStatFields Stat
-
-// secondCount is one second count of a report: its name as sent, its wire
-// field in a wireStat and its field in a Stat.
-type secondCount struct {
-	name string
-	n    *wireSeconds
-	d    **time.Duration
-}
-
-// secondCounts lists the second counts of w and s, in one place for
-// decoding and for Stat.MarshalJSON.
-func secondCounts(w *wireStat, s *Stat) [17]secondCount {
-	return [...]secondCount{
-		{"sleep_latency", w.SleepLatency, &s.SleepLatency},
-		{"wakeup_latency", w.WakeupLatency, &s.WakeupLatency},
-		{"light_latency", w.LightLatency, &s.LightLatency},
-		{"deep_latency", w.DeepLatency, &s.DeepLatency},
-		{"rem_latency", w.REMLatency, &s.REMLatency},
-		{"time_in_bed", w.TimeInBed, &s.TimeInBed},
-		{"time_in_sleep_period", w.TimeInSleepPeriod, &s.TimeInSleepPeriod},
-		{"time_in_sleep", w.TimeInSleep, &s.TimeInSleep},
-		{"time_in_wake", w.TimeInWake, &s.TimeInWake},
-		{"time_in_light", w.TimeInLight, &s.TimeInLight},
-		{"time_in_deep", w.TimeInDeep, &s.TimeInDeep},
-		{"time_in_rem", w.TimeInREM, &s.TimeInREM},
-		{"time_in_stable_breath", w.TimeInStableBreath, &s.TimeInStableBreath},
-		{"time_in_unstable_breath", w.TimeInUnstableBreath, &s.TimeInUnstableBreath},
-		{"time_in_snoring", w.TimeInSnoring, &s.TimeInSnoring},
-		{"time_in_no_snoring", w.TimeInNoSnoring, &s.TimeInNoSnoring},
-		{"longest_waso", w.LongestWASO, &s.LongestWASO},
-	}
-}
-
-// wireSeconds is a count of seconds. It has no methods, which keeps
-// encoding/json on its fast path.
-type wireSeconds int64
-
-type wireCycle struct {
-	Order int      `json:"order"`
-	Start wireTime `json:"start_time"`
-	End   wireTime `json:"end_time"`
-}
-
-// stages converts a stage list; nil stays nil, empty stays empty.
-func stages[T ~int](in []int) []T {
-	if in == nil {
-		return nil
-	}
-	out := make([]T, len(in))
-	for i, v := range in {
-		out[i] = T(v)
-	}
-	return out
-}
-
-func (d *wireData) inference(env Envelope) *InferenceComplete {
-	sleep, osa := d.SleepStages, d.OSAStageList
-	if sleep == nil {
-		sleep = d.StageList
-	}
-	if osa == nil {
-		osa = d.OSAStages
-	}
-	return &InferenceComplete{
-		Envelope:        env,
-		UserID:          d.UserID,
-		SessionID:       d.SessionID,
-		SeqNum:          d.SeqNum,
-		InferenceSeqNum: d.InferenceSeqNum,
-		SleepStages:     stages[SleepStage](sleep),
-		BreathStages:    stages[BreathStage](d.BreathStages),
-		SnoringStages:   stages[SnoringStage](d.SnoringStages),
-		OSAStages:       stages[OSAStage](osa),
-	}
-}
-
-func (d *wireData) session(env Envelope, path string) (*SessionComplete, error) {
-	w := &d.wireReport
-	if d.SleepData != nil {
-		w, path = d.SleepData, sub(path, "sleep_data")
-	}
-	ev := &SessionComplete{Envelope: env, UserID: d.UserID, SessionID: d.SessionID}
-	if err := w.report(&ev.Report, path); err != nil {
-		return nil, err
-	}
-	if ev.SessionID == "" {
-		ev.SessionID = ev.Session.ID
-	}
-	return ev, nil
-}
-
-func (w *wireReport) report(r *Report, path string) error {
-	r.Timezone = w.Timezone
-	r.Peculiarities = w.Peculiarities
-	r.MissingDataRatio = w.MissingDataRatio
-	r.Validity = w.Validity
-	r.OSAStages = stages[OSAStage](w.OSAStages)
-	r.EstimatedAHI = w.EstimatedAHI
-	var err error
-	if r.SessionEndTime, err = w.SessionEndTime.opt(path, "session_end_time"); err != nil {
-		return err
-	}
-	if w.Session != nil {
-		if err := w.Session.session(&r.Session, sub(path, "session")); err != nil {
-			return err
-		}
-	}
-	if w.Stat != nil {
-		if r.Stat, err = w.Stat.stat(sub(path, "stat")); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (w *wireSession) session(s *Session, path string) error {
-	s.ID = w.ID
-	s.State = w.State
-	s.CreatedTimezone = w.CreatedTimezone
-	s.SleepStages = stages[SleepStage](w.SleepStages)
-	s.BreathStages = stages[BreathStage](w.BreathStages)
-	s.SnoringStages = stages[SnoringStage](w.SnoringStages)
-	var err error
-	if w.Start.set {
-		if s.Start, err = w.Start.req(path, "start_time"); err != nil {
-			return err
-		}
-	}
-	if s.End, err = w.End.opt(path, "end_time"); err != nil {
-		return err
-	}
-	s.UnexpectedEnd, err = w.UnexpectedEnd.opt(path, "unexpected_end_time")
-	return err
-}
-
-// maxSeconds is the largest second count a time.Duration holds.
-const maxSeconds = math.MaxInt64 / int64(time.Second)
-
-// stat returns w's Stat completed in place, so no copy is made.
-func (w *wireStat) stat(path string) (*Stat, error) {
-	s := (*Stat)(&w.wireStatFields)
-	var err error
-	if s.SleepTime, err = w.SleepTime.opt(path, "sleep_time"); err != nil {
-		return nil, err
-	}
-	if s.WakeTime, err = w.WakeTime.opt(path, "wake_time"); err != nil {
-		return nil, err
-	}
-	for _, f := range secondCounts(w, s) {
-		if f.n == nil {
-			continue
-		}
-		n := int64(*f.n)
-		if n > maxSeconds || n < -maxSeconds {
-			return nil, decodeError(sub(path, f.name), -1, strconv.FormatInt(n, 10)+" seconds is out of range")
-		}
-		// A plain allocation per count: sharing memory with the wireSeconds
-		// (13 allocations fewer) measured no difference against the 1.3x
-		// goal (1.10-1.15x encoding/json either way, BenchmarkDecodeVsBaseline).
-		d := time.Duration(n) * time.Second
-		*f.d = &d
-	}
-	if bytes.Equal(s.BreathingPattern, []byte("null")) {
-		s.BreathingPattern = nil
-	}
-	if w.SleepCycles != nil {
-		s.SleepCycles = make([]SleepCycle, len(w.SleepCycles))
-		for i, c := range w.SleepCycles {
-			s.SleepCycles[i].Order = c.Order
-			if s.SleepCycles[i].Start, err = c.Start.req(path, "sleep_cycle", i, "start_time"); err != nil {
-				return nil, err
-			}
-			if s.SleepCycles[i].End, err = c.End.req(path, "sleep_cycle", i, "end_time"); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if w.SleepCycleTimes != nil {
-		s.SleepCycleTimes = make([]time.Time, len(w.SleepCycleTimes))
-		for i, t := range w.SleepCycleTimes {
-			if s.SleepCycleTimes[i], err = t.req(path, "sleep_cycle_time", i); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return s, nil
-}
-
-// wireTime is an instant as sent. It is parsed while encoding/json
-// decodes (as fast as a time.Time field would be); a failure is kept for
-// the pass that knows the field's path.
-type wireTime struct {
-	t   time.Time
-	set bool   // present and not null
-	bad string // what arrived instead of an RFC 3339 time, for the message
-}
-
-// UnmarshalJSON never fails, so that decoding goes on; see wireTime.opt.
-func (w *wireTime) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*w = wireTime{}
-		return nil
-	}
-	w.set = true
-	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
-		if w.t.UnmarshalText(b[1:n-1]) == nil {
-			return nil
-		}
-	}
-	var s string
-	if json.Unmarshal(b, &s) != nil {
-		w.bad = describe(b)
-		return nil
-	}
-	if w.t.UnmarshalText([]byte(s)) != nil {
-		w.bad = httpx.Quote(s)
-	}
-	return nil
-}
-
-// opt returns the time, or nil when it was null or absent. The pointer is
-// into w, which saves an allocation. An error's Path is path followed by
-// the member names and indexes in tokens (built only on error).
-func (w *wireTime) opt(path string, tokens ...any) (*time.Time, error) {
-	if w.bad != "" {
-		return nil, decodeError(path+jsonptr.Join(tokens...), -1, "want RFC 3339 time with offset, got "+w.bad)
-	}
-	if !w.set {
-		return nil, nil
-	}
-	return &w.t, nil
-}
-
-// req returns the time, which must not be null; see opt.
-func (w *wireTime) req(path string, tokens ...any) (time.Time, error) {
-	t, err := w.opt(path, tokens...)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if t == nil {
-		return time.Time{}, decodeError(path+jsonptr.Join(tokens...), -1, "want RFC 3339 time with offset, got null")
-	}
-	return *t, nil
-}
-
-// sub returns the JSON Pointer of member name of the value at ptr.
-func sub(ptr, name string) string {
-	return string(jsonptr.AppendToken([]byte(ptr), name))
-}
-
-// describe names a JSON value for a message: a string quoted (cut to about
-// 32 bytes), a number as written (cut likewise), else its kind.
-func describe(b []byte) string {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return "nothing"
-	}
-	switch b[0] {
+// identity reads a session id, refusing a value that is not a string.
+func (ids *sessionIDs) identity(d *decoder) string {
+	switch off := d.pos; d.data[off] {
 	case '"':
-		var s string
-		if json.Unmarshal(b, &s) == nil {
-			return httpx.Quote(s)
-		}
-		return "string"
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case 't', 'f':
-		return "bool"
+		raw, esc := d.scanString()
+		return string(d.text(raw, esc, off, true))
 	case 'n':
-		return "null"
+		d.pos += 4
+		return ""
+	default:
+		d.skip()
+		d.fail(off, "want string, got "+d.describe(off, d.pos))
 	}
-	if len(b) > 32 { // numbers are ASCII
-		return "number " + string(b[:32]) + "..."
-	}
-	return "number " + string(b)
+	return ""
 }
 
-// rawCopy returns a copy of data, which is valid JSON but for invalid
-// UTF-8 in its strings (encoding/json accepts that), with each run of
-// invalid UTF-8 replaced by U+FFFD, so that the copy is valid JSON too.
-func rawCopy(data []byte) json.RawMessage {
-	return bytes.ToValidUTF8(data, []byte("\uFFFD"))
+// readSession reads a report's session, which holds session.id.
+func (ids *sessionIDs) readSession(d *decoder, s *Session) {
+	*s = Session{}
+	ids.sessionBad = nil
+	switch off := d.pos; d.data[off] {
+	case '{':
+		readObject(d, sessionMembers, s)
+	case 'n':
+		d.pos += 4
+	default:
+		d.skip()
+		ids.sessionBad = &vendorhooks.Warning{Path: d.ptr(), Offset: int64(off), Msg: "want object, got " + d.describe(off, d.pos)}
+	}
+}
+
+// resolve returns the event's session id, refusing the body without one.
+// The data object is the current path.
+func (ids *sessionIDs) resolve(d *decoder, report bool) string {
+	if ids.direct != "" {
+		for _, w := range []*vendorhooks.Warning{ids.sessionBad, ids.nestedBad} {
+			if w != nil {
+				d.list.Add(w.Path, w.Offset, w.Msg+leftUnset)
+			}
+		}
+		if ids.nested != "" && ids.nested != ids.direct {
+			d.fail(-1, "session_id "+httpx.Quote(ids.direct)+" and session.id "+httpx.Quote(ids.nested)+" disagree")
+		}
+		return ids.direct
+	}
+	if !report {
+		d.fail(-1, "missing session id (session_id)")
+	}
+	for _, w := range []*vendorhooks.Warning{ids.sessionBad, ids.nestedBad} {
+		if w != nil {
+			panic(fatal{decodeError(w.Path, w.Offset, w.Msg)})
+		}
+	}
+	if ids.nested == "" {
+		d.fail(-1, "missing session id (session_id or session.id)")
+	}
+	return ids.nested
+}
+
+// The known members of each object, with how each is read. A read
+// function sets its field whatever arrives, so that the last of two equal
+// keys wins.
+
+var inferenceMembers = newFields([]member[InferenceComplete]{
+	{name: "user_id", read: func(d *decoder, v *InferenceComplete) { v.UserID = d.str() }},
+	{name: "session_id", identity: true, read: func(d *decoder, v *InferenceComplete) { d.ids.readDirect(d) }},
+	{name: "seq_num", read: func(d *decoder, v *InferenceComplete) { v.SeqNum, _ = d.integer() }},
+	{name: "inference_seq_num", read: func(d *decoder, v *InferenceComplete) { v.InferenceSeqNum, _ = d.integer() }},
+	{name: "sleep_stages", read: func(d *decoder, v *InferenceComplete) { v.SleepStages = stages(d, StageNoData) }},
+	{name: "stage_list", alias: "sleep_stages", read: func(d *decoder, v *InferenceComplete) { v.SleepStages = stages(d, StageNoData) }},
+	{name: "breath_stages", read: func(d *decoder, v *InferenceComplete) { v.BreathStages = stages(d, BreathStage(0)) }},
+	{name: "snoring_stages", read: func(d *decoder, v *InferenceComplete) { v.SnoringStages = stages(d, NoSnoring) }},
+	{name: "osa_stage_list", read: func(d *decoder, v *InferenceComplete) { v.OSAStages = stages(d, OSANone) }},
+	{name: "osa_stages", alias: "osa_stage_list", read: func(d *decoder, v *InferenceComplete) { v.OSAStages = stages(d, OSANone) }},
+})
+
+var reportMembers = newFields([]member[Report]{
+	{name: "timezone", read: func(d *decoder, v *Report) { v.Timezone = d.str() }},
+	{name: "peculiarities", read: func(d *decoder, v *Report) {
+		v.Peculiarities = list(d, func(d *decoder) Peculiarity { return Peculiarity(d.str()) })
+	}},
+	{name: "missing_data_ratio", read: func(d *decoder, v *Report) { v.MissingDataRatio = d.floatPtr() }},
+	{name: "session", identity: true, read: func(d *decoder, v *Report) { d.ids.readSession(d, &v.Session) }},
+	{name: "stat", read: func(d *decoder, v *Report) {
+		v.Stat = nil
+		if d.object() {
+			v.Stat = new(Stat)
+			readObject(d, statMembers, v.Stat)
+		}
+	}},
+	{name: "validity", read: func(d *decoder, v *Report) { v.Validity = Validity(d.str()) }},
+	{name: "osa_stages", read: func(d *decoder, v *Report) { v.OSAStages = stages(d, OSANone) }},
+	{name: "estimated_ahi", read: func(d *decoder, v *Report) { v.EstimatedAHI = d.floatPtr() }},
+	{name: "session_end_time", read: func(d *decoder, v *Report) { v.SessionEndTime = d.instantPtr() }},
+})
+
+// sessionDataMembers is SESSION_COMPLETE's data: V1/V2 {user_id,
+// session_id, sleep_data}, V3 the report flattened beside user_id.
+var sessionDataMembers = newFields(append(lift(reportMembers, func(v *SessionComplete) *Report { return &v.Report }), []member[SessionComplete]{
+	{name: "user_id", read: func(d *decoder, v *SessionComplete) { v.UserID = d.str() }},
+	{name: "session_id", identity: true, read: func(d *decoder, v *SessionComplete) { d.ids.readDirect(d) }},
+	{name: "sleep_data", identity: true, read: func(d *decoder, v *SessionComplete) {
+		if d.object() {
+			readObject(d, reportMembers, &v.Report)
+		}
+	}},
+}...))
+
+var sessionMembers = newFields([]member[Session]{
+	{name: "id", identity: true, read: func(d *decoder, v *Session) { v.ID = d.ids.readNested(d) }},
+	{name: "state", read: func(d *decoder, v *Session) { v.State = SessionState(d.str()) }},
+	{name: "start_time", read: func(d *decoder, v *Session) { v.Start, _ = d.instant(true, nil) }},
+	{name: "end_time", read: func(d *decoder, v *Session) { v.End = d.instantPtr() }},
+	{name: "unexpected_end_time", read: func(d *decoder, v *Session) { v.UnexpectedEnd = d.instantPtr() }},
+	{name: "created_timezone", read: func(d *decoder, v *Session) { v.CreatedTimezone = d.str() }},
+	{name: "sleep_stages", read: func(d *decoder, v *Session) { v.SleepStages = stages(d, StageNoData) }},
+	{name: "breath_stages", read: func(d *decoder, v *Session) { v.BreathStages = stages(d, BreathStage(0)) }},
+	{name: "snoring_stages", read: func(d *decoder, v *Session) { v.SnoringStages = stages(d, NoSnoring) }},
+})
+
+// seconds returns the member that reads a second count into field.
+func secondsMember(name string, field func(*Stat) **time.Duration) member[Stat] {
+	return member[Stat]{name: name, read: func(d *decoder, v *Stat) { *field(v) = d.seconds() }}
+}
+
+func floatMember(name string, field func(*Stat) **float64) member[Stat] {
+	return member[Stat]{name: name, read: func(d *decoder, v *Stat) { *field(v) = d.floatPtr() }}
+}
+
+func intMember(name string, field func(*Stat) **int) member[Stat] {
+	return member[Stat]{name: name, read: func(d *decoder, v *Stat) { *field(v) = d.intPtr() }}
+}
+
+var statMembers = newFields([]member[Stat]{
+	{name: "sleep_time", read: func(d *decoder, v *Stat) { v.SleepTime, v.SleepTimeOfDay = d.moment() }},
+	{name: "wake_time", read: func(d *decoder, v *Stat) { v.WakeTime, v.WakeTimeOfDay = d.moment() }},
+	floatMember("sleep_index", func(s *Stat) **float64 { return &s.SleepIndex }),
+	secondsMember("sleep_latency", func(s *Stat) **time.Duration { return &s.SleepLatency }),
+	secondsMember("wakeup_latency", func(s *Stat) **time.Duration { return &s.WakeupLatency }),
+	secondsMember("light_latency", func(s *Stat) **time.Duration { return &s.LightLatency }),
+	secondsMember("deep_latency", func(s *Stat) **time.Duration { return &s.DeepLatency }),
+	secondsMember("rem_latency", func(s *Stat) **time.Duration { return &s.REMLatency }),
+	secondsMember("time_in_bed", func(s *Stat) **time.Duration { return &s.TimeInBed }),
+	secondsMember("time_in_sleep_period", func(s *Stat) **time.Duration { return &s.TimeInSleepPeriod }),
+	secondsMember("time_in_sleep", func(s *Stat) **time.Duration { return &s.TimeInSleep }),
+	secondsMember("time_in_wake", func(s *Stat) **time.Duration { return &s.TimeInWake }),
+	secondsMember("time_in_light", func(s *Stat) **time.Duration { return &s.TimeInLight }),
+	secondsMember("time_in_deep", func(s *Stat) **time.Duration { return &s.TimeInDeep }),
+	secondsMember("time_in_rem", func(s *Stat) **time.Duration { return &s.TimeInREM }),
+	secondsMember("time_in_stable_breath", func(s *Stat) **time.Duration { return &s.TimeInStableBreath }),
+	secondsMember("time_in_unstable_breath", func(s *Stat) **time.Duration { return &s.TimeInUnstableBreath }),
+	secondsMember("time_in_snoring", func(s *Stat) **time.Duration { return &s.TimeInSnoring }),
+	secondsMember("time_in_no_snoring", func(s *Stat) **time.Duration { return &s.TimeInNoSnoring }),
+	floatMember("sleep_efficiency", func(s *Stat) **float64 { return &s.SleepEfficiency }),
+	floatMember("sleep_ratio", func(s *Stat) **float64 { return &s.SleepRatio }),
+	floatMember("wake_ratio", func(s *Stat) **float64 { return &s.WakeRatio }),
+	floatMember("light_ratio", func(s *Stat) **float64 { return &s.LightRatio }),
+	floatMember("deep_ratio", func(s *Stat) **float64 { return &s.DeepRatio }),
+	floatMember("rem_ratio", func(s *Stat) **float64 { return &s.REMRatio }),
+	floatMember("stable_breath_ratio", func(s *Stat) **float64 { return &s.StableBreathRatio }),
+	floatMember("unstable_breath_ratio", func(s *Stat) **float64 { return &s.UnstableBreathRatio }),
+	floatMember("snoring_ratio", func(s *Stat) **float64 { return &s.SnoringRatio }),
+	floatMember("no_snoring_ratio", func(s *Stat) **float64 { return &s.NoSnoringRatio }),
+	floatMember("breathing_index", func(s *Stat) **float64 { return &s.BreathingIndex }),
+	{name: "breathing_pattern", read: func(d *decoder, v *Stat) {
+		v.BreathingPattern = nil
+		if !d.null() {
+			v.BreathingPattern = d.freeValue()
+		}
+	}},
+	intMember("waso_count", func(s *Stat) **int { return &s.WASOCount }),
+	secondsMember("longest_waso", func(s *Stat) **time.Duration { return &s.LongestWASO }),
+	intMember("sleep_cycle_count", func(s *Stat) **int { return &s.SleepCycleCount }),
+	{name: "sleep_cycle", read: func(d *decoder, v *Stat) {
+		v.SleepCycles = list(d, func(d *decoder) SleepCycle {
+			var c SleepCycle
+			if d.object() {
+				readObject(d, cycleMembers, &c)
+			}
+			return c
+		})
+	}},
+	{name: "sleep_cycle_time", read: func(d *decoder, v *Stat) {
+		v.SleepCycleTimes = list(d, func(d *decoder) time.Time {
+			t, _ := d.instant(false, nil)
+			return t
+		})
+	}},
+	intMember("unstable_breath_count", func(s *Stat) **int { return &s.UnstableBreathCount }),
+	intMember("snoring_count", func(s *Stat) **int { return &s.SnoringCount }),
+})
+
+// cycleMembers reads a sleep cycle, numbered by order in one Asleep
+// document and by index in another.
+var cycleMembers = newFields([]member[SleepCycle]{
+	{name: "order", read: func(d *decoder, v *SleepCycle) { v.Order, _ = d.integer() }},
+	{name: "index", alias: "order", read: func(d *decoder, v *SleepCycle) { v.Order, _ = d.integer() }},
+	{name: "start_time", read: func(d *decoder, v *SleepCycle) { v.Start, _ = d.instant(false, nil) }},
+	{name: "end_time", read: func(d *decoder, v *SleepCycle) { v.End, _ = d.instant(false, nil) }},
+})
+
+// moment reads sleep_time or wake_time: an instant, or a time of day.
+func (d *decoder) moment() (*time.Time, *TimeOfDay) {
+	var clock *TimeOfDay
+	if t, ok := d.instant(true, &clock); ok {
+		return &t, nil
+	}
+	return nil, clock
+}
+
+// unmarshalStat reads a stat object by Decode's rules, for
+// Stat.UnmarshalJSON: paths are relative to b.
+func unmarshalStat(b []byte, s *Stat) (err error) {
+	if !json.Valid(b) {
+		var v struct{}
+		return jsonError(b, json.Unmarshal(b, &v))
+	}
+	d := &decoder{data: b}
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(fatal)
+			if !ok {
+				panic(r)
+			}
+			err = f.err
+		}
+	}()
+	if d.null() {
+		return nil
+	}
+	var st Stat
+	if d.object() {
+		readObject(d, statMembers, &st)
+	}
+	*s = st
+	return d.list.Err(vendor)
 }
 
 // jsonError turns a syntax error into a DecodeError at the offending byte,
@@ -545,112 +538,5 @@ func jsonError(data []byte, err error) error {
 		}
 		return decodeError("", int64(at.Offset), fmt.Sprintf("invalid JSON at line %d, column %d: %v%s", at.Line, at.Column, se, hint))
 	}
-	return decodeError("", -1, "invalid JSON: "+err.Error())
-}
-
-var secondsType = reflect.TypeFor[wireSeconds]()
-
-// typeError rewrites an encoding/json type error in data as "want X, got
-// Y" at the JSON Pointer and offset of the offending value.
-func typeError(data []byte, te *json.UnmarshalTypeError) error {
-	// te.Offset is just past a scalar, or just past the [ or { of a
-	// composite value: either way, the byte before it is in the value.
-	ptr, off := locate(data, te.Offset-1)
-	got := te.Value
-	if len(got) > 40 {
-		got = got[:37] + "..." // "number " and a long literal
-	}
-	return decodeError(ptr, off, "want "+want(te.Type)+", got "+got)
-}
-
-// locate returns the JSON Pointer and the offset of the innermost value of
-// data (valid JSON) that holds the byte at pos.
-func locate(data []byte, pos int64) (string, int64) {
-	type container struct {
-		ptr     []byte
-		start   int64
-		array   bool
-		index   int
-		key     string
-		wantKey bool // an object's next token is a member name
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var stack []container
-	for {
-		next := dec.InputOffset()
-		tok, err := dec.Token()
-		start := skipSeparators(data, next)
-		if err != nil || start > pos {
-			break
-		}
-		d, isDelim := tok.(json.Delim)
-		if isDelim && (d == ']' || d == '}') {
-			stack = stack[:len(stack)-1]
-			continue
-		}
-		var ptr []byte
-		if n := len(stack); n > 0 {
-			c := &stack[n-1]
-			if c.wantKey {
-				c.key, c.wantKey = tok.(string), false
-				continue
-			}
-			ptr = append(ptr, c.ptr...)
-			if c.array {
-				ptr = jsonptr.AppendIndex(ptr, c.index)
-				c.index++
-			} else {
-				ptr = jsonptr.AppendToken(ptr, c.key)
-				c.wantKey = true
-			}
-		}
-		if isDelim {
-			stack = append(stack, container{ptr: ptr, start: start, array: d == '[', wantKey: d == '{'})
-			continue
-		}
-		if pos < dec.InputOffset() {
-			return string(ptr), start
-		}
-	}
-	if n := len(stack); n > 0 {
-		return string(stack[n-1].ptr), stack[n-1].start
-	}
-	return "", -1
-}
-
-// skipSeparators returns the offset of the first byte at or after off that
-// is neither white space nor a , or : between tokens.
-func skipSeparators(data []byte, off int64) int64 {
-	for off < int64(len(data)) {
-		switch data[off] {
-		case ' ', '\t', '\n', '\r', ',', ':':
-			off++
-		default:
-			return off
-		}
-	}
-	return off
-}
-
-// want names what a Go type accepts in JSON.
-func want(t reflect.Type) string {
-	if t == secondsType {
-		return "integer seconds"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return "integer"
-	case reflect.Float32, reflect.Float64:
-		return "number"
-	case reflect.Slice, reflect.Array:
-		return "array"
-	case reflect.Struct, reflect.Map:
-		return "object"
-	case reflect.Pointer:
-		return want(t.Elem())
-	}
-	return t.String()
+	return decodeError("", -1, "invalid JSON: "+fmt.Sprint(err))
 }

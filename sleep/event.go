@@ -12,13 +12,23 @@
 //     the vendor sends, not as nanoseconds, so that a stored event reads
 //     like the callback and decodes back to an equal value.
 //   - [Decode] turns a callback body into an Event, without HTTP. It accepts
-//     the three envelope spellings Asleep has used (V1, V2 and V3). Its
-//     errors are a [DecodeError] with the JSON Pointer of the offending
-//     value, and match [ErrMalformed].
+//     the three envelope spellings Asleep has used (V1, V2 and V3), and
+//     follows the tolerant-reader rule every vendor package follows: it
+//     refuses a body (a nil Event and a [DecodeError] matching
+//     [ErrMalformed]) only when it is not JSON, nests deeper than 64 levels,
+//     or lacks a usable event name or, for a known event, session id.
+//     Anything else is delivered: a value of an unexpected type stays at
+//     its zero value, a duplicate key's last value wins, text that is not
+//     UTF-8 is read as Latin-1, and each such finding is a
+//     vendorhooks.Warning, returned beside the event as a
+//     *vendorhooks.Warnings that does not match ErrMalformed.
+//     [DecodeWarnings] returns every warning, unknown members included.
 //   - [New] (and [NewHandler], which panics where New returns an error)
 //     builds an http.Handler that checks the method and the x-api-key
 //     header, bounds and decodes the body and calls your function with a
-//     context carrying the request's vendorhooks.Delivery.
+//     context carrying the request's vendorhooks.Delivery, whose Warnings
+//     are Decode's findings. [WithStrict] answers 400 to a callback with
+//     warnings instead; Asleep does not resend it.
 //
 // [NewHypnogram] turns a stage list into 30-second epochs and per-stage
 // totals, for drawing a hypnogram.
@@ -27,7 +37,6 @@ package sleep
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -112,7 +121,7 @@ type SessionComplete struct {
 
 // Unknown is an event this package does not model: a new event name, or a
 // version other than V1, V2 and V3. Decode never refuses one for what its
-// data holds.
+// data holds, but for nesting deeper than 64 levels.
 //
 // Its kind, which Kind returns, is the envelope's Event: the event name as
 // sent. (The field is not named Kind, as the kind fields of eeg and
@@ -125,10 +134,12 @@ type SessionComplete struct {
 type Unknown struct {
 	Envelope
 	// Raw is the whole body as received, a copy owned by the Unknown, so
-	// that nothing is lost and a newer receiver can decode it later. It is
-	// always valid JSON: Decode replaces invalid UTF-8 in its strings with
-	// U+FFFD, and MarshalJSON writes a Raw that is not valid JSON (set by
-	// hand) as one JSON string, so marshalling never fails.
+	// that a newer receiver can decode it later. It is always valid UTF-8
+	// JSON: Decode reads a string that is not UTF-8 as Latin-1 (each byte
+	// its own code point, never a silent U+FFFD) with a warning, and the
+	// body itself stays in Delivery.Body byte for byte. MarshalJSON does
+	// the same with a Raw set by hand, and writes one that is not JSON as
+	// one JSON string, so marshalling never fails.
 	Raw json.RawMessage
 }
 
@@ -149,7 +160,7 @@ func (u Unknown) MarshalJSON() ([]byte, error) {
 	case !json.Valid(raw):
 		raw, _ = json.Marshal(string(raw)) // a string cannot fail
 	case !utf8.Valid(raw):
-		raw = rawCopy(raw)
+		raw = latin1Strings(raw)
 	}
 	return json.Marshal(unknownJSON{Kind: u.Event, Version: u.Version, HeaderUserID: u.HeaderUserID, Raw: raw})
 }
@@ -210,6 +221,14 @@ func (s *Session) Hypnogram() Hypnogram { return NewHypnogram(s.Start, s.SleepSt
 type Stat struct {
 	SleepTime *time.Time `json:"sleep_time"` // falling asleep
 	WakeTime  *time.Time `json:"wake_time"`  // waking up
+	// SleepTimeOfDay and WakeTimeOfDay are sleep_time and wake_time when
+	// they arrive as a time of day ("22:40:00", as one Asleep document
+	// shows them) instead of an instant; at most one of SleepTime and
+	// SleepTimeOfDay is set by Decode, and likewise for waking. They are
+	// marshalled in sleep_time and wake_time, where SleepTime and WakeTime
+	// take precedence.
+	SleepTimeOfDay *TimeOfDay `json:"-"`
+	WakeTimeOfDay  *TimeOfDay `json:"-"`
 	// SleepIndex is Asleep's sleep score.
 	SleepIndex *float64 `json:"sleep_index"`
 
@@ -260,14 +279,40 @@ type Stat struct {
 	SnoringCount        *int `json:"snoring_count"`
 }
 
+// statFields is Stat without its methods, for marshalling.
+type statFields Stat
+
+// statJSON is Stat as Asleep sends it: its first two fields shadow the
+// instants of the embedded statFields (encoding/json writes the shallower
+// of two fields with the same name), in their place, so that a time of day
+// can be written where an instant may stand.
+type statJSON struct {
+	SleepTime any `json:"sleep_time"`
+	WakeTime  any `json:"wake_time"`
+	*statFields
+}
+
+// moment returns what sleep_time or wake_time is written as: the instant,
+// else the time of day, else null.
+func moment(t *time.Time, c *TimeOfDay) any {
+	switch {
+	case t != nil:
+		return t
+	case c != nil:
+		return c
+	}
+	return nil
+}
+
 // MarshalJSON writes s as Asleep sends it: second counts as integer
 // seconds (not the nanoseconds a time.Duration would give), instants in RFC
-// 3339, null for what was not measured. UnmarshalJSON and Decode read that
-// form back to an equal Stat. It fails for a second count that is not a
-// whole number of seconds, which the vendor's form cannot carry.
+// 3339 (SleepTime, else SleepTimeOfDay as "22:40:00"; likewise wake_time),
+// null for what was not measured. UnmarshalJSON and Decode read that form
+// back to an equal Stat. It fails for a second count that is not a whole
+// number of seconds, which the vendor's form cannot carry.
 func (s Stat) MarshalJSON() ([]byte, error) {
 	var secs [17]time.Duration
-	for i, f := range secondCounts(&wireStat{}, &s) {
+	for i, f := range secondCounts(&s) {
 		d := *f.d
 		if d == nil {
 			continue
@@ -278,30 +323,82 @@ func (s Stat) MarshalJSON() ([]byte, error) {
 		secs[i] = *d / time.Second
 		*f.d = &secs[i] // in the copy s only
 	}
-	return json.Marshal((*wireStatFields)(&s))
+	return json.Marshal(statJSON{
+		SleepTime:  moment(s.SleepTime, s.SleepTimeOfDay),
+		WakeTime:   moment(s.WakeTime, s.WakeTimeOfDay),
+		statFields: (*statFields)(&s),
+	})
+}
+
+// secondCount is one second count of a Stat: its name as sent and its
+// field.
+type secondCount struct {
+	name string
+	d    **time.Duration
+}
+
+// secondCounts lists the second counts of s.
+func secondCounts(s *Stat) [17]secondCount {
+	return [...]secondCount{
+		{"sleep_latency", &s.SleepLatency},
+		{"wakeup_latency", &s.WakeupLatency},
+		{"light_latency", &s.LightLatency},
+		{"deep_latency", &s.DeepLatency},
+		{"rem_latency", &s.REMLatency},
+		{"time_in_bed", &s.TimeInBed},
+		{"time_in_sleep_period", &s.TimeInSleepPeriod},
+		{"time_in_sleep", &s.TimeInSleep},
+		{"time_in_wake", &s.TimeInWake},
+		{"time_in_light", &s.TimeInLight},
+		{"time_in_deep", &s.TimeInDeep},
+		{"time_in_rem", &s.TimeInREM},
+		{"time_in_stable_breath", &s.TimeInStableBreath},
+		{"time_in_unstable_breath", &s.TimeInUnstableBreath},
+		{"time_in_snoring", &s.TimeInSnoring},
+		{"time_in_no_snoring", &s.TimeInNoSnoring},
+		{"longest_waso", &s.LongestWASO},
+	}
 }
 
 // UnmarshalJSON reads a stat object as Asleep sends it and MarshalJSON
-// writes it, with Decode's rules: second counts are integers, instants
-// carry a UTC offset. Errors are *DecodeError whose Path and Offset are
-// relative to b ("/time_in_bed"). A JSON null leaves s unchanged.
-func (s *Stat) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil
-	}
-	var w wireStat
-	if err := json.Unmarshal(b, &w); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return typeError(b, te)
-		}
-		return jsonError(b, err)
-	}
-	st, err := w.stat("")
+// writes it, by Decode's rules: it fails (a *DecodeError) only for b that
+// is not JSON or nests too deeply, and otherwise sets s to what it could
+// read and returns nil, or a *vendorhooks.Warnings naming what it could
+// not. Paths and offsets are relative to b ("/time_in_bed"). A JSON null
+// leaves s unchanged.
+func (s *Stat) UnmarshalJSON(b []byte) error { return unmarshalStat(b, s) }
+
+// TimeOfDay is a wall-clock time without date or zone, as one Asleep
+// document writes stat.sleep_time and wake_time ("22:40:00", HH:MM:SS).
+// The zero value is midnight. It marshals as that text.
+type TimeOfDay struct {
+	Hour, Minute, Second int
+}
+
+// parseTimeOfDay parses "HH:MM:SS" (00:00:00 to 23:59:59).
+func parseTimeOfDay(b []byte) (TimeOfDay, bool) {
+	t, err := time.Parse(time.TimeOnly, string(b))
 	if err != nil {
-		return err
+		return TimeOfDay{}, false
 	}
-	*s = *st
+	return TimeOfDay{t.Hour(), t.Minute(), t.Second()}, true
+}
+
+// String returns the time as "HH:MM:SS".
+func (t TimeOfDay) String() string {
+	return fmt.Sprintf("%02d:%02d:%02d", t.Hour, t.Minute, t.Second)
+}
+
+// MarshalText returns the time as "HH:MM:SS".
+func (t TimeOfDay) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// UnmarshalText reads "HH:MM:SS".
+func (t *TimeOfDay) UnmarshalText(b []byte) error {
+	v, ok := parseTimeOfDay(b)
+	if !ok {
+		return fmt.Errorf("sleep: want time of day HH:MM:SS, got %q", b)
+	}
+	*t = v
 	return nil
 }
 

@@ -59,6 +59,16 @@ func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.Logger = l }
 }
 
+// WithStrict makes the handler answer 400 to a callback with any warning
+// (see Decode), unknown members included, instead of delivering it with
+// Delivery.Warnings. Use it only where a wrong report is worse than none:
+// Asleep does not resend a callback that was answered 400, so a refused
+// report of the night is lost (the session's data stays on Asleep's side,
+// to be fetched through its Data API).
+func WithStrict() Option {
+	return func(c *config) { c.Strict = true }
+}
+
 // New returns the http.Handler for Asleep callbacks, to mount at the
 // callback URL given to Asleep (under any prefix: it ignores the path), or
 // an error for a configuration it cannot serve with: a nil fn, no API key
@@ -70,9 +80,12 @@ func WithLogger(l *slog.Logger) Option {
 // the x-api-key header equals one of the keys given with WithAPIKeys
 // (compared in constant time, before the body is read); 413 to a body over
 // the limit; 415 to a Content-Encoding other than gzip; 400 to a body
-// Decode refuses, with the DecodeError's text as {"error": "..."}; and
-// otherwise calls fn with the event, the x-user-id header stored in its
-// Envelope.HeaderUserID. Unknown events reach fn as *Unknown.
+// Decode refuses, with the DecodeError's text as {"error": "..."} (and,
+// with WithStrict, to one with warnings); and otherwise calls fn with the
+// event, the x-user-id header stored in its Envelope.HeaderUserID, and
+// Decode's warnings, unknown members included, in Delivery.Warnings. A
+// callback with warnings is delivered: Asleep would not resend it. Unknown
+// events reach fn as *Unknown.
 //
 // fn's context carries the request's vendorhooks.Delivery: Vendor "sleep",
 // Kind the event name ("SESSION_COMPLETE", or an unknown event's own name),
@@ -131,14 +144,15 @@ func authorize(keys httpx.Keys, r *http.Request) error {
 	return nil
 }
 
-// decodeRequest is the pipeline's Decode step.
+// decodeRequest is the pipeline's Decode step: a refusal is answered 400,
+// warnings go to Delivery.Warnings.
 func decodeRequest(r *http.Request, body []byte) (Event, httpx.Info, error) {
-	ev, err := Decode(body)
+	ev, ws, err := DecodeWarnings(body)
 	if err != nil {
 		return nil, httpx.Info{}, err
 	}
 	ev.Meta().HeaderUserID = r.Header.Get(HeaderUserID)
-	info := httpx.Info{Kind: ev.Kind()}
+	info := httpx.Info{Kind: ev.Kind(), Warnings: ws}
 	switch ev := ev.(type) {
 	case *InferenceComplete:
 		info.Session = ev.SessionID

@@ -63,7 +63,13 @@ func TestHandlerStatuses(t *testing.T) {
 		{"wrong key", func() *http.Request { return sleeptest.NewRequest("/", session, "guess") }, 401, `"invalid x-api-key"`, 0},
 		{"malformed", func() *http.Request {
 			return sleeptest.NewRequest("/", []byte(`{"event":"SESSION_COMPLETE","data":{"stat":{"time_in_bed":"1h"}}}`), key)
-		}, 400, "sleep: /data/stat/time_in_bed (offset 58): want integer seconds, got string", 0},
+		}, 400, "sleep: /data: missing session id (session_id or session.id)", 0},
+		{"not JSON", func() *http.Request {
+			return sleeptest.NewRequest("/", []byte(`{"event":"SESSION_COMPLETE",}`), key)
+		}, 400, "sleep: offset 28: invalid JSON", 0},
+		{"tolerated", func() *http.Request {
+			return sleeptest.NewRequest("/", []byte(`{"event":"SESSION_COMPLETE","data":{"session":{"id":"s"},"stat":{"time_in_bed":"1h"}}}`), key)
+		}, 200, `{"ok":true}`, 1},
 		{"too large", func() *http.Request {
 			return sleeptest.NewRequest("/", bytes.Repeat([]byte(" "), 1<<20+1), key)
 		}, 413, "request body too large", 0},
@@ -241,4 +247,57 @@ func TestHandlerDelivery(t *testing.T) {
 			seen[d.IdempotencyKey] = true
 		}
 	}
+}
+
+// A callback with warnings is delivered, with every warning (unknown
+// members included) in Delivery.Warnings; WithStrict answers it 400
+// without calling fn. A refusal is 400 either way.
+func TestHandlerWarnings(t *testing.T) {
+	tolerated := []byte(`{"event":"SESSION_COMPLETE","version":"V3","data":{"session":{"id":"s1"},"stat":{"sleep_cycle":3,"sleep_time":"22:40:00"}}}`)
+	unknown := bytes.Replace(sleeptest.SessionComplete(sleep.V3), []byte(`"version"`), []byte(`"sent_at":1,"version"`), 1)
+	latin1 := []byte("{\"event\":\"NOTE\",\"data\":{\"text\":\"caf\xe9\"}}")
+	at := func(body []byte, s string) int64 { return int64(bytes.Index(body, []byte(s))) }
+	for _, tt := range []struct {
+		name     string
+		body     []byte
+		warnings []vendorhooks.Warning
+	}{
+		{"type", tolerated, []vendorhooks.Warning{{Path: "/data/stat/sleep_cycle", Offset: at(tolerated, `3,"sleep_time"`), Msg: "want array, got number 3 (left unset)"}}},
+		{"unknown member", unknown, []vendorhooks.Warning{{Path: "/sent_at", Offset: at(unknown, `"sent_at"`), Msg: "unknown field, not decoded (the body keeps it)", Unknown: true}}},
+		{"latin1", latin1, []vendorhooks.Warning{{Path: "/data/text", Offset: at(latin1, `"caf`), Msg: "not UTF-8: read as Latin-1"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []vendorhooks.Delivery
+			var events []sleep.Event
+			fn := func(ctx context.Context, ev sleep.Event) error {
+				d, _ := vendorhooks.DeliveryFromContext(ctx)
+				got = append(got, *d)
+				events = append(events, ev)
+				return nil
+			}
+			res := serve(sleep.NewHandler(fn, sleep.WithAPIKeys(key)), sleeptest.NewRequest("/", tt.body, key))
+			require.Equal(t, 200, res.Code, res.Body.String())
+			require.Len(t, got, 1)
+			assert.Equal(t, tt.warnings, got[0].Warnings)
+			assert.Equal(t, tt.body, got[0].Body, "the body as read, byte for byte")
+
+			res = serve(sleep.NewHandler(fn, sleep.WithAPIKeys(key), sleep.WithStrict()), sleeptest.NewRequest("/", tt.body, key))
+			assert.Equal(t, 400, res.Code)
+			assert.Contains(t, res.Body.String(), "sleep: strict: "+tt.warnings[0].Path)
+			assert.Len(t, got, 1, "strict does not deliver")
+		})
+	}
+
+	// A clean callback passes WithStrict.
+	var rec recorder
+	h := sleep.NewHandler(rec.receive, sleep.WithAPIKeys(key), sleep.WithStrict())
+	assert.Equal(t, 200, serve(h, sleeptest.NewRequest("/", sleeptest.SessionComplete(sleep.V3), key)).Code)
+	// An empty report is refused, strict or not.
+	empty := []byte(`{"event":"SESSION_COMPLETE","data":{}}`)
+	assert.Equal(t, 400, serve(h, sleeptest.NewRequest("/", empty, key)).Code)
+	h = sleep.NewHandler(rec.receive, sleep.WithAPIKeys(key))
+	res := serve(h, sleeptest.NewRequest("/", empty, key))
+	assert.Equal(t, 400, res.Code)
+	assert.Contains(t, res.Body.String(), "missing session id")
+	assert.Len(t, rec.events, 1)
 }
