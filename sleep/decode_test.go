@@ -493,6 +493,25 @@ func TestDecodeDocumentedForms(t *testing.T) {
 	assert.Error(t, tod.UnmarshalText([]byte("7:05")))
 }
 
+// Escapes decode as encoding/json decodes them: a surrogate pair joined,
+// a lone surrogate U+FFFD; a key may be escaped too.
+func TestDecodeEscapes(t *testing.T) {
+	body := []byte(`{"event":"INFERENCE_COMPLETE","data":{"session_id":"s","user_id":"\ud83d\ude00 \ud800 \u00e9\n\"\\\/","seq_\u006eum":3}}`)
+	ev, ws, err := sleep.DecodeWarnings(body)
+	require.NoError(t, err)
+	assert.Empty(t, ws)
+	ic := ev.(*sleep.InferenceComplete)
+	var want struct {
+		Data struct {
+			UserID string `json:"user_id"`
+		}
+	}
+	require.NoError(t, json.Unmarshal(body, &want))
+	assert.Equal(t, want.Data.UserID, ic.UserID)
+	assert.Equal(t, "\U0001F600 \uFFFD é\n\"\\/", ic.UserID)
+	assert.Equal(t, 3, ic.SeqNum)
+}
+
 // A string that is not UTF-8 is read as Latin-1 with a warning, in known
 // events and in Unknown.Raw alike; what Decode returns is valid UTF-8.
 func TestDecodeLatin1(t *testing.T) {

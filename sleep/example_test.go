@@ -3,6 +3,7 @@ package sleep_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -58,6 +59,33 @@ func Example() {
 	// 23:04:30 wake 30s
 	// sleep latency: 1m0s
 	// deep latency: not measured
+}
+
+// A value of an unexpected type is delivered with a warning: the event
+// holds everything else, and the error, a *vendorhooks.Warnings, does not
+// match ErrMalformed. DecodeWarnings lists unknown members too.
+func ExampleDecode_warnings() {
+	body := []byte(`{"event": "SESSION_COMPLETE", "version": "V3", "data": {
+	  "session": {"id": "s1"},
+	  "stat": {"sleep_cycle": 2, "sleep_time": "22:40:00", "time_in_bed": 3600},
+	  "new_field": true}}`)
+	ev, err := sleep.Decode(body)
+	if errors.Is(err, sleep.ErrMalformed) {
+		log.Fatal(err) // nothing to deliver: answer 400
+	}
+	fmt.Println("warnings:", err)
+	st := ev.(*sleep.SessionComplete).Stat
+	fmt.Println(st.SleepTimeOfDay, *st.TimeInBed, st.SleepCycles == nil)
+
+	_, ws, _ := sleep.DecodeWarnings(body)
+	for _, w := range ws {
+		fmt.Println(w.Path, w.Unknown)
+	}
+	// Output:
+	// warnings: sleep: /data/stat/sleep_cycle: want array, got number 2 (left unset)
+	// 22:40:00 1h0m0s true
+	// /data/stat/sleep_cycle false
+	// /data/new_field true
 }
 
 // New builds the handler; fn reads the request's Delivery from its
