@@ -4,11 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"html/template"
+	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 )
@@ -226,3 +230,101 @@ func (s *Server) loadAdminToken(ctx context.Context) error {
 
 // AdminToken returns the token reads need.
 func (s *Server) AdminToken() string { return s.adminToken }
+
+// envAdminToken is the environment variable the command reads the admin
+// token from.
+const envAdminToken = "VENDORHOOKS_ADMIN_TOKEN"
+
+// printAccess writes the banner's lines about the admin token: the token
+// and a sign-in URL when it was generated on this start, else where it
+// comes from; and, when some generated secret is not printed because an
+// earlier start generated it, how to show it again.
+func (s *Server) printAccess(out io.Writer, baseURL string) {
+	switch {
+	case s.fresh[adminSecret]:
+		fmt.Fprintf(out, "admin token (generated, kept in the database; set %s to choose your own): %s\n", envAdminToken, s.adminToken)
+		fmt.Fprintf(out, "sign in (opens the dashboard and sets a cookie): %s/?token=%s\n", baseURL, url.QueryEscape(s.adminToken))
+	case s.cfg.AdminToken != "":
+		fmt.Fprintf(out, "admin token: configured (from %s in the command)\n", envAdminToken)
+	default:
+		fmt.Fprintf(out, "admin token: generated earlier, kept in the database\n")
+	}
+	for _, name := range append(append([]string(nil), s.keys.Generated...), adminSecret) {
+		if !s.fresh[name] && (name != adminSecret || s.cfg.AdminToken == "") {
+			fmt.Fprintf(out, "keys generated on an earlier start are not printed again; show them (and set them in this shell for the lines below) with:\n  eval \"$(go run ./examples/receiver -db %s -print-keys)\"\n", shellQuote(s.cfg.DBPath))
+			return
+		}
+	}
+}
+
+// keyLine is the banner's line about vendor's key: the key itself only when
+// this start generated it.
+func (s *Server) keyLine(vendor, env, key string, generated bool) string {
+	switch {
+	case s.fresh[vendor]:
+		return fmt.Sprintf("%s key (generated, kept in the database; set %s to choose your own): %s", vendor, env, key)
+	case generated:
+		return fmt.Sprintf("%s key: generated earlier, kept in the database", vendor)
+	}
+	return fmt.Sprintf("%s key: configured (from %s in the command)", vendor, env)
+}
+
+// eventsCurl is the banner's line that lists what arrived, with the admin
+// token as the curl lines name keys (shellKey).
+func (s *Server) eventsCurl(baseURL string) string {
+	return fmt.Sprintf("see what arrived: curl -sS -H \"Authorization: Bearer %s\" %s/events",
+		shellKey(s.fresh, adminSecret, []string{s.adminToken}, envAdminToken), baseURL)
+}
+
+// PrintKeys writes the secrets a receiver generated and kept in the database
+// at dbPath as shell assignments (VENDORHOOKS_SLEEP_API_KEYS=...), which a
+// shell can eval, then the sign-in URL of a receiver at baseURL as a
+// comment. It changes nothing and is safe while the receiver runs. Keys
+// given in the environment are not in the database and are not printed. A
+// missing file gives an error that wraps fs.ErrNotExist.
+func PrintKeys(ctx context.Context, out io.Writer, dbPath, baseURL string) error {
+	keys, err := GeneratedKeys(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	for _, k := range []struct{ name, env string }{
+		{"sleep", envSleepKeys}, {"signage", envSignageKeys}, {"wms", envWMSSecrets}, {adminSecret, envAdminToken},
+	} {
+		if v, ok := keys[k.name]; ok {
+			fmt.Fprintf(out, "%s=%s\n", k.env, shellQuote(v))
+		}
+	}
+	if tok, ok := keys[adminSecret]; ok {
+		fmt.Fprintf(out, "# sign in (unless %s is set where the receiver runs): %s/?token=%s\n", envAdminToken, baseURL, url.QueryEscape(tok))
+	}
+	return nil
+}
+
+// shellQuote returns s as one POSIX shell word: unchanged when it holds only
+// characters no shell treats specially, else in single quotes.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_-./:@%+=,", c)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// restrictMode makes the database file at path, and its -wal and -shm files
+// where they exist, readable and writable by their owner only: they hold
+// the generated keys and every raw body, and a file made by an older
+// receiver or another tool may be readable by others.
+func restrictMode(path string) error {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}

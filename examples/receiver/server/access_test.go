@@ -1,10 +1,14 @@
 package server_test
 
 import (
+	"context"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -151,4 +155,70 @@ func TestReadsHostAllowList(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "a vendor route answers any Host: %s", body(t, resp))
 	resp.Body.Close()
+}
+
+// TestBannerKeysOnlyWhenGenerated restarts a receiver on the database of an
+// earlier one: the banner prints no key and no token (the first start did),
+// says how to show them again, and its curl lines work in a shell that took
+// the keys from PrintKeys (receiver -print-keys), as the banner says.
+func TestBannerKeysOnlyWhenGenerated(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys.db")
+	first, err := server.Open(context.Background(), server.Config{DBPath: path})
+	require.NoError(t, err)
+	var firstBanner strings.Builder
+	first.PrintBanner(&firstBanner, "http://127.0.0.1:8080")
+	keys, token := first.Keys(), first.AdminToken()
+	require.NoError(t, first.Close())
+	assert.Contains(t, firstBanner.String(), "http://127.0.0.1:8080/?token="+token, "the first start prints a sign-in URL")
+	for _, k := range [][]string{keys.Sleep, keys.Signage, keys.WMS} {
+		assert.Contains(t, firstBanner.String(), k[0])
+	}
+
+	e := newEnv(t, func(c *server.Config) {
+		c.DBPath, c.UploadsDir = path, filepath.Join(dir, "uploads")
+		c.SleepAPIKeys, c.SignageAPIKeys, c.WMSSecrets = nil, nil, nil
+	})
+	require.Equal(t, token, e.s.AdminToken(), "the token survives a restart")
+	var printed strings.Builder
+	require.NoError(t, server.PrintKeys(context.Background(), &printed, path, e.srv.URL))
+	var env []string
+	for _, l := range strings.Split(printed.String(), "\n") {
+		if strings.HasPrefix(l, "VENDORHOOKS_") {
+			env = append(env, l)
+		}
+	}
+	assert.ElementsMatch(t, []string{
+		"VENDORHOOKS_SLEEP_API_KEYS=" + keys.Sleep[0],
+		"VENDORHOOKS_SIGNAGE_API_KEYS=" + keys.Signage[0],
+		"VENDORHOOKS_WMS_SECRETS=" + keys.WMS[0],
+		"VENDORHOOKS_ADMIN_TOKEN=" + token,
+	}, env)
+	assert.Contains(t, printed.String(), "# sign in (unless VENDORHOOKS_ADMIN_TOKEN is set where the receiver runs): "+e.srv.URL+"/?token="+token)
+
+	banner := runBanner(t, e, env)
+	for _, secret := range []string{keys.Sleep[0], keys.Signage[0], keys.WMS[0], token} {
+		assert.NotContains(t, banner, secret, "printed only when generated")
+	}
+	assert.Contains(t, banner, "-print-keys")
+	assert.Contains(t, banner, "admin token: generated earlier")
+
+	assert.ErrorIs(t, server.PrintKeys(context.Background(), io.Discard, filepath.Join(dir, "none.db"), ""), fs.ErrNotExist)
+}
+
+// TestDatabaseMode0600 opens a database file that exists with mode 0644: the
+// receiver makes it (and its WAL files) 0600 before writing keys into it.
+func TestDatabaseMode0600(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "open.db")
+	require.NoError(t, os.WriteFile(path, nil, 0o644))
+	require.NoError(t, os.Chmod(path, 0o644)) // whatever the umask
+	s, err := server.Open(context.Background(), server.Config{DBPath: path})
+	require.NoError(t, err)
+	defer s.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), p)
+	}
 }

@@ -211,8 +211,10 @@ func TestGeneratedKeysPersist(t *testing.T) {
 
 	var banner strings.Builder
 	s2.PrintBanner(&banner, "http://127.0.0.1:8080")
-	assert.Contains(t, banner.String(), k2.Sleep[0])
-	assert.Contains(t, banner.String(), "curl http://127.0.0.1:8080/events")
+	assert.NotContains(t, banner.String(), k2.Sleep[0], "a key generated on an earlier start is not printed again")
+	assert.Contains(t, banner.String(), k2.Signage[0], "one generated on this start is")
+	assert.Contains(t, banner.String(), "-print-keys")
+	assert.Contains(t, banner.String(), "http://127.0.0.1:8080/events")
 }
 
 func TestClosedServerFailsWrites(t *testing.T) {
