@@ -15,6 +15,12 @@
 // VENDORHOOKS_WMS_SECRETS. Where one is unset, a random key is generated on
 // first start, kept in the database, and printed at start-up.
 //
+// Each vendor mount takes an optional source name (a study, config or app)
+// after its prefix: /labvanced/<study>/<route>, /wms/<config>/,
+// /sleep/<app>/, /eeg/<name>/ (POST / is Petal's, no name). A source's own
+// keys, when set, replace the vendor's: VENDORHOOKS_SLEEP_<NAME>_KEYS and
+// VENDORHOOKS_WMS_<NAME>_SECRETS, the name upper-cased, '-' and '.' as '_'.
+//
 // GET /events lists what arrived; GET /events/{id} shows one event with its
 // raw body. SIGINT or SIGTERM stops accepting, lets in-flight requests finish
 // (for at most 10 seconds) and closes the database.
@@ -54,20 +60,15 @@ func run() error {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	dbPath := flag.String("db", "./vendorhooks.db", "SQLite database file")
 	uploads := flag.String("uploads", "./uploads", "directory for Labvanced file uploads")
+	perRequest := flag.Bool("per-request-tx", false, "commit each request in its own transaction (for measurements only)")
 	wmsMAC := flag.String("wms-mac", server.WMSMACRaw, "how WMS calls are signed: raw (HMAC over the body's bytes) or node (the vendor's Node 'ascii' form; only bodies of characters up to U+00FF pass)")
 	var origins listFlag
 	flag.Var(&origins, "cors-origin", "origin allowed to post Labvanced data from a browser, besides https://www.labvanced.com (repeatable)")
-	var hosts listFlag
-	flag.Var(&hosts, "allowed-host", "host name reads (/events, the dashboard, exports, metrics) are served under, besides the listen address and localhost: the name you reach the receiver by (repeatable)")
-	showKeys := flag.Bool("print-keys", false, "print the keys and admin token generated in -db, and the sign-in URL, then exit")
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if *showKeys {
-		return printKeys(ctx, os.Stdout, *dbPath, *addr, false)
-	}
 
 	s, err := server.Open(ctx, server.Config{
 		DBPath:         *dbPath,
@@ -76,10 +77,11 @@ func run() error {
 		SleepAPIKeys:   envList("VENDORHOOKS_SLEEP_API_KEYS"),
 		SignageAPIKeys: envList("VENDORHOOKS_SIGNAGE_API_KEYS"),
 		WMSSecrets:     envList("VENDORHOOKS_WMS_SECRETS"),
+		SourceKeys:     envList, // VENDORHOOKS_SLEEP_<NAME>_KEYS, VENDORHOOKS_WMS_<NAME>_SECRETS
 		AdminToken:     strings.TrimSpace(os.Getenv("VENDORHOOKS_ADMIN_TOKEN")),
 		WMSMAC:         *wmsMAC,
 		Logger:         logger,
-		AllowedHosts:   append(listenHosts(*addr), hosts...),
+		PerRequestTx:   *perRequest,
 	})
 	if err != nil {
 		return err
@@ -90,10 +92,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	s.PrintBanner(os.Stdout, baseURL(ln.Addr().String(), false))
-	if w := exposure(ln.Addr(), false); w != "" {
-		fmt.Fprintln(os.Stdout, w)
-	}
+	s.PrintBanner(os.Stdout, "http://"+ln.Addr().String())
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

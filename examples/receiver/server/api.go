@@ -24,6 +24,7 @@ type Event struct {
 	Vendor     string          `json:"vendor"`
 	Kind       string          `json:"kind"`
 	Session    string          `json:"session,omitempty"`
+	Source     string          `json:"source,omitempty"` // the mount's name segment (/wms/<config>/...), absent for none
 	ReceivedAt string          `json:"received_at"`
 	Verdict    string          `json:"verdict,omitempty"`
 	Event      json.RawMessage `json:"event"`
@@ -49,7 +50,7 @@ type EventList struct {
 	LastID int64 `json:"last_id"`
 }
 
-// listEvents answers GET /events?vendor=&kind=&session=&after_id=&limit=,
+// listEvents answers GET /events?vendor=&kind=&session=&source=&after_id=&limit=,
 // oldest first. Without after_id it lists the newest limit events; with it,
 // the first limit events after that id.
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
@@ -65,7 +66,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	var where []string
 	var args []any
-	for _, f := range []string{"vendor", "kind", "session"} {
+	for _, f := range []string{"vendor", "kind", "session", "source"} {
 		if v := q.Get(f); v != "" {
 			where = append(where, f+" = ?")
 			args = append(args, v)
@@ -144,12 +145,12 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 }
 
 // eventColumns are the columns scanEvent reads, in its order.
-const eventColumns = "id, vendor, kind, session, received_at, verdict, event, warnings, duplicates"
+const eventColumns = "id, vendor, kind, session, received_at, verdict, event, warnings, duplicates, source"
 
 // scanEvent reads eventColumns, then the columns of more, into e.
 func scanEvent(row interface{ Scan(...any) error }, e *Event, more ...any) error {
 	var ev, warnings string
-	dst := append([]any{&e.ID, &e.Vendor, &e.Kind, &e.Session, &e.ReceivedAt, &e.Verdict, &ev, &warnings, &e.Duplicates}, more...)
+	dst := append([]any{&e.ID, &e.Vendor, &e.Kind, &e.Session, &e.ReceivedAt, &e.Verdict, &ev, &warnings, &e.Duplicates, &e.Source}, more...)
 	if err := row.Scan(dst...); err != nil {
 		return err
 	}

@@ -8,8 +8,9 @@ import (
 	"github.com/vendorhooks/vendorhooks/eeg"
 )
 
-// mountEEG accepts Petal Metrics messages posted to /eeg/ (Petal posts to
-// the root of the URL it is given). Petal sends no key or signature, so this
+// mountEEG accepts Petal Metrics messages posted to /eeg/ and /eeg/<name>/
+// (a source), and to POST / with no source: Petal posts to the root of the
+// URL it is given (GET / is the dashboard's). Petal sends no key or signature, so this
 // route is as open as the address the receiver listens on (127.0.0.1 by
 // default). Petal events have no session key.
 func (s *Server) mountEEG(mux *http.ServeMux) error {
@@ -20,7 +21,7 @@ func (s *Server) mountEEG(mux *http.ServeMux) error {
 	if err != nil {
 		return err
 	}
-	s.mountPrefix(mux, "/eeg", "eeg", h)
+	mux.Handle("POST /{$}", s.mountPrefix(mux, "/eeg", "eeg", h, nil))
 	return nil
 }
 

@@ -10,7 +10,9 @@ import (
 )
 
 // mountLabvanced accepts the Labvanced player's routes below /labvanced/
-// (/labvanced/recordTrial, ...), with CORS for cfg.CORSOrigins. Each event
+// (/labvanced/recordTrial, ...) and below a study's /labvanced/<study>/
+// (its source: set the study's "URL path" to it), with CORS for
+// cfg.CORSOrigins. Each event
 // is stored with its expSessionNr as the session key (Delivery.Session); a
 // /file_upload is streamed to UploadsDir by the handler and gets a row in
 // uploads too, committed with its event. The raw body stored for an upload
@@ -58,7 +60,7 @@ func (s *Server) mountLabvanced(mux *http.ServeMux) error {
 	if err != nil {
 		return err
 	}
-	s.mountPrefix(mux, "/labvanced", "labvanced", h)
+	s.mountPrefix(mux, "/labvanced", "labvanced", h, nil)
 	return nil
 }
 

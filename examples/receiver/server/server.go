@@ -68,6 +68,11 @@ type Config struct {
 	// MaxBatch bounds how many requests one group transaction holds. Zero
 	// means 512.
 	MaxBatch int
+	// SourceKeys returns the keys in the environment variable env (see
+	// SourceKeysEnv), nil for none: a source whose variable has keys
+	// accepts those instead of its vendor's. Nil means no source has keys
+	// of its own. The command passes a lookup of its environment.
+	SourceKeys func(env string) []string
 	// AdminToken is the token every read needs (see requireToken). Empty
 	// means the one generated on first start and kept in the database.
 	AdminToken string
@@ -112,6 +117,7 @@ type Server struct {
 	handler http.Handler
 	log     *slog.Logger
 	mounted []string // vendors mounted, in mount order
+	sources sources  // per-source handlers and WMS trackers
 	// adminToken is the token reads need (Config.AdminToken or generated).
 	adminToken string
 	// fresh names the secrets ("sleep", "signage", "wms", "admin")
@@ -247,11 +253,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "vendors": s.mounted})
 }
 
-// PrintBanner writes the keys and admin token generated on this start (with
-// a sign-in URL) and one curl line per mounted vendor to out, for a person
-// starting the receiver at baseURL ("http://127.0.0.1:8080"). Configured
-// keys are never printed; ones generated on an earlier start are not
-// printed again, and the banner says how to show them (PrintKeys).
+// PrintBanner writes the generated keys and one curl line per mounted vendor
+// to out, for a person starting the receiver at baseURL
+// ("http://127.0.0.1:8080"). Configured keys are never printed.
 func (s *Server) PrintBanner(out io.Writer, baseURL string) {
 	fmt.Fprintf(out, "vendorhooks receiver listening on %s (database %s)\n", baseURL, s.cfg.DBPath)
 	fmt.Fprintf(out, "mounted: %v\n", s.mounted)
@@ -264,14 +268,16 @@ func (s *Server) PrintBanner(out io.Writer, baseURL string) {
 		{"signage", envSignageKeys, first(s.keys.Signage)},
 		{"wms", envWMSSecrets, first(s.keys.WMS)},
 	} {
-		fmt.Fprintln(out, s.keyLine(v.name, v.env, v.key, gen[v.name]))
+		if gen[v.name] {
+			fmt.Fprintf(out, "%s key (generated, kept in the database; set %s to choose your own): %s\n", v.name, v.env, v.key)
+		} else {
+			fmt.Fprintf(out, "%s key: configured (from %s in the command)\n", v.name, v.env)
+		}
 	}
-	s.printAccess(out, baseURL)
-	// A key is written into the lines only where it was printed above.
-	for _, line := range s.curlLines(baseURL, s.fresh) {
+	for _, line := range s.curlLines(baseURL, gen) {
 		fmt.Fprintln(out, line)
 	}
-	fmt.Fprintln(out, s.eventsCurl(baseURL))
+	fmt.Fprintf(out, "see what arrived: curl %s/events\n", baseURL)
 }
 
 func first(s []string) string {

@@ -8,18 +8,23 @@ import (
 	"github.com/vendorhooks/vendorhooks/sleep"
 )
 
-// mountSleep accepts Asleep callbacks at /sleep/ (any path below it); each
-// event is stored with its session id as the session key (Delivery.Session).
-// The handler checks x-api-key before it reads the body.
+// mountSleep accepts Asleep callbacks at /sleep/ and at an app's
+// /sleep/<app>/ (its source; any path below either); each event is stored
+// with its session id as the session key (Delivery.Session). The handler
+// checks x-api-key, the app's own keys where it has some, before it reads
+// the body.
 func (s *Server) mountSleep(mux *http.ServeMux) error {
-	h, err := sleep.New(func(ctx context.Context, ev sleep.Event) error {
-		_, err := s.store(ctx, ev, extra{})
-		return err
-	}, sleep.WithAPIKeys(s.keys.Sleep...))
+	build := func(keys []string) (http.Handler, error) {
+		return sleep.New(func(ctx context.Context, ev sleep.Event) error {
+			_, err := s.store(ctx, ev, extra{})
+			return err
+		}, sleep.WithAPIKeys(keys...))
+	}
+	h, err := build(s.keys.Sleep)
 	if err != nil {
 		return err
 	}
-	s.mountPrefix(mux, "/sleep", "sleep", h)
+	s.mountPrefix(mux, "/sleep", "sleep", h, build)
 	return nil
 }
 

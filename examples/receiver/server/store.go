@@ -118,6 +118,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON") //nolint:errcheck // checked by the pool's next use
+
 	tx, err := conn.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock): one migrator at a time
 	if err != nil {
 		return err
@@ -165,9 +166,6 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 		return nil, err
 	}
 	f.Close()
-	if err := restrictMode(path); err != nil { // O_CREATE's mode applies only to a new file
-		return nil, err
-	}
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")

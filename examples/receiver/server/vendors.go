@@ -33,13 +33,15 @@ func (s *Server) curlLines(base string, generated map[string]bool) []string {
 }
 
 // mountPrefix mounts vendor's handler h at prefix and every path below it,
-// with the prefix stripped (the vendor handlers never depend on the absolute
-// path), behind route.
-func (s *Server) mountPrefix(mux *http.ServeMux, prefix, vendor string, h http.Handler) {
-	r := s.route(vendor, http.StripPrefix(prefix, h))
+// with the prefix and the source name stripped (see sourced; the vendor
+// handlers never depend on the absolute path), behind route. build, when
+// not nil, builds the handler of a source with keys of its own.
+func (s *Server) mountPrefix(mux *http.ServeMux, prefix, vendor string, h http.Handler, build keyedHandler) http.Handler {
+	r := s.route(vendor, s.sourced(prefix, vendor, h, build))
 	mux.Handle(prefix, r)
 	mux.Handle(prefix+"/", r)
 	s.mounted = append(s.mounted, vendor)
+	return r
 }
 
 // The environment variables the command reads keys from, named in the

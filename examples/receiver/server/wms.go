@@ -8,10 +8,13 @@ import (
 	"github.com/vendorhooks/vendorhooks/wms"
 )
 
-// mountWMS accepts NuraLogix WMS calls at /wms/, verified with the WMS
-// secrets, in the MAC form Config.WMSMAC names. Each event is stored with its session id as the session key and
-// the sequence tracker's verdict ("in order", "gap (missing 3..5)",
-// "late", "duplicate").
+// mountWMS accepts NuraLogix WMS calls at /wms/ and at a Config ID's
+// /wms/<config>/ (its source), verified with the WMS secrets (the
+// config's own where it has some), in the MAC form Config.WMSMAC names.
+// Each event is stored with its session id as the session key and the
+// sequence tracker's verdict ("in order", "gap (missing 3..5)", "late",
+// "duplicate"). Each source has its tracker (see sources.tracker): session
+// ids are chosen by each customer and may repeat across configurations.
 //
 // Duplicates are stored once, as every vendor's are (see store): the
 // delivery's idempotency key is made by the handler from the event's kind,
@@ -19,30 +22,36 @@ import (
 // second row. The database decides, not the in-memory tracker, so the
 // handler's WithDropDuplicates is not needed and not used.
 func (s *Server) mountWMS(mux *http.ServeMux) error {
-	h, err := wms.New(func(ctx context.Context, ev wms.Event) error {
-		var x extra
-		if v, ok := wms.VerdictFromContext(ctx); ok {
-			x.verdict = verdictText(v)
-		}
-		_, err := s.store(ctx, ev, x)
-		return err
-	}, s.wmsSecrets(), wms.WithTracker(wms.NewTracker()))
+	build := func(secrets []string) (http.Handler, error) {
+		return wms.New(func(ctx context.Context, ev wms.Event) error {
+			// Called once the MAC is verified: only a sender with the
+			// secret makes a source's tracker.
+			t := s.sources.tracker(sourceFromContext(ctx))
+			v := t.Track(ev.SessionID, ev.Sequence)
+			_, err := s.store(ctx, ev, extra{verdict: verdictText(v)})
+			if err != nil {
+				// Not stored: the sender's retry is not a duplicate.
+				t.Release(ev.SessionID, ev.Sequence)
+			}
+			return err
+		}, s.wmsSecrets(secrets))
+	}
+	h, err := build(s.keys.WMS)
 	if err != nil {
 		return err
 	}
-	s.mountPrefix(mux, "/wms", "wms", h)
+	s.mountPrefix(mux, "/wms", "wms", h, build)
 	return nil
 }
 
-// wmsSecrets is the option that gives the handler the WMS secrets, in the
-// form cfg.WMSMAC names. A secret has one form: the handler never tries
-// both, since accepting both lets a body signed over its bytes be resent
-// altered.
-func (s *Server) wmsSecrets() wms.Option {
+// wmsSecrets is the option that gives the handler secrets, in the form
+// cfg.WMSMAC names. A secret has one form: the handler never tries both,
+// since accepting both lets a body signed over its bytes be resent altered.
+func (s *Server) wmsSecrets(secrets []string) wms.Option {
 	if s.cfg.WMSMAC == WMSMACNode {
-		return wms.WithNodeSecrets(s.keys.WMS...)
+		return wms.WithNodeSecrets(secrets...)
 	}
-	return wms.WithSecrets(s.keys.WMS...)
+	return wms.WithSecrets(secrets...)
 }
 
 // verdictText is the stored form of a tracker verdict.
