@@ -478,7 +478,7 @@ func TestDecodeDocumentedForms(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, bytes.HasPrefix(b, []byte(`{"sleep_time":"2025-01-15T23:02:00+09:00",`)), "%s", b)
 
-	for _, bad := range []string{"24:00:00", "22:40", "22:40:00+09:00", "10pm"} {
+	for _, bad := range []string{"24:00:00", "22:40", "22:40:00+09:00", "22:40:00.5", "10pm"} {
 		body := `{"event":"SESSION_COMPLETE","data":{"session":{"id":"s"},"stat":{"sleep_time":"` + bad + `"}}}`
 		ev, ws, err := sleep.DecodeWarnings([]byte(body))
 		require.NoError(t, err)

@@ -375,10 +375,11 @@ type TimeOfDay struct {
 	Hour, Minute, Second int
 }
 
-// parseTimeOfDay parses "HH:MM:SS" (00:00:00 to 23:59:59).
+// parseTimeOfDay parses "HH:MM:SS" (00:00:00 to 23:59:59), exactly eight
+// bytes: time.Parse alone would also take a fraction and drop it.
 func parseTimeOfDay(b []byte) (TimeOfDay, bool) {
 	t, err := time.Parse(time.TimeOnly, string(b))
-	if err != nil {
+	if err != nil || len(b) != len(time.TimeOnly) {
 		return TimeOfDay{}, false
 	}
 	return TimeOfDay{t.Hour(), t.Minute(), t.Second()}, true
