@@ -60,15 +60,20 @@ func run() error {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	dbPath := flag.String("db", "./vendorhooks.db", "SQLite database file")
 	uploads := flag.String("uploads", "./uploads", "directory for Labvanced file uploads")
-	perRequest := flag.Bool("per-request-tx", false, "commit each request in its own transaction (for measurements only)")
 	wmsMAC := flag.String("wms-mac", server.WMSMACRaw, "how WMS calls are signed: raw (HMAC over the body's bytes) or node (the vendor's Node 'ascii' form; only bodies of characters up to U+00FF pass)")
 	var origins listFlag
 	flag.Var(&origins, "cors-origin", "origin allowed to post Labvanced data from a browser, besides https://www.labvanced.com (repeatable)")
+	var hosts listFlag
+	flag.Var(&hosts, "allowed-host", "host name reads (/events, the dashboard, exports, metrics) are served under, besides the listen address and localhost: the name you reach the receiver by (repeatable)")
+	showKeys := flag.Bool("print-keys", false, "print the keys and admin token generated in -db, and the sign-in URL, then exit")
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *showKeys {
+		return printKeys(ctx, os.Stdout, *dbPath, *addr, false)
+	}
 
 	s, err := server.Open(ctx, server.Config{
 		DBPath:         *dbPath,
@@ -81,7 +86,7 @@ func run() error {
 		AdminToken:     strings.TrimSpace(os.Getenv("VENDORHOOKS_ADMIN_TOKEN")),
 		WMSMAC:         *wmsMAC,
 		Logger:         logger,
-		PerRequestTx:   *perRequest,
+		AllowedHosts:   append(listenHosts(*addr), hosts...),
 	})
 	if err != nil {
 		return err
@@ -92,7 +97,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	s.PrintBanner(os.Stdout, "http://"+ln.Addr().String())
+	s.PrintBanner(os.Stdout, baseURL(ln.Addr().String(), false))
+	if w := exposure(ln.Addr(), false); w != "" {
+		fmt.Fprintln(os.Stdout, w)
+	}
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -253,9 +253,11 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "vendors": s.mounted})
 }
 
-// PrintBanner writes the generated keys and one curl line per mounted vendor
-// to out, for a person starting the receiver at baseURL
-// ("http://127.0.0.1:8080"). Configured keys are never printed.
+// PrintBanner writes the keys and admin token generated on this start (with
+// a sign-in URL) and one curl line per mounted vendor to out, for a person
+// starting the receiver at baseURL ("http://127.0.0.1:8080"). Configured
+// keys are never printed; ones generated on an earlier start are not
+// printed again, and the banner says how to show them (PrintKeys).
 func (s *Server) PrintBanner(out io.Writer, baseURL string) {
 	fmt.Fprintf(out, "vendorhooks receiver listening on %s (database %s)\n", baseURL, s.cfg.DBPath)
 	fmt.Fprintf(out, "mounted: %v\n", s.mounted)
@@ -268,16 +270,14 @@ func (s *Server) PrintBanner(out io.Writer, baseURL string) {
 		{"signage", envSignageKeys, first(s.keys.Signage)},
 		{"wms", envWMSSecrets, first(s.keys.WMS)},
 	} {
-		if gen[v.name] {
-			fmt.Fprintf(out, "%s key (generated, kept in the database; set %s to choose your own): %s\n", v.name, v.env, v.key)
-		} else {
-			fmt.Fprintf(out, "%s key: configured (from %s in the command)\n", v.name, v.env)
-		}
+		fmt.Fprintln(out, s.keyLine(v.name, v.env, v.key, gen[v.name]))
 	}
-	for _, line := range s.curlLines(baseURL, gen) {
+	s.printAccess(out, baseURL)
+	// A key is written into the lines only where it was printed above.
+	for _, line := range s.curlLines(baseURL, s.fresh) {
 		fmt.Fprintln(out, line)
 	}
-	fmt.Fprintf(out, "see what arrived: curl %s/events\n", baseURL)
+	fmt.Fprintln(out, s.eventsCurl(baseURL))
 }
 
 func first(s []string) string {

@@ -166,6 +166,9 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 		return nil, err
 	}
 	f.Close()
+	if err := restrictMode(path); err != nil { // O_CREATE's mode applies only to a new file
+		return nil, err
+	}
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
