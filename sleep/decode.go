@@ -123,7 +123,6 @@ func (d *decoder) body() Event {
 	d.pos++
 	var env Envelope
 	var eventName, versionName string // the spelling that set each
-	badVersion := false                // a version that is not a string
 	dataAt, dataDup, bothData := -1, false, false
 	var data []byte
 	for i := 0; d.more(i); i++ {
@@ -156,8 +155,6 @@ func (d *decoder) body() Event {
 			}
 			if s != "" {
 				env.Version, versionName = Version(s), string(key)
-			} else if c := d.data[at]; c != '"' && c != 'n' {
-				badVersion = true // warned by str; null is an absent version
 			}
 		case "data", "callback_data":
 			switch {
@@ -185,12 +182,10 @@ func (d *decoder) body() Event {
 	if env.Event == "" {
 		d.fail(-1, "missing event name (event or callback_event)")
 	}
-	if env.Version == "" && !badVersion {
+	if env.Version == "" {
 		env.Version = V1
 	}
-	if badVersion || !env.known() {
-		// A version we cannot read is one we do not know: the body is
-		// kept whole rather than read in a layout it may not have.
+	if !env.known() {
 		// Its data may have any shape: only its text is read, so that Raw
 		// is valid UTF-8.
 		d.list, d.pos, d.path = nil, 0, d.path[:0]
