@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
 	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
@@ -137,7 +138,14 @@ type handler struct {
 // A delivery Decode has warnings about (a value of an unexpected type, a
 // duplicate key, text read as Latin-1, an unknown member) reaches fn like
 // any other, with the warnings in Delivery.Warnings, and is answered as
-// fn's result says; WithStrict refuses it instead.
+// fn's result says; WithStrict refuses it instead. So does a POST whose
+// Origin is present and not allowed: its answer has no
+// Access-Control-Allow-Origin (the page cannot read it), and the delivery
+// carries one more warning, with an empty Path and the Msg
+// `origin not allowed: "<origin>"` (quoted, cut to 32 bytes). It is kept,
+// not refused, because refusing it would lose the study's data to a typo
+// in WithOrigins while the player retries; under WithStrict it is refused
+// with 400 like any warning.
 //
 // Failures answer {"success":false,"error":"..."}: 400 for a body Decode
 // refuses (see Decode) and, with WithStrict, for any warning; 404 for an
@@ -310,8 +318,22 @@ func (h *handler) decodeRequest(r *http.Request, body []byte) (Event, httpx.Info
 		return nil, info, err
 	}
 	info.Session = sessionOf(ev)
-	info.Warnings = ws
+	info.Warnings = h.originWarning(r, ws)
 	return ev, info, nil
+}
+
+// originWarning returns ws with a warning appended when r comes from a
+// browser page whose Origin is not allowed: the answer carries no CORS
+// grant, so that page cannot read it, but the delivery is kept, since
+// refusing it would lose a study's data to a typo in the allowed origins
+// while the player retries. A request without Origin (a server, curl)
+// gets none.
+func (h *handler) originWarning(r *http.Request, ws []vendorhooks.Warning) []vendorhooks.Warning {
+	origin := r.Header.Get("Origin")
+	if origin == "" || h.c.allowed(origin) {
+		return ws
+	}
+	return append(ws, vendorhooks.Warning{Offset: -1, Msg: "origin not allowed: " + httpx.Quote(origin)})
 }
 
 // sessionOf returns the event's expSessionNr, or "" where it has none.
@@ -363,6 +385,7 @@ func (h *handler) decodeUpload(r *http.Request, _ []byte) (Event, httpx.Info, er
 	if err != nil {
 		return nil, info, err
 	}
+	ws = h.originWarning(r, ws)
 	if h.c.Strict && len(ws) > 0 {
 		// The pipeline's own strict check runs after this step, when the
 		// file is already stored: refuse here, so that a refused upload

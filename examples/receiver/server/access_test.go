@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
+	"github.com/vendorhooks/vendorhooks/labvanced"
+	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 )
 
 // readRoutes are the read routes every part of the receiver mounts behind
@@ -221,4 +223,21 @@ func TestDatabaseMode0600(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), p)
 	}
+}
+
+// TestLabvancedOriginNotAllowed posts a trial from a page whose Origin is
+// not allowed: no CORS grant, but the trial is stored, with the warning.
+func TestLabvancedOriginNotAllowed(t *testing.T) {
+	e := newEnv(t)
+	req := labvancedtest.NewFormRequest(e.srv.URL+"/labvanced/recordTrial", labvancedtest.Payload(labvanced.RouteRecordTrial))
+	req.RequestURI = ""
+	req.Header.Set("Origin", "https://typo.labvanced.example")
+	resp, err := e.srv.Client().Do(req)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, body(t, resp))
+	resp.Body.Close()
+	assert.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"))
+	evs := e.events(t, "vendor=labvanced")
+	require.Len(t, evs, 1)
+	assert.Contains(t, evs[0].Warnings, `origin not allowed: "https://typo.labvanced.example"`)
 }
