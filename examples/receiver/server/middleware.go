@@ -145,6 +145,7 @@ func (s *Server) store(ctx context.Context, ev any, x extra) (writeResult, error
 	if res.Err != nil {
 		return res, res.Err
 	}
+	s.live.publish(liveEvent{ID: res.ID, Vendor: d.Vendor, Kind: d.Kind, Session: d.Session, Duplicate: res.Duplicate})
 	if s.log.Enabled(ctx, slog.LevelInfo) {
 		attrs := []slog.Attr{
 			slog.String("vendor", d.Vendor),

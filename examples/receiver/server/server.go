@@ -123,6 +123,10 @@ type Server struct {
 	// fresh names the secrets ("sleep", "signage", "wms", "admin")
 	// generated on this start: the banner prints only those.
 	fresh map[string]bool
+	// dash and live are the dashboard's templates and its stream of
+	// committed deliveries (dashboard.go).
+	dash *dashboard
+	live *hub
 
 	closeOnce sync.Once
 	closeErr  error
@@ -237,6 +241,9 @@ func (s *Server) routes() (http.Handler, error) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /events", s.requireToken(http.HandlerFunc(s.listEvents)))
 	mux.Handle("GET /events/{id}", s.requireToken(http.HandlerFunc(s.getEvent)))
+	if err := s.mountDashboard(mux); err != nil {
+		return nil, fmt.Errorf("server: dashboard: %w", err)
+	}
 	if err := s.mountVendors(mux); err != nil {
 		return nil, err
 	}
