@@ -241,6 +241,7 @@ func (s *Server) routes() (http.Handler, error) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /events", s.requireToken(http.HandlerFunc(s.listEvents)))
 	mux.Handle("GET /events/{id}", s.requireToken(http.HandlerFunc(s.getEvent)))
+	s.mountExports(mux)
 	if err := s.mountDashboard(mux); err != nil {
 		return nil, fmt.Errorf("server: dashboard: %w", err)
 	}
