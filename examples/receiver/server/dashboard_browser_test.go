@@ -282,7 +282,11 @@ func shot(t *testing.T, ctx context.Context, path string) {
 	if name == "" {
 		name = "overview"
 	}
-	name = "dashboard-" + strings.TrimPrefix(name, "view-") + ".png"
+	name = strings.TrimPrefix(name, "view-")
+	if strings.HasPrefix(name, "events-") {
+		name = "event" // one event's page
+	}
+	name = "dashboard-" + name + ".png"
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(*screenshots, 0o755))
