@@ -18,11 +18,19 @@ import (
 // method, path, status, duration, and for a refusal the start of the answer
 // (the vendor's public message). It does not touch the body: h reads it, once.
 func (s *Server) route(vendor string, h http.Handler) http.Handler {
+	s.metrics.vendor(vendor)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w}
-		h.ServeHTTP(rec, r)
-		s.logRequest(r, vendor, rec, time.Since(start))
+		var d delivery // filled by store
+		h.ServeHTTP(rec, r.WithContext(withDelivery(r.Context(), &d)))
+		took := time.Since(start)
+		s.logRequest(r, vendor, rec, took)
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		s.metrics.observe(vendor, status, &d, took)
 	})
 }
 
@@ -145,6 +153,7 @@ func (s *Server) store(ctx context.Context, ev any, x extra) (writeResult, error
 	if res.Err != nil {
 		return res, res.Err
 	}
+	noteStored(ctx, res.Duplicate, len(d.Warnings))
 	s.live.publish(liveEvent{ID: res.ID, Vendor: d.Vendor, Kind: d.Kind, Session: d.Session, Duplicate: res.Duplicate})
 	if s.log.Enabled(ctx, slog.LevelInfo) {
 		attrs := []slog.Attr{

@@ -118,6 +118,7 @@ type Server struct {
 	log     *slog.Logger
 	mounted []string // vendors mounted, in mount order
 	sources sources  // per-source handlers and WMS trackers
+	metrics *metrics // GET /metrics (metrics.go)
 	// adminToken is the token reads need (Config.AdminToken or generated).
 	adminToken string
 	// fresh names the secrets ("sleep", "signage", "wms", "admin")
@@ -159,6 +160,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.metrics = newMetrics()
 	for _, k := range []struct {
 		name string
 		cfg  []string
@@ -192,7 +194,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.PerRequestTx {
 		batch = 1
 	}
-	if s.w, err = newWriter(ctx, db, batch); err != nil {
+	if s.w, err = newWriter(ctx, db, batch, s.metrics.committed); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("server: %w", err)
 	}
@@ -242,6 +244,7 @@ func (s *Server) routes() (http.Handler, error) {
 	mux.Handle("GET /events", s.requireToken(http.HandlerFunc(s.listEvents)))
 	mux.Handle("GET /events/{id}", s.requireToken(http.HandlerFunc(s.getEvent)))
 	s.mountExports(mux)
+	mux.Handle("GET /metrics", s.requireToken(s.metrics.handler()))
 	if err := s.mountDashboard(mux); err != nil {
 		return nil, fmt.Errorf("server: dashboard: %w", err)
 	}

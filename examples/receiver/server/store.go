@@ -295,6 +295,7 @@ type writer struct {
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	maxBatch int
+	observe  func(n int, took time.Duration) // called after each commit of n writes
 	once     sync.Once
 	commits  atomic.Int64 // transactions committed, for tests
 }
@@ -319,12 +320,12 @@ var writerSQL = [numStatements]string{
 	findUpload:     "SELECT guid, stored_name FROM uploads WHERE event_id = ?",
 }
 
-func newWriter(ctx context.Context, db *sql.DB, maxBatch int) (*writer, error) {
+func newWriter(ctx context.Context, db *sql.DB, maxBatch int, observe func(n int, took time.Duration)) (*writer, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{db: db, conn: conn, queue: make(chan *write), stop: make(chan struct{}), maxBatch: maxBatch}
+	w := &writer{db: db, conn: conn, queue: make(chan *write), stop: make(chan struct{}), maxBatch: maxBatch, observe: observe}
 	for i, q := range writerSQL {
 		if w.stmts[i], err = db.PrepareContext(ctx, q); err != nil {
 			conn.Close()
@@ -391,6 +392,7 @@ func (w *writer) run() {
 // still commit (SQLite undoes only the failed statement).
 func (w *writer) commit(batch []*write) {
 	results := make([]writeResult, len(batch))
+	start := time.Now()
 	err := func() error {
 		ctx := context.Background()
 		tx, err := w.conn.BeginTx(ctx, nil)
@@ -416,6 +418,7 @@ func (w *writer) commit(batch []*write) {
 			return err
 		}
 		w.commits.Add(1)
+		w.observe(len(batch), time.Since(start))
 		return nil
 	}()
 	for i, wr := range batch {
