@@ -33,7 +33,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -101,14 +100,10 @@ func run() error {
 	if w := exposure(ln.Addr(), false); w != "" {
 		fmt.Fprintln(os.Stdout, w)
 	}
-	srv := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := s.NewHTTPServer() // timeouts and header limit; s.Listen caps the connections
 	srv.RegisterOnShutdown(s.StopLive) // open dashboard tabs do not hold up Shutdown
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(s.Listen(ln)) }()
 	select {
 	case err := <-errc:
 		return err

@@ -41,6 +41,9 @@ const tokenCookieAge = 30 * 24 * time.Hour
 //   - 401 without a right token, as Authorization: Bearer <token> or the
 //     cookie: a small sign-in page to a browser (Accept: text/html), a JSON
 //     error otherwise;
+//   - 503 when a quarter of Config.MaxConns reads are being served
+//     already (see Listen), so that readers never take the connections
+//     vendors need;
 //   - otherwise h, with a write deadline of Config.ReadWriteTimeout (see
 //     setReadDeadlines), under which a streaming handler (the dashboard's
 //     Server-Sent Events) extends or clears the deadline itself through
@@ -78,6 +81,12 @@ func (s *Server) requireToken(h http.Handler) http.Handler {
 			s.signIn(w, r, false)
 			return
 		}
+		if !s.acquireRead() {
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusServiceUnavailable, errTooManyReads.Error())
+			return
+		}
+		defer s.releaseRead()
 		s.setReadDeadlines(w)
 		h.ServeHTTP(w, r)
 	})

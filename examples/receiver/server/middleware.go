@@ -21,6 +21,7 @@ func (s *Server) route(vendor string, h http.Handler) http.Handler {
 	s.metrics.vendor(vendor)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		s.bodyDeadline(w, r)
 		rec := &recorder{ResponseWriter: w}
 		var d delivery // filled by store
 		h.ServeHTTP(rec, r.WithContext(withDelivery(r.Context(), &d)))

@@ -84,6 +84,13 @@ type Config struct {
 	// ReadWriteTimeout is the write deadline of a read's answer. Zero
 	// means 60 s.
 	ReadWriteTimeout time.Duration
+	// BodyReadTimeout cuts off a vendor request whose body does not
+	// arrive: it must come whole within it, or keep coming at 64 KiB per
+	// BodyReadTimeout (see bodyDeadline). Zero means 60 s.
+	BodyReadTimeout time.Duration
+	// MaxConns caps the open connections of a listener from Listen. Zero
+	// means 1024.
+	MaxConns int
 }
 
 // The values of Config.WMSMAC.
@@ -124,6 +131,7 @@ type Server struct {
 	// fresh names the secrets ("sleep", "signage", "wms", "admin")
 	// generated on this start: the banner prints only those.
 	fresh map[string]bool
+	lim   limits // the transport limits' state (limits.go)
 	// dash and live are the dashboard's templates and its stream of
 	// committed deliveries (dashboard.go).
 	dash *dashboard
