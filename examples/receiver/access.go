@@ -14,9 +14,9 @@ import (
 
 // printKeys is -print-keys: it writes the keys and admin token the receiver
 // generated in the database at dbPath, as shell assignments a shell can
-// eval, and the sign-in URL for -addr addr.
-func printKeys(ctx context.Context, out io.Writer, dbPath, addr string, tls bool) error {
-	err := server.PrintKeys(ctx, out, dbPath, baseURL(addr, tls))
+// eval, and the sign-in URL of a receiver at base.
+func printKeys(ctx context.Context, out io.Writer, dbPath, base string) error {
+	err := server.PrintKeys(ctx, out, dbPath, base)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("no database at %s: keys are generated on the receiver's first start (or pass its -db)", dbPath)
 	}

@@ -65,13 +65,26 @@ func run() error {
 	var hosts listFlag
 	flag.Var(&hosts, "allowed-host", "host name reads (/events, the dashboard, exports, metrics) are served under, besides the listen address and localhost: the name you reach the receiver by (repeatable)")
 	showKeys := flag.Bool("print-keys", false, "print the keys and admin token generated in -db, and the sign-in URL, then exit")
+	var tf tlsFlags
+	flag.StringVar(&tf.cert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file and -tls-key")
+	flag.StringVar(&tf.key, "tls-key", "", "PEM private key file of -tls-cert")
+	flag.Var(&tf.domains, "acme-domain", "serve HTTPS with certificates from Let's Encrypt for this domain (repeatable; the receiver must be reachable on port 443 under it: -addr :443)")
+	flag.StringVar(&tf.acmeCache, "acme-cache", "", "directory for the ACME account key and certificates (default: -db with .acme appended)")
+	flag.StringVar(&tf.acmeEmail, "acme-email", "", "contact address given to Let's Encrypt (optional)")
 	flag.Parse()
+	if tf.acmeCache == "" {
+		tf.acmeCache = *dbPath + ".acme"
+	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *showKeys {
-		return printKeys(ctx, os.Stdout, *dbPath, *addr, false)
+		return printKeys(ctx, os.Stdout, *dbPath, publicBase(*addr, &tf))
+	}
+	tlsConfig, err := tf.config()
+	if err != nil {
+		return err
 	}
 
 	s, err := server.Open(ctx, server.Config{
@@ -85,7 +98,7 @@ func run() error {
 		AdminToken:     strings.TrimSpace(os.Getenv("VENDORHOOKS_ADMIN_TOKEN")),
 		WMSMAC:         *wmsMAC,
 		Logger:         logger,
-		AllowedHosts:   append(listenHosts(*addr), hosts...),
+		AllowedHosts:   append(append(listenHosts(*addr), hosts...), tf.domains...),
 	})
 	if err != nil {
 		return err
@@ -96,14 +109,21 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	s.PrintBanner(os.Stdout, baseURL(ln.Addr().String(), false))
-	if w := exposure(ln.Addr(), false); w != "" {
+	s.PrintBanner(os.Stdout, publicBase(ln.Addr().String(), &tf))
+	if w := exposure(ln.Addr(), tlsConfig != nil); w != "" {
 		fmt.Fprintln(os.Stdout, w)
 	}
 	srv := s.NewHTTPServer() // timeouts and header limit; s.Listen caps the connections
 	srv.RegisterOnShutdown(s.StopLive) // open dashboard tabs do not hold up Shutdown
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(s.Listen(ln)) }()
+	srv.TLSConfig = tlsConfig
+	go func() {
+		if tlsConfig != nil {
+			errc <- srv.ServeTLS(s.Listen(ln), "", "") // the certificates are in TLSConfig
+			return
+		}
+		errc <- srv.Serve(s.Listen(ln))
+	}()
 	select {
 	case err := <-errc:
 		return err
