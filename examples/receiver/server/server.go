@@ -251,6 +251,7 @@ func (s *Server) routes() (http.Handler, error) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /events", s.requireToken(http.HandlerFunc(s.listEvents)))
 	mux.Handle("GET /events/{id}", s.requireToken(http.HandlerFunc(s.getEvent)))
+	mux.Handle("DELETE /sessions/{vendor}/{session}", s.requireToken(http.HandlerFunc(s.deleteSession)))
 	s.mountExports(mux)
 	mux.Handle("GET /metrics", s.requireToken(s.metrics.handler()))
 	if err := s.mountDashboard(mux); err != nil {
