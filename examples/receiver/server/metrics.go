@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -91,41 +90,26 @@ func (m *metrics) committed(n int, took time.Duration) {
 	m.batch.Observe(float64(n))
 }
 
-// delivery is what store learnt about the request it was called in: route
-// puts one in the request's context, store fills it.
-type delivery struct {
-	stored    bool // store committed the row (or found it stored)
-	duplicate bool
-	warnings  int
-}
-
-type deliveryKey struct{}
-
-// withDelivery returns ctx carrying d.
-func withDelivery(ctx context.Context, d *delivery) context.Context {
-	return context.WithValue(ctx, deliveryKey{}, d)
-}
-
-// noteStored records on the request's delivery, if any, that store
-// committed it.
-func noteStored(ctx context.Context, duplicate bool, warnings int) {
-	if d, ok := ctx.Value(deliveryKey{}).(*delivery); ok {
-		d.stored, d.duplicate, d.warnings = true, duplicate, warnings
+// stored counts a delivery store committed (or found stored: a duplicate),
+// with the warnings of a new row. store calls it after the commit, so the
+// request is then answered 2xx.
+func (m *metrics) stored(vendor string, duplicate bool, warnings int) {
+	if duplicate {
+		m.deliveries.WithLabelValues(vendor, outcomeDuplicate).Inc()
+		return
 	}
+	m.deliveries.WithLabelValues(vendor, outcomeStored).Inc()
+	m.warnings.WithLabelValues(vendor).Add(float64(warnings))
 }
 
-// observe counts a vendor request answered status after took: its outcome,
-// and the warnings of a stored row. A request answered below 400 without a
-// row (a CORS preflight) is not a delivery.
-func (m *metrics) observe(vendor string, status int, d *delivery, took time.Duration) {
+// observe counts a vendor request answered status after took, and the
+// outcome of a refused one; stored counts the ones answered 2xx, and a
+// request answered below 400 without a row (a CORS preflight) is not a
+// delivery.
+func (m *metrics) observe(vendor string, status int, took time.Duration) {
 	m.requests.WithLabelValues(vendor).Observe(took.Seconds())
 	var outcome string
 	switch {
-	case status < 400 && d.stored && d.duplicate:
-		outcome = outcomeDuplicate
-	case status < 400 && d.stored:
-		outcome = outcomeStored
-		m.warnings.WithLabelValues(vendor).Add(float64(d.warnings))
 	case status < 400:
 		return
 	case status == http.StatusBadRequest:

@@ -23,15 +23,14 @@ func (s *Server) route(vendor string, h http.Handler) http.Handler {
 		start := time.Now()
 		s.bodyDeadline(w, r)
 		rec := &recorder{ResponseWriter: w}
-		var d delivery // filled by store
-		h.ServeHTTP(rec, r.WithContext(withDelivery(r.Context(), &d)))
+		h.ServeHTTP(rec, r)
 		took := time.Since(start)
 		s.logRequest(r, vendor, rec, took)
 		status := rec.status
 		if status == 0 {
 			status = http.StatusOK
 		}
-		s.metrics.observe(vendor, status, &d, took)
+		s.metrics.observe(vendor, status, took)
 	})
 }
 
@@ -154,7 +153,7 @@ func (s *Server) store(ctx context.Context, ev any, x extra) (writeResult, error
 	if res.Err != nil {
 		return res, res.Err
 	}
-	noteStored(ctx, res.Duplicate, len(d.Warnings))
+	s.metrics.stored(d.Vendor, res.Duplicate, len(d.Warnings))
 	s.live.publish(liveEvent{ID: res.ID, Vendor: d.Vendor, Kind: d.Kind, Session: d.Session, Duplicate: res.Duplicate})
 	if s.log.Enabled(ctx, slog.LevelInfo) {
 		attrs := []slog.Attr{
