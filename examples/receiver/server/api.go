@@ -50,7 +50,7 @@ type EventList struct {
 	LastID int64 `json:"last_id"`
 }
 
-// listEvents answers GET /events?vendor=&kind=&session=&source=&after_id=&limit=,
+// listEvents answers GET /events?vendor=&kind=&session=&q=&source=&after_id=&limit=,
 // oldest first. Without after_id it lists the newest limit events; with it,
 // the first limit events after that id.
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
@@ -83,6 +83,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		where = append(where, "id > ?")
 		args = append(args, n)
 	}
+	where, args = textFilter(q.Get("q"), where, args)
 	query := "SELECT " + eventColumns + " FROM events"
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
@@ -93,7 +94,9 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		query = "SELECT * FROM (" + query + " ORDER BY id DESC LIMIT ?) ORDER BY id ASC"
 	}
 	args = append(args, limit)
-	rows, err := s.db.QueryContext(r.Context(), query, args...)
+	ctx, cancel := queryContext(r)
+	defer cancel()
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
@@ -125,7 +128,9 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	var e Event
 	var raw []byte
-	err = scanEvent(s.db.QueryRowContext(r.Context(),
+	ctx, cancel := queryContext(r)
+	defer cancel()
+	err = scanEvent(s.db.QueryRowContext(ctx,
 		"SELECT "+eventColumns+", raw FROM events WHERE id = ?", id), &e, &raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		writeError(w, http.StatusNotFound, "no event "+strconv.FormatInt(id, 10))

@@ -151,8 +151,10 @@ func (s *Server) store(ctx context.Context, ev any, x extra) (writeResult, error
 	}
 	res := s.w.submit(ctx, &write{event: row, upload: x.upload})
 	if res.Err != nil {
+		s.storeFailed(ctx, d, res.Err)
 		return res, res.Err
 	}
+	s.storeOK()
 	s.metrics.stored(d.Vendor, res.Duplicate, len(d.Warnings))
 	s.live.publish(liveEvent{ID: res.ID, Vendor: d.Vendor, Kind: d.Kind, Session: d.Session, Duplicate: res.Duplicate})
 	if s.log.Enabled(ctx, slog.LevelInfo) {

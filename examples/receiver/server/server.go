@@ -132,6 +132,8 @@ type Server struct {
 	// generated on this start: the banner prints only those.
 	fresh map[string]bool
 	lim   limits // the transport limits' state (limits.go)
+	// health is the writer's state for /healthz (health.go).
+	health health
 	// dash and live are the dashboard's templates and its stream of
 	// committed deliveries (dashboard.go).
 	dash *dashboard
@@ -261,16 +263,6 @@ func (s *Server) routes() (http.Handler, error) {
 		return nil, err
 	}
 	return mux, nil
-}
-
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.db.PingContext(ctx); err != nil {
-		writeError(w, http.StatusServiceUnavailable, "database unavailable")
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "vendors": s.mounted})
 }
 
 // PrintBanner writes the keys and admin token generated on this start (with
