@@ -11,7 +11,9 @@
 // or from -sleep-key, -signage-key and -wms-secret; where neither gives one,
 // from the keys the receiver generated in its database (-db, by default the
 // receiver's own default, ./vendorhooks.db), so the two commands above need
-// no setup.
+// no setup. The admin token, which the receiver's reads need, is found the
+// same way (-admin-token, VENDORHOOKS_ADMIN_TOKEN, the database): after the
+// run the simulator reads the newest stored event back with it.
 //
 // It prints a progress line each second, then a summary table: per vendor
 // the requests sent, 2xx, 4xx, 5xx and latency percentiles; per fault what
@@ -79,6 +81,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sleepKey := fs.String("sleep-key", "", "Asleep x-api-key (default: first of $VENDORHOOKS_SLEEP_API_KEYS)")
 	signageKey := fs.String("signage-key", "", "Signage API key (default: first of $VENDORHOOKS_SIGNAGE_API_KEYS)")
 	wmsSecret := fs.String("wms-secret", "", "WMS MAC secret (default: first of $VENDORHOOKS_WMS_SECRETS)")
+	adminToken := fs.String("admin-token", "", "the receiver's admin token, to read back what it stored after the run (default: $VENDORHOOKS_ADMIN_TOKEN, else the one the receiver generated in -db)")
 	dbPath := fs.String("db", "./vendorhooks.db", "the receiver's database: keys neither given by flag nor in the environment are read from the ones the receiver generated there")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -105,7 +108,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cfg.SleepAPIKey = orEnv(*sleepKey, "VENDORHOOKS_SLEEP_API_KEYS")
 	cfg.SignageAPIKey = orEnv(*signageKey, "VENDORHOOKS_SIGNAGE_API_KEYS")
 	cfg.WMSSecret = orEnv(*wmsSecret, "VENDORHOOKS_WMS_SECRETS")
-	if cfg.SleepAPIKey == "" || cfg.SignageAPIKey == "" || cfg.WMSSecret == "" {
+	token := orEnv(*adminToken, "VENDORHOOKS_ADMIN_TOKEN")
+	if cfg.SleepAPIKey == "" || cfg.SignageAPIKey == "" || cfg.WMSSecret == "" || token == "" {
 		// The receiver generates the keys it was not given; read them from
 		// its database, as a user would copy them from its start-up lines.
 		generated, err := server.GeneratedKeys(context.Background(), *dbPath)
@@ -115,7 +119,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			for _, k := range []struct {
 				vendor string
 				dst    *string
-			}{{"sleep", &cfg.SleepAPIKey}, {"signage", &cfg.SignageAPIKey}, {"wms", &cfg.WMSSecret}} {
+			}{{"sleep", &cfg.SleepAPIKey}, {"signage", &cfg.SignageAPIKey}, {"wms", &cfg.WMSSecret}, {"admin", &token}} {
 				if *k.dst == "" && generated[k.vendor] != "" {
 					*k.dst = generated[k.vendor]
 					used = append(used, k.vendor)
@@ -144,6 +148,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "simulate:", err)
 		return 2
 	}
+	readBack(ctx, stderr, cfg.URL, token)
 	switch {
 	case !res.Clean():
 		return 1

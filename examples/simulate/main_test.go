@@ -109,7 +109,7 @@ func TestKeysFromEnvironment(t *testing.T) {
 // database are used, so `go run ./examples/receiver` and
 // `go run ./examples/simulate -vendor all` work together with no setup.
 func TestKeysFromReceiverDatabase(t *testing.T) {
-	for _, env := range []string{"VENDORHOOKS_SLEEP_API_KEYS", "VENDORHOOKS_SIGNAGE_API_KEYS", "VENDORHOOKS_WMS_SECRETS"} {
+	for _, env := range []string{"VENDORHOOKS_SLEEP_API_KEYS", "VENDORHOOKS_SIGNAGE_API_KEYS", "VENDORHOOKS_WMS_SECRETS", "VENDORHOOKS_ADMIN_TOKEN"} {
 		t.Setenv(env, "")
 	}
 	dir := t.TempDir()
@@ -126,5 +126,11 @@ func TestKeysFromReceiverDatabase(t *testing.T) {
 	assert.Equal(t, 0, code, stdout+stderr)
 	assert.NotContains(t, stdout, "skipped")
 	assert.Contains(t, stdout, "ok: every request got the answer it should have")
-	assert.Contains(t, stderr, "sleep, signage, wms keys: the ones the receiver generated in "+db)
+	assert.Contains(t, stderr, "sleep, signage, wms, admin keys: the ones the receiver generated in "+db)
+	assert.Regexp(t, `newest stored event: #\d+ (sleep|signage|wms) `, stderr, "read back with the generated admin token")
+
+	code, _, stderr = runArgs("-url", srv.URL, "-vendor", "wms", "-rate", "0", "-quiet", "-sessions", "1", "-db", db,
+		"-admin-token", "wrong")
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "GET /events answered 401", "a wrong token is said so")
 }
