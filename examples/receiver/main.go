@@ -9,11 +9,16 @@
 // vendor's own, https://www.labvanced.com), -wms-mac (raw, the default:
 // standard HMAC over the body's bytes; node: the vendor's Node 'ascii'
 // form, for a sender known to sign that way, and then only bodies whose
-// every character is at most U+00FF pass). Keys come
-// from the environment, comma-separated for rotation:
+// every character is at most U+00FF pass), -allowed-host (repeatable:
+// names reads answer under besides the listen address and localhost),
+// -print-keys (print the generated keys, admin token and sign-in URL, then
+// exit), -tls-cert and -tls-key (HTTPS), -acme-domain (repeatable),
+// -acme-cache and -acme-email (HTTPS with Let's Encrypt certificates). Keys
+// come from the environment, comma-separated for rotation:
 // VENDORHOOKS_SLEEP_API_KEYS, VENDORHOOKS_SIGNAGE_API_KEYS,
-// VENDORHOOKS_WMS_SECRETS. Where one is unset, a random key is generated on
-// first start, kept in the database, and printed at start-up.
+// VENDORHOOKS_WMS_SECRETS, and the admin token that every read needs from
+// VENDORHOOKS_ADMIN_TOKEN. Where one is unset, a random one is generated on
+// first start, kept in the database, and printed on that start only.
 //
 // Each vendor mount takes an optional source name (a study, config or app)
 // after its prefix: /labvanced/<study>/<route>, /wms/<config>/,
@@ -22,7 +27,7 @@
 // VENDORHOOKS_WMS_<NAME>_SECRETS, the name upper-cased, '-' and '.' as '_'.
 //
 // GET /events lists what arrived; GET /events/{id} shows one event with its
-// raw body. SIGINT or SIGTERM stops accepting, lets in-flight requests finish
+// raw body; DELETE /sessions/{vendor}/{session} removes a session. SIGINT or SIGTERM stops accepting, lets in-flight requests finish
 // (for at most 10 seconds) and closes the database.
 package main
 
@@ -113,7 +118,7 @@ func run() error {
 	if w := exposure(ln.Addr(), tlsConfig != nil); w != "" {
 		fmt.Fprintln(os.Stdout, w)
 	}
-	srv := s.NewHTTPServer() // timeouts and header limit; s.Listen caps the connections
+	srv := s.NewHTTPServer()           // timeouts and header limit; s.Listen caps the connections
 	srv.RegisterOnShutdown(s.StopLive) // open dashboard tabs do not hold up Shutdown
 	errc := make(chan error, 1)
 	srv.TLSConfig = tlsConfig
