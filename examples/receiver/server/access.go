@@ -246,8 +246,9 @@ const envAdminToken = "VENDORHOOKS_ADMIN_TOKEN"
 
 // printAccess writes the banner's lines about the admin token: the token
 // and a sign-in URL when it was generated on this start, else where it
-// comes from; and, when some generated secret is not printed because an
-// earlier start generated it, how to show it again.
+// comes from; and, when any secret was generated, how to set them in a
+// shell for the curl lines (which read them from there) and to show them
+// again.
 func (s *Server) printAccess(out io.Writer, baseURL string) {
 	switch {
 	case s.fresh[adminSecret]:
@@ -258,11 +259,8 @@ func (s *Server) printAccess(out io.Writer, baseURL string) {
 	default:
 		fmt.Fprintf(out, "admin token: generated earlier, kept in the database\n")
 	}
-	for _, name := range append(append([]string(nil), s.keys.Generated...), adminSecret) {
-		if !s.fresh[name] && (name != adminSecret || s.cfg.AdminToken == "") {
-			fmt.Fprintf(out, "keys generated on an earlier start are not printed again; show them (and set them in this shell for the lines below) with:\n  eval \"$(go run ./examples/receiver -db %s -print-keys)\"\n", shellQuote(s.cfg.DBPath))
-			return
-		}
+	if len(s.keys.Generated) > 0 || s.cfg.AdminToken == "" {
+		fmt.Fprintf(out, "in a second terminal at the repository root, set the generated keys for the lines below (again at any time) with:\n  eval \"$(go run ./examples/receiver -db %s -print-keys)\"\n", shellQuote(s.cfg.DBPath))
 	}
 }
 
@@ -282,7 +280,7 @@ func (s *Server) keyLine(vendor, env, key string, generated bool) string {
 // token as the curl lines name keys (shellKey).
 func (s *Server) eventsCurl(baseURL string) string {
 	return fmt.Sprintf("see what arrived: curl -sS -H \"Authorization: Bearer %s\" %s/events",
-		shellKey(s.fresh, adminSecret, []string{s.adminToken}, envAdminToken), baseURL)
+		shellKey(envAdminToken), baseURL)
 }
 
 // PrintKeys writes the secrets a receiver generated and kept in the database

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,19 +20,29 @@ import (
 // printed: the lines read them from the environment, as the command does).
 func TestBannerCurlLines(t *testing.T) {
 	for _, tool := range []string{"sh", "curl", "openssl", "sed"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed: %v", tool, err)
-		}
+		_, err := exec.LookPath(tool)
+		require.NoError(t, err, "%s is needed (.ci/run installs it)", tool)
 	}
 	t.Run("generated", func(t *testing.T) {
 		e := newEnv(t, func(c *server.Config) { c.SleepAPIKeys, c.SignageAPIKeys, c.WMSSecrets = nil, nil, nil })
 		keys := e.s.Keys()
 		assert.Equal(t, []string{"sleep", "signage", "wms"}, keys.Generated)
-		banner := runBanner(t, e, nil)
+		// The lines read the keys from the shell, where the banner's eval
+		// line puts what -print-keys prints.
+		var assignments strings.Builder
+		require.NoError(t, server.PrintKeys(context.Background(), &assignments, e.cfg.DBPath, e.srv.URL))
+		var env []string
+		for _, l := range strings.Split(assignments.String(), "\n") {
+			if l != "" && !strings.HasPrefix(l, "#") {
+				env = append(env, l)
+			}
+		}
+		banner := runBanner(t, e, env)
 		for _, k := range [][]string{keys.Sleep, keys.Signage, keys.WMS} {
 			require.Len(t, k, 1)
 			assert.Contains(t, banner, k[0], "a generated key is printed")
 		}
+		assert.Contains(t, banner, "-print-keys)\"", "the banner says how to set the keys for its lines")
 	})
 	t.Run("configured", func(t *testing.T) {
 		e := newEnv(t, func(c *server.Config) {
@@ -78,4 +89,23 @@ func runBanner(t *testing.T, e *env, env []string) string {
 	}
 	assert.Equal(t, map[string]int{"eeg": 1, "sleep": 1, "signage": 1, "wms": 1, "labvanced": 2}, vendors)
 	return banner.String()
+}
+
+// TestREADMEShowsTheBannersLines checks that the README's curl lines are the
+// banner's, for the default address, letter for letter.
+func TestREADMEShowsTheBannersLines(t *testing.T) {
+	e := newEnv(t)
+	var banner strings.Builder
+	e.s.PrintBanner(&banner, "http://127.0.0.1:8080")
+	readme, err := os.ReadFile(filepath.Join(testdata, "..", "README.md"))
+	require.NoError(t, err)
+	n := 0
+	for _, l := range strings.Split(banner.String(), "\n") {
+		l = strings.TrimPrefix(l, "see what arrived: ")
+		if strings.HasPrefix(l, "curl ") || strings.HasPrefix(l, "body=") {
+			n++
+			assert.Contains(t, string(readme), "\n"+l+"\n", "the README shows the banner's line")
+		}
+	}
+	assert.Equal(t, 7, n)
 }

@@ -285,8 +285,7 @@ func (s *Server) PrintBanner(out io.Writer, baseURL string) {
 		fmt.Fprintln(out, s.keyLine(v.name, v.env, v.key, gen[v.name]))
 	}
 	s.printAccess(out, baseURL)
-	// A key is written into the lines only where it was printed above.
-	for _, line := range s.curlLines(baseURL, s.fresh) {
+	for _, line := range s.curlLines(baseURL) {
 		fmt.Fprintln(out, line)
 	}
 	fmt.Fprintln(out, s.eventsCurl(baseURL))

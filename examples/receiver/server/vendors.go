@@ -21,13 +21,15 @@ func (s *Server) mountVendors(mux *http.ServeMux) error {
 }
 
 // curlLines returns one curl command per mounted vendor, to be run from the
-// repository root (some post files from testdata/).
-func (s *Server) curlLines(base string, generated map[string]bool) []string {
+// repository root (some post files from testdata/). They read the keys
+// from the shell (shellKey), so they are the same text on every start and
+// in the README.
+func (s *Server) curlLines(base string) []string {
 	lines := []string{
 		eegCurl(base),
-		sleepCurl(base, shellKey(generated, "sleep", s.keys.Sleep, envSleepKeys)),
-		signageCurl(base, shellKey(generated, "signage", s.keys.Signage, envSignageKeys)),
-		wmsCurl(base, shellKey(generated, "wms", s.keys.WMS, envWMSSecrets)),
+		sleepCurl(base, shellKey(envSleepKeys)),
+		signageCurl(base, shellKey(envSignageKeys)),
+		wmsCurl(base, shellKey(envWMSSecrets)),
 	}
 	return append(lines, labvancedCurls(base)...)
 }
@@ -52,13 +54,10 @@ const (
 	envWMSSecrets  = "VENDORHOOKS_WMS_SECRETS"
 )
 
-// shellKey is how a curl line in the banner names vendor's key, inside
-// double quotes: a generated key itself (hex, safe in a shell), or for a
-// configured key, which is never printed, the shell expansion of the first
-// key in its environment variable.
-func shellKey(generated map[string]bool, vendor string, keys []string, env string) string {
-	if generated[vendor] {
-		return first(keys)
-	}
+// shellKey is how a curl line in the banner names a key, inside double
+// quotes: the shell expansion of the first key in its environment variable,
+// which the command reads (configured keys) or -print-keys sets (generated
+// ones).
+func shellKey(env string) string {
 	return "${" + env + "%%,*}"
 }
