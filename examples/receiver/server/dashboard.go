@@ -74,7 +74,21 @@ type dashPage struct {
 	Chart string
 	// HasSource reports whether the store keeps a source per row.
 	HasSource bool
+	// Source is the ?source= the view is filtered by, "" for every source;
+	// the navigation keeps it.
+	Source string
 }
+
+// sessionRef is a session as a page names it: its "Delete session" button
+// sends DELETE /sessions/{Vendor}/{Session}?source={Source}, without
+// ?source= (every source) when the store keeps none.
+type sessionRef struct {
+	Vendor, Source, Session string
+	HasSource               bool
+}
+
+// vendorViews names the view of each vendor's deliveries.
+var vendorViews = map[string]string{"eeg": "petal", "sleep": "asleep", "wms": "wms", "labvanced": "labvanced", "signage": "signage"}
 
 // dashboard holds the parsed templates and the live hub.
 type dashboard struct {
@@ -99,6 +113,18 @@ var templateFuncs = template.FuncMap{
 			return s
 		}
 		return s[:n] + "…"
+	},
+	// view is the path of vendor's view, the event log for a vendor
+	// without one.
+	"view": func(vendor string) string {
+		if v, ok := vendorViews[vendor]; ok {
+			return "/view/" + v
+		}
+		return "/view/events"
+	},
+	// sess names a session for the "delete" and "source" templates.
+	"sess": func(vendor, source, session string, hasSource bool) sessionRef {
+		return sessionRef{vendor, source, session, hasSource}
 	},
 	"when": func(s string) string { // a stored instant, shown to the second
 		if t, err := time.Parse(timeFormat, s); err == nil {
@@ -190,7 +216,7 @@ func (s *Server) viewHandler(v dashView) http.Handler {
 			s.internalError(w, r, err)
 			return
 		}
-		s.render(w, r, v.Name, dashPage{View: v, Data: data, Chart: chartJSON(data)})
+		s.render(w, r, v.Name, dashPage{View: v, Data: data, Chart: chartJSON(data), Source: viewSource(r)})
 	})
 }
 

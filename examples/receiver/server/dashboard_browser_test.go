@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -271,6 +272,74 @@ func TestDashboardBrowser(t *testing.T) {
 		after, err := chromedp.Run(ctx, chromedp.Evaluate[int](points))
 		require.NoError(t, err)
 		assert.Equal(t, before+1, after)
+		assert.Empty(t, logs.take())
+	})
+
+	t.Run("delete session", func(t *testing.T) {
+		logs.take()
+		// The page's confirm() waits for an answer, and so does the click
+		// that opened it: another goroutine accepts it.
+		dctx, stop := context.WithCancel(ctx)
+		defer stop()
+		asked := make(chan string, 4)
+		dialogs := chromedp.Events(dctx, page.JavascriptDialogOpening)
+		go func() {
+			for ev, err := range dialogs {
+				if err != nil {
+					return
+				}
+				asked <- string(ev.Type) + ": " + ev.Message
+				if _, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil {
+					return
+				}
+			}
+		}()
+		require.NoError(t, chromedp.Do(ctx,
+			chromedp.Navigate(base+"/view/asleep"),
+			chromedp.WaitVisible(chromedp.CSS(".session button.delete-session")),
+			chromedp.WaitReady(chromedp.CSS(`body[data-live="open"]`)),
+		))
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.loadedOnce = "yes"`))
+		require.NoError(t, err)
+		type target struct {
+			Vendor  string `json:"vendor"`
+			Source  string `json:"source"`
+			Session string `json:"session"`
+			Count   int    `json:"count"`
+		}
+		first, err := chromedp.Run(ctx, chromedp.Evaluate[target](`(() => {
+			const b = document.querySelector(".session button.delete-session");
+			return {vendor: b.dataset.vendor, source: b.dataset.source || "", session: b.dataset.session,
+				count: document.querySelectorAll(".session").length};
+		})()`))
+		require.NoError(t, err)
+		require.Equal(t, "sleep", first.Vendor)
+		require.NotEmpty(t, first.Session)
+		require.NotEmpty(t, e.events(t, "vendor=sleep&session="+first.Session), "the session is stored before")
+
+		require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".session button.delete-session"))))
+		select {
+		case msg := <-asked:
+			assert.Contains(t, msg, "confirm: ")
+			assert.Contains(t, msg, "sleep")
+			assert.Contains(t, msg, first.Session)
+			assert.Contains(t, msg, "no source", "the session's source (none) is named")
+		case <-time.After(liveBound):
+			t.Fatal("no confirmation was asked")
+		}
+		wctx, cancel := context.WithTimeout(ctx, liveBound)
+		defer cancel()
+		_, err = chromedp.Run(wctx, chromedp.Poll[bool](fmt.Sprintf(`window.vhDeleted === 1 && window.loadedOnce === "yes" &&
+			!Array.from(document.querySelectorAll(".session button.delete-session")).some(b => b.dataset.session === %q) &&
+			document.querySelectorAll(".session").length === %d`, first.Session, first.Count-1),
+			chromedp.WithPollingInterval(100*time.Millisecond)))
+		require.NoError(t, err, "the session leaves the page within %s, without a reload", liveBound)
+		assert.Empty(t, e.events(t, "vendor=sleep&session="+first.Session), "the store has no row of the deleted session")
+		select {
+		case msg := <-asked:
+			t.Errorf("a second dialog: %s", msg)
+		default:
+		}
 		assert.Empty(t, logs.take())
 	})
 }

@@ -29,6 +29,19 @@ func (s *Server) sourceCol() string {
 	return "''"
 }
 
+// viewSource is the ?source= a view is filtered by, "" for every source.
+func viewSource(r *http.Request) string { return r.URL.Query().Get("source") }
+
+// sourceFilter is the SQL condition (with its args) that keeps the rows of
+// source, or "" for none when source is "". On a store without a source
+// column every row's source is empty, so a named source matches nothing.
+func (s *Server) sourceFilter(source string) (string, []any) {
+	if source == "" {
+		return "", nil
+	}
+	return " AND " + s.sourceCol() + " = ?", []any{source}
+}
+
 // newestRows returns up to limit of the newest events matching where (SQL
 // over the events columns, with args), oldest first.
 func (s *Server) newestRows(ctx context.Context, where string, limit int, args ...any) ([]Event, error) {
@@ -110,7 +123,8 @@ func warningPath(w string) string {
 // pointerIndexRE matches an array index in a JSON Pointer.
 var pointerIndexRE = regexp.MustCompile(`/\d+\b`)
 
-func (s *Server) overviewData(ctx context.Context, _ *http.Request) (any, error) {
+func (s *Server) overviewData(ctx context.Context, r *http.Request) (any, error) {
+	srcWhere, srcArgs := s.sourceFilter(viewSource(r))
 	var maxID int64
 	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM events").Scan(&maxID); err != nil {
 		return nil, err
@@ -123,8 +137,8 @@ func (s *Server) overviewData(ctx context.Context, _ *http.Request) (any, error)
 	src := s.sourceCol()
 	rows, err := s.db.QueryContext(ctx, `SELECT vendor, `+src+`, COUNT(*), COALESCE(SUM(received_at >= ?), 0),
 		COALESCE(SUM(duplicates), 0), COALESCE(SUM(warnings != '[]'), 0), MAX(id)
-		FROM events WHERE id > ? GROUP BY vendor, `+src+` ORDER BY vendor, `+src,
-		today.UTC().Format(timeFormat), from)
+		FROM events WHERE id > ?`+srcWhere+` GROUP BY vendor, `+src+` ORDER BY vendor, `+src,
+		append([]any{today.UTC().Format(timeFormat), from}, srcArgs...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +167,8 @@ func (s *Server) overviewData(ctx context.Context, _ *http.Request) (any, error)
 	}
 	// The drift panel: the newest warned rows, grouped by vendor and path.
 	warned, err := s.db.QueryContext(ctx, `SELECT id, vendor, warnings FROM events
-		WHERE id > ? AND warnings != '[]' ORDER BY id DESC LIMIT ?`, from, dashboardRows)
+		WHERE id > ? AND warnings != '[]'`+srcWhere+` ORDER BY id DESC LIMIT ?`,
+		append(append([]any{from}, srcArgs...), dashboardRows)...)
 	if err != nil {
 		return nil, err
 	}
@@ -308,8 +323,9 @@ func currentStream(evs []Event) []eegMessage {
 	return out
 }
 
-func (s *Server) petalData(ctx context.Context, _ *http.Request) (any, error) {
-	evs, err := s.newestRows(ctx, "vendor = 'eeg' AND kind IN ('bandpower', 'artifact-detect', 'blink', 'eye')", dashboardRows)
+func (s *Server) petalData(ctx context.Context, r *http.Request) (any, error) {
+	srcWhere, srcArgs := s.sourceFilter(viewSource(r))
+	evs, err := s.newestRows(ctx, "vendor = 'eeg' AND kind IN ('bandpower', 'artifact-detect', 'blink', 'eye')"+srcWhere, dashboardRows, srcArgs...)
 	if err != nil {
 		return nil, err
 	}
@@ -401,6 +417,7 @@ type asleepData struct {
 }
 
 type sleepSession struct {
+	Source  string
 	Session string
 	From    string // "SESSION_COMPLETE", or "INFERENCE_COMPLETE ×N"
 	Start   string
@@ -425,20 +442,27 @@ func (d *asleepData) chart() any {
 	return out
 }
 
+// sourcedSession is a session of one source.
+type sourcedSession struct{ Source, Session string }
+
 // newestSessions returns the newest n sessions of vendor (the most recent
-// delivery first), among its newest dashboardRows*4 rows.
-func (s *Server) newestSessions(ctx context.Context, vendor string, n int) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT session FROM (SELECT session, id FROM events
-		WHERE vendor = ? AND session != '' ORDER BY id DESC LIMIT ?) GROUP BY session ORDER BY MAX(id) DESC LIMIT ?`,
-		vendor, dashboardRows*4, n)
+// delivery first), among its newest dashboardRows*4 rows, of source only
+// when source is not "". A session id is the vendor's or its customer's and
+// may repeat across sources, so a session is a (source, session) pair.
+func (s *Server) newestSessions(ctx context.Context, vendor, source string, n int) ([]sourcedSession, error) {
+	srcWhere, srcArgs := s.sourceFilter(source)
+	args := append(append([]any{vendor}, srcArgs...), dashboardRows*4, n)
+	rows, err := s.db.QueryContext(ctx, `SELECT src, session FROM (SELECT `+s.sourceCol()+` AS src, session, id FROM events
+		WHERE vendor = ? AND session != ''`+srcWhere+` ORDER BY id DESC LIMIT ?) GROUP BY src, session ORDER BY MAX(id) DESC LIMIT ?`,
+		args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []sourcedSession
 	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
+		var v sourcedSession
+		if err := rows.Scan(&v.Source, &v.Session); err != nil {
 			return nil, err
 		}
 		out = append(out, v)
@@ -456,18 +480,19 @@ type sleepStored struct {
 	Stat map[string]any `json:"stat"`
 }
 
-func (s *Server) asleepData(ctx context.Context, _ *http.Request) (any, error) {
-	ids, err := s.newestSessions(ctx, "sleep", dashboardSessions)
+func (s *Server) asleepData(ctx context.Context, r *http.Request) (any, error) {
+	ids, err := s.newestSessions(ctx, "sleep", viewSource(r), dashboardSessions)
 	if err != nil {
 		return nil, err
 	}
 	d := &asleepData{}
 	for _, id := range ids {
-		evs, err := s.newestRows(ctx, "session = ? AND vendor = 'sleep' AND kind IN ('SESSION_COMPLETE', 'INFERENCE_COMPLETE')", dashboardRows, id)
+		evs, err := s.newestRows(ctx, "session = ? AND "+s.sourceCol()+" = ? AND vendor = 'sleep' AND kind IN ('SESSION_COMPLETE', 'INFERENCE_COMPLETE')",
+			dashboardRows, id.Session, id.Source)
 		if err != nil {
 			return nil, err
 		}
-		ss := sleepSession{Session: id}
+		ss := sleepSession{Source: id.Source, Session: id.Session}
 		var complete *sleepStored
 		type window struct {
 			seq    int
@@ -555,6 +580,7 @@ type wmsData struct {
 }
 
 type wmsSession struct {
+	Source     string
 	Session    string
 	Events     []wmsEvent
 	Gaps, Late int
@@ -603,18 +629,18 @@ type wmsStored struct {
 	} `json:"payload"`
 }
 
-func (s *Server) wmsData(ctx context.Context, _ *http.Request) (any, error) {
-	ids, err := s.newestSessions(ctx, "wms", dashboardSessions)
+func (s *Server) wmsData(ctx context.Context, r *http.Request) (any, error) {
+	ids, err := s.newestSessions(ctx, "wms", viewSource(r), dashboardSessions)
 	if err != nil {
 		return nil, err
 	}
 	d := &wmsData{}
 	for _, id := range ids {
-		evs, err := s.newestRows(ctx, "session = ? AND vendor = 'wms'", 2000, id)
+		evs, err := s.newestRows(ctx, "session = ? AND "+s.sourceCol()+" = ? AND vendor = 'wms'", 2000, id.Session, id.Source)
 		if err != nil {
 			return nil, err
 		}
-		ws := wmsSession{Session: id}
+		ws := wmsSession{Source: id.Source, Session: id.Session}
 		for _, e := range evs {
 			var m wmsStored
 			if json.Unmarshal(e.Event, &m) != nil {
@@ -659,10 +685,17 @@ func (s *Server) wmsData(ctx context.Context, _ *http.Request) (any, error) {
 // ---- Labvanced
 
 type labvancedData struct {
+	// Studies are the participant sessions grouped by study (the source),
+	// the study of the newest session first.
+	Studies []lvStudy
+	Columns []string // the trial variables, in first-seen order
+	Trials  []lvTrial
+	Uploads []lvUpload
+}
+
+type lvStudy struct {
+	Source   string
 	Sessions []lvSession
-	Columns  []string // the trial variables, in first-seen order
-	Trials   []lvTrial
-	Uploads  []lvUpload
 }
 
 type lvSession struct {
@@ -754,10 +787,12 @@ func orderedObject(js []byte) (keys []string, vals map[string]string) {
 	return keys, vals
 }
 
-func (s *Server) labvancedData(ctx context.Context, _ *http.Request) (any, error) {
+func (s *Server) labvancedData(ctx context.Context, r *http.Request) (any, error) {
 	src := s.sourceCol()
+	srcWhere, srcArgs := s.sourceFilter(viewSource(r))
 	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, session, `+src+`, received_at, event, warnings FROM
-		(SELECT * FROM events WHERE vendor = 'labvanced' ORDER BY id DESC LIMIT ?) ORDER BY id ASC`, dashboardRows*4)
+		(SELECT * FROM events WHERE vendor = 'labvanced'`+srcWhere+` ORDER BY id DESC LIMIT ?) ORDER BY id ASC`,
+		append(srcArgs, dashboardRows*4)...)
 	if err != nil {
 		return nil, err
 	}
@@ -833,8 +868,16 @@ func (s *Server) labvancedData(ctx context.Context, _ *http.Request) (any, error
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	study := map[string]int{}              // source: index in d.Studies
 	for i := len(order) - 1; i >= 0; i-- { // newest first
-		d.Sessions = append(d.Sessions, *bySession[order[i]])
+		ls := *bySession[order[i]]
+		j, ok := study[ls.Source]
+		if !ok {
+			j = len(d.Studies)
+			study[ls.Source] = j
+			d.Studies = append(d.Studies, lvStudy{Source: ls.Source})
+		}
+		d.Studies[j].Sessions = append(d.Studies[j].Sessions, ls)
 	}
 	if len(trials) > 500 {
 		trials = trials[len(trials)-500:]
@@ -846,8 +889,12 @@ func (s *Server) labvancedData(ctx context.Context, _ *http.Request) (any, error
 		}
 		d.Trials = append(d.Trials, t)
 	}
+	upWhere := ""
+	if srcWhere != "" {
+		upWhere = "WHERE event_id IN (SELECT id FROM events WHERE vendor = 'labvanced'" + srcWhere + ")"
+	}
 	ups, err := s.db.QueryContext(ctx, `SELECT guid, session, original_name, size, sha256, received_at FROM uploads
-		ORDER BY received_at DESC LIMIT 200`)
+		`+upWhere+` ORDER BY received_at DESC LIMIT 200`, srcArgs...)
 	if err != nil {
 		return nil, err
 	}
@@ -877,8 +924,9 @@ type signageRow struct {
 	Warned              int
 }
 
-func (s *Server) signageData(ctx context.Context, _ *http.Request) (any, error) {
-	evs, err := s.newestRows(ctx, "vendor = 'signage'", 500)
+func (s *Server) signageData(ctx context.Context, r *http.Request) (any, error) {
+	srcWhere, srcArgs := s.sourceFilter(viewSource(r))
+	evs, err := s.newestRows(ctx, "vendor = 'signage'"+srcWhere, 500, srcArgs...)
 	if err != nil {
 		return nil, err
 	}
@@ -935,8 +983,8 @@ func (s *Server) eventsData(ctx context.Context, r *http.Request) (any, error) {
 			args = append(args, c.v)
 		}
 	}
-	if f.Source != "" && s.dash.hasSource {
-		where = append(where, "source = ?")
+	if f.Source != "" {
+		where = append(where, s.sourceCol()+" = ?")
 		args = append(args, f.Source)
 	}
 	d := &eventsData{Filter: f, Vendors: s.Vendors(), Limit: 200}

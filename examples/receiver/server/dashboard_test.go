@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
+	"github.com/vendorhooks/vendorhooks/labvanced"
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 )
 
@@ -95,6 +97,61 @@ func TestDashboardLiveOutlivesReadDeadline(t *testing.T) {
 	assert.Equal(t, "signage", ev.Vendor)
 	assert.Equal(t, "trigger", ev.Kind)
 	assert.Positive(t, ev.ID)
+}
+
+// TestDashboardSources: every view takes ?source=. Two Labvanced studies'
+// trials: the Labvanced page groups the sessions by study, ?source=a shows
+// only a's, and the overview links each source to its view filtered by it.
+func TestDashboardSources(t *testing.T) {
+	e := newEnv(t)
+	sessions := map[string]string{"a": "77001", "b": "88002"}
+	for study, session := range sessions {
+		p := labvancedtest.Payload(labvanced.RouteRecordTrial)
+		p["expSessionNr"] = session
+		status, answer := e.do(t, labvancedtest.NewFormRequest("/labvanced/"+study+"/recordTrial", p))
+		require.Equal(t, http.StatusOK, status, answer)
+	}
+	get := func(target string) string {
+		t.Helper()
+		status, page := e.do(t, httptestRequest(http.MethodGet, target))
+		require.Equal(t, http.StatusOK, status, target)
+		return page
+	}
+	row := func(session string) string { return `<tr data-session="` + session + `">` }
+
+	all := get("/view/labvanced")
+	for study, session := range sessions {
+		group := regexp.MustCompile(`(?s)<section class="study" data-source="` + study + `">.*?</section>`).FindString(all)
+		require.NotEmpty(t, group, "the Labvanced page has a group for study %s", study)
+		assert.Contains(t, group, row(session), "study %s's group lists its session", study)
+		for other, s := range sessions {
+			if other != study {
+				assert.NotContains(t, group, row(s), "study %s's group lists no session of %s", study, other)
+			}
+		}
+	}
+
+	onlyA := get("/view/labvanced?source=a")
+	assert.Contains(t, onlyA, row("77001"))
+	assert.NotContains(t, onlyA, "88002", "?source=a shows nothing of study b")
+	assert.NotContains(t, onlyA, `data-source="b"`)
+	assert.Contains(t, onlyA, `id="source-filter"`, "the page says it is filtered")
+	assert.Contains(t, onlyA, `href="/view/asleep?source=a"`, "the navigation keeps the filter")
+	events := get("/view/events?source=b")
+	assert.Contains(t, events, "88002")
+	assert.NotContains(t, events, "77001")
+	// Every view takes it, and a source without rows shows none.
+	for _, v := range []string{"/", "/view/petal", "/view/asleep", "/view/wms", "/view/labvanced", "/view/signage", "/view/events"} {
+		page := get(v + "?source=nothing-here")
+		assert.NotContains(t, page, "77001", v)
+		assert.NotContains(t, page, "88002", v)
+	}
+
+	overview := get("/")
+	assert.Contains(t, overview, `href="/view/labvanced?source=a"`, "the overview links source a to its view")
+	assert.Contains(t, overview, `href="/view/labvanced?source=b"`)
+	assert.Contains(t, overview, `href="/view/events?vendor=labvanced&amp;source=a"`)
+	assert.NotContains(t, get("/?source=a"), `?source=b"`, "the overview filtered by a has no row of b")
 }
 
 func httptestRequest(method, target string) *http.Request {

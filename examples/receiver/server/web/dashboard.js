@@ -133,6 +133,44 @@
     }
   }
 
+  // deleteSession asks, then sends DELETE /sessions/{vendor}/{session}
+  // (?source= when the button names one) with the page's cookie, and shows
+  // the view again without the session. The button's page of one event
+  // goes to the event log instead, since that event is gone.
+  async function deleteSession(btn) {
+    const d = btn.dataset;
+    const hasSource = btn.hasAttribute("data-source");
+    const source = hasSource ? (d.source ? `source "${d.source}"` : "no source") : "every source";
+    if (!confirm(`Delete ${d.vendor} session "${d.session}" (${source})?\n\nIts stored rows and uploaded files are removed for good.`)) return;
+    let u = "/sessions/" + encodeURIComponent(d.vendor) + "/" + encodeURIComponent(d.session);
+    if (hasSource) u += "?source=" + encodeURIComponent(d.source);
+    btn.disabled = true;
+    try {
+      const r = await fetch(u, { method: "DELETE", credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!r.ok) {
+        let msg = r.status + " " + r.statusText;
+        try { const j = await r.json(); if (j && j.error) msg = j.error; } catch (e) { /* not JSON */ }
+        alert("The session was not deleted: " + msg);
+        return;
+      }
+      window.vhDeleted = (window.vhDeleted || 0) + 1;
+      if (document.getElementById("main").dataset.view === "event") {
+        location.href = "/view/events?vendor=" + encodeURIComponent(d.vendor);
+        return;
+      }
+      await refresh();
+    } catch (e) {
+      alert("The session was not deleted: " + e);
+    } finally {
+      btn.disabled = false;
+    }
+  }
+
+  document.addEventListener("click", (ev) => {
+    const btn = ev.target.closest && ev.target.closest("button.delete-session");
+    if (btn) { ev.preventDefault(); deleteSession(btn); }
+  });
+
   function follow() {
     const state = document.getElementById("live");
     if (!window.EventSource) return;
