@@ -76,6 +76,10 @@ type overviewData struct {
 	OriginWarnings int
 	Window         int // rows counted, at most summaryWindow
 	Truncated      bool
+	// Refusals are the refused deliveries since the receiver started,
+	// per vendor (refusalOutcomes' order); RefusalKinds names the columns.
+	Refusals     []refusalCounts
+	RefusalKinds []string
 }
 
 type vendorSummary struct {
@@ -142,7 +146,8 @@ func (s *Server) overviewData(ctx context.Context, r *http.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	out := &overviewData{Window: int(min(maxID, summaryWindow)), Truncated: maxID > summaryWindow}
+	out := &overviewData{Window: int(min(maxID, summaryWindow)), Truncated: maxID > summaryWindow,
+		Refusals: s.metrics.refusals(), RefusalKinds: refusalOutcomes}
 	var lastIDs []int64
 	for rows.Next() {
 		var v vendorSummary

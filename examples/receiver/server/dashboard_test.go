@@ -15,9 +15,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks/eeg/eegtest"
 	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
 	"github.com/vendorhooks/vendorhooks/labvanced"
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
+	"github.com/vendorhooks/vendorhooks/sleep"
+	"github.com/vendorhooks/vendorhooks/sleep/sleeptest"
 )
 
 // TestDashboardDownload: the Labvanced view's download link answers the
@@ -160,4 +163,24 @@ func httptestRequest(method, target string) *http.Request {
 		panic(err)
 	}
 	return r
+}
+
+// TestDashboardRefusals: refused deliveries are never stored, and the
+// overview counts them by reason from the receiver's own counters.
+func TestDashboardRefusals(t *testing.T) {
+	e := newEnv(t)
+	for range 2 {
+		status, _ := e.do(t, eegtest.NewRequest("/eeg/", []byte(`{"type": `)))
+		require.Equal(t, http.StatusBadRequest, status)
+	}
+	status, _ := e.do(t, sleeptest.NewRequest("/sleep/", sleeptest.SessionComplete(sleep.V3), "wrong-key"))
+	require.Equal(t, http.StatusUnauthorized, status)
+	status, page := e.do(t, httptestRequest(http.MethodGet, "/"))
+	require.Equal(t, http.StatusOK, status)
+	table := regexp.MustCompile(`(?s)<table class="grid" id="refusals">.*?</table>`).FindString(page)
+	require.NotEmpty(t, table, page)
+	assert.Contains(t, table, `<th>malformed</th><th>unauthorized</th><th>too_large</th>`)
+	assert.Contains(t, table, `<tr data-vendor="eeg"><td>eeg</td><td class="n">2</td><td class="n">0</td>`)
+	assert.Contains(t, table, `<tr data-vendor="sleep"><td>sleep</td><td class="n">0</td><td class="n">1</td>`)
+	assert.Empty(t, e.events(t, ""), "refusals are not stored")
 }

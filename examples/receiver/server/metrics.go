@@ -2,11 +2,14 @@ package server
 
 import (
 	"net/http"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // The outcomes of vendorhooks_deliveries_total, one per vendor request
@@ -36,6 +39,9 @@ type metrics struct {
 	requests   *prometheus.HistogramVec // vendor
 	commit     prometheus.Histogram
 	batch      prometheus.Histogram
+
+	mu      sync.Mutex
+	vendors []string // in the order they were mounted
 }
 
 func newMetrics() *metrics {
@@ -78,6 +84,11 @@ func (m *metrics) handler() http.Handler {
 // vendor makes vendor's series exist at zero, so that a dashboard sees
 // every outcome before the first of each happens.
 func (m *metrics) vendor(vendor string) {
+	m.mu.Lock()
+	if !slices.Contains(m.vendors, vendor) {
+		m.vendors = append(m.vendors, vendor)
+	}
+	m.mu.Unlock()
 	for _, o := range outcomes {
 		m.deliveries.WithLabelValues(vendor, o)
 	}
@@ -126,4 +137,37 @@ func (m *metrics) observe(vendor string, status int, took time.Duration) {
 		outcome = outcomeFailed
 	}
 	m.deliveries.WithLabelValues(vendor, outcome).Inc()
+}
+
+// refusalOutcomes are the outcomes of refused deliveries, in the order the
+// dashboard shows them.
+var refusalOutcomes = []string{outcomeMalformed, outcomeUnauthorized, outcomeTooLarge,
+	outcomeUnsupported, outcomeNotFound, outcomeFailed}
+
+// refusalCounts is one vendor's refused deliveries since the receiver
+// started, by outcome (refusalOutcomes' order).
+type refusalCounts struct {
+	Vendor string
+	Counts []int64
+}
+
+// refusals returns, per mounted vendor, the deliveries refused since the
+// receiver started: they are answered and logged, never stored, so these
+// counters are where they are counted.
+func (m *metrics) refusals() []refusalCounts {
+	m.mu.Lock()
+	vendors := slices.Clone(m.vendors)
+	m.mu.Unlock()
+	out := make([]refusalCounts, 0, len(vendors))
+	for _, v := range vendors {
+		rc := refusalCounts{Vendor: v, Counts: make([]int64, len(refusalOutcomes))}
+		for i, o := range refusalOutcomes {
+			var d dto.Metric
+			if m.deliveries.WithLabelValues(v, o).Write(&d) == nil {
+				rc.Counts[i] = int64(d.GetCounter().GetValue())
+			}
+		}
+		out = append(out, rc)
+	}
+	return out
 }
