@@ -45,6 +45,7 @@ import (
 	"time"
 
 	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
+	"github.com/vendorhooks/vendorhooks/labvanced"
 )
 
 // listFlag is a repeatable string flag.
@@ -64,6 +65,7 @@ func run() error {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	dbPath := flag.String("db", "./vendorhooks.db", "SQLite database file")
 	uploads := flag.String("uploads", "./uploads", "directory for Labvanced file uploads")
+	maxUpload := flag.Int64("max-upload-bytes", labvanced.DefaultMaxUploadBytes, "largest Labvanced /file_upload request in bytes (the player caps recordings at 100 MB); larger ones get 413")
 	wmsMAC := flag.String("wms-mac", server.WMSMACRaw, "how WMS calls are signed: raw (HMAC over the body's bytes) or node (the vendor's Node 'ascii' form; only bodies of characters up to U+00FF pass)")
 	var origins listFlag
 	flag.Var(&origins, "cors-origin", "origin allowed to post Labvanced data from a browser, besides https://www.labvanced.com (repeatable)")
@@ -96,6 +98,7 @@ func run() error {
 		DBPath:         *dbPath,
 		UploadsDir:     *uploads,
 		CORSOrigins:    origins,
+		MaxUploadBytes: *maxUpload,
 		SleepAPIKeys:   envList("VENDORHOOKS_SLEEP_API_KEYS"),
 		SignageAPIKeys: envList("VENDORHOOKS_SIGNAGE_API_KEYS"),
 		WMSSecrets:     envList("VENDORHOOKS_WMS_SECRETS"),

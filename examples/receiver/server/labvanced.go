@@ -26,7 +26,7 @@ import (
 // is the one the receiver keeps.
 func (s *Server) mountLabvanced(mux *http.ServeMux) error {
 	files := labvanced.DirStore(s.cfg.UploadsDir)
-	opts := []labvanced.Option{labvanced.WithFileStore(files)}
+	opts := []labvanced.Option{labvanced.WithFileStore(files), labvanced.WithMaxUploadBytes(s.cfg.MaxUploadBytes)}
 	if len(s.cfg.CORSOrigins) > 0 {
 		opts = append(opts, labvanced.WithOrigins(s.cfg.CORSOrigins...))
 	}

@@ -212,3 +212,23 @@ func TestLabvancedCORSOrigins(t *testing.T) {
 		}
 	}
 }
+
+// TestLabvancedUploadLimit: Config.MaxUploadBytes (-max-upload-bytes) is the
+// whole /file_upload request's limit; over it the player gets 413 and
+// nothing is stored, and a negative limit stops Open.
+func TestLabvancedUploadLimit(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.MaxUploadBytes = 64 << 10 })
+	small := bytes.Repeat([]byte("a"), 1<<10)
+	status, answer := e.do(t, labvancedtest.NewUploadRequest("/labvanced/file_upload", "982345", "small.webm", bytes.NewReader(small)))
+	require.Equal(t, http.StatusOK, status, answer)
+	big := bytes.Repeat([]byte("b"), 128<<10)
+	status, answer = e.do(t, labvancedtest.NewUploadRequest("/labvanced/file_upload", "982345", "big.webm", bytes.NewReader(big)))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status, answer)
+	assert.Len(t, e.events(t, ""), 1, "only the small upload is stored")
+
+	cfg := e.cfg
+	cfg.DBPath = filepath.Join(t.TempDir(), "other.db")
+	cfg.MaxUploadBytes = -1
+	_, err := server.Open(t.Context(), cfg)
+	assert.Error(t, err)
+}

@@ -45,6 +45,10 @@ type Config struct {
 	// browser besides the vendor's own (https://www.labvanced.com), which
 	// is always allowed.
 	CORSOrigins []string
+	// MaxUploadBytes limits a whole Labvanced /file_upload request; 0 keeps
+	// labvanced.DefaultMaxUploadBytes (128 MiB). Open refuses a negative
+	// value.
+	MaxUploadBytes int64
 	// SleepAPIKeys, SignageAPIKeys and WMSSecrets are the accepted keys and
 	// MAC secrets (several, for rotation). Where one is empty, a random key
 	// is generated on first start, kept in the database and used from then
