@@ -124,7 +124,7 @@ func (s *Server) store(ctx context.Context, ev any, x extra) (writeResult, error
 	if !ok {
 		return writeResult{}, errNoDelivery
 	}
-	js, err := json.Marshal(ev)
+	js, err := marshalJSON(ev)
 	if err != nil {
 		return writeResult{}, fmt.Errorf("server: encoding %s %s event: %w", d.Vendor, d.Kind, err)
 	}
@@ -187,8 +187,65 @@ func warningsJSON(ws []vendorhooks.Warning) []byte {
 	for i, w := range ws {
 		texts[i] = warningText(w)
 	}
-	b, _ := json.Marshal(texts) // strings only: cannot fail
+	b, _ := marshalJSON(texts) // strings only: cannot fail
 	return b
+}
+
+// marshalJSON is json.Marshal without HTML escaping: '<', '>' and '&' stay
+// themselves rather than growing to \u003c and the like (six bytes each),
+// so that stored event JSON and /events answers cost what the text costs.
+// It is what the receiver stores as event JSON and answers on /events (as
+// application/json with nosniff, never inside HTML). SetEscapeHTML(false)
+// is not enough on its own: a MarshalJSON method that calls json.Marshal
+// inside (the labvanced events' do) returns escaped text, which the encoder
+// keeps, so the result goes through unescapeHTML too.
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return unescapeHTML(bytes.TrimSuffix(b.Bytes(), []byte{'\n'})), nil
+}
+
+// unescapeHTML replaces the escapes \u003c, \u003e and \u0026 (either hex
+// case) in the valid JSON js by the characters they stand for, in place,
+// and returns the shortened js. It reads escapes in order, so the text of an
+// escaped backslash followed by "u003c" is left alone. Every other escape
+// (\u2028, control characters, ...) stays.
+func unescapeHTML(js []byte) []byte {
+	i := bytes.IndexByte(js, '\\')
+	if i < 0 {
+		return js
+	}
+	out := js[:i]
+	for i < len(js) {
+		c := js[i]
+		if c != '\\' || i+1 >= len(js) {
+			out = append(out, c)
+			i++
+			continue
+		}
+		if js[i+1] == 'u' && i+6 <= len(js) && js[i+2] == '0' && js[i+3] == '0' {
+			var r byte
+			switch hi, lo := js[i+4], js[i+5]|0x20; { // |0x20: lower case
+			case hi == '3' && lo == 'c':
+				r = '<'
+			case hi == '3' && lo == 'e':
+				r = '>'
+			case hi == '2' && lo == '6':
+				r = '&'
+			}
+			if r != 0 {
+				out, i = append(out, r), i+6
+				continue
+			}
+		}
+		out = append(out, c, js[i+1]) // any other escape, kept whole
+		i += 2
+	}
+	return out
 }
 
 // warningText is how /events shows a warning: "PATH (offset N): MSG", with

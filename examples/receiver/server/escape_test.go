@@ -1,0 +1,77 @@
+package server_test
+
+import (
+	"database/sql"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
+)
+
+// TestStoredJSONNotHTMLEscaped: the event column and the /events answers
+// keep '<', '>' and '&' as they are, not as \u003c, \u003e and \u0026 (six
+// bytes each), so that a body of '<' costs what it weighs.
+func TestStoredJSONNotHTMLEscaped(t *testing.T) {
+	e := newEnv(t)
+	p := labvancedtest.Payload("recordTrial")
+	p["expSessionNr"] = "555001"
+	p["recData"].(map[string]any)["data"].(map[string]any)["html"] = "<b>&</b>"
+	status, answer := e.do(t, labvancedtest.NewFormRequest("/labvanced/recordTrial", p))
+	require.Equal(t, http.StatusOK, status, answer)
+
+	db, err := sql.Open("sqlite", e.cfg.DBPath)
+	require.NoError(t, err)
+	defer db.Close()
+	var event string
+	require.NoError(t, db.QueryRow("SELECT event FROM events WHERE session = '555001'").Scan(&event))
+	assert.Contains(t, event, `"html":"<b>&</b>"`)
+	for _, esc := range []string{`\u003c`, `\u003e`, `\u0026`} {
+		assert.NotContains(t, event, esc)
+	}
+	evs := e.events(t, "session=555001")
+	require.Len(t, evs, 1)
+	_, list := e.do(t, getRequest(t, "/events?session=555001"))
+	_, one := e.do(t, getRequest(t, "/events/"+strconv.FormatInt(evs[0].ID, 10)))
+	for _, ans := range []string{list, one} {
+		assert.Contains(t, ans, `"html":"<b>&</b>"`)
+		assert.NotContains(t, ans, `\u003c`)
+		assert.NotContains(t, ans, `\u0026`)
+	}
+
+	// A body of 100,000 '<' grows the database by about its size twice
+	// (the raw body and the event), not by six times it in the event.
+	const n = 100_000
+	body := `{"expId":4711,"expSessionNr":"555002","recTaskId":1,"taskId":"t","trialNr":1,"recData":{"data":{"v":"` +
+		strings.Repeat("<", n) + `"}}}`
+	pages := func() int64 {
+		var count, size int64
+		require.NoError(t, db.QueryRow("PRAGMA page_count").Scan(&count))
+		require.NoError(t, db.QueryRow("PRAGMA page_size").Scan(&size))
+		return count * size
+	}
+	before := pages()
+	req, err := http.NewRequest(http.MethodPost, "/labvanced/recordTrial", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", labvancedtest.Origin)
+	status, answer = e.do(t, req)
+	require.Equal(t, http.StatusOK, status, answer)
+	var eventLen, rawLen int64
+	require.NoError(t, db.QueryRow("SELECT length(event), length(raw) FROM events WHERE session = '555002'").Scan(&eventLen, &rawLen))
+	growth := pages() - before
+	t.Logf("body %d bytes: event column %d bytes, raw %d bytes, database grew %d bytes", len(body), eventLen, rawLen, growth)
+	assert.Less(t, eventLen, int64(2*len(body)), "the event column is about the body's size")
+	assert.Less(t, growth, int64(3*len(body)), "the database grows by the raw body and the event, each about the body's size")
+}
+
+func getRequest(t *testing.T, target string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, target, nil)
+	require.NoError(t, err)
+	return req
+}
