@@ -93,7 +93,7 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 // extra is what a vendor's function adds to the stored row besides what the
 // Delivery says.
 type extra struct {
-	verdict string // WMS sequence verdict
+	verdict string // a verdict to store; a WMS event's is the writer's (see trackWMS)
 	// upload, when not nil, is committed in the event's transaction; store
 	// sets its session and received time from the Delivery.
 	upload *uploadRow
@@ -168,6 +168,9 @@ func (s *Server) store(ctx context.Context, ev any, x extra) (writeResult, error
 		}
 		if res.Duplicate {
 			attrs = append(attrs, slog.Bool("duplicate", true))
+		}
+		if res.Verdict != "" {
+			attrs = append(attrs, slog.String("verdict", res.Verdict)) // WMS (see trackWMS)
 		}
 		if len(d.Warnings) > 0 {
 			attrs = append(attrs, slog.Int("warnings", len(d.Warnings)))

@@ -128,7 +128,7 @@ type Server struct {
 	handler http.Handler
 	log     *slog.Logger
 	mounted []string // vendors mounted, in mount order
-	sources sources  // per-source handlers and WMS trackers
+	sources sources  // per-source handlers
 	metrics *metrics // GET /metrics (metrics.go)
 	// adminToken is the token reads need (Config.AdminToken or generated).
 	adminToken string

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-
-	"github.com/vendorhooks/vendorhooks/wms"
 )
 
 // A source is one study, configuration or app sending to the receiver: the
@@ -65,24 +63,6 @@ type keyedHandler func(keys []string) (http.Handler, error)
 type sources struct {
 	mu       sync.Mutex
 	handlers map[string]http.Handler // by SourceKeysEnv
-	// trackers are the WMS sequence trackers, by source, each made by the
-	// first verified call of its source (so by holders of its secret).
-	trackers map[string]*wms.Tracker
-}
-
-// tracker returns source's WMS sequence tracker, making it on first use.
-func (ss *sources) tracker(source string) *wms.Tracker {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	t, ok := ss.trackers[source]
-	if !ok {
-		if ss.trackers == nil {
-			ss.trackers = map[string]*wms.Tracker{}
-		}
-		t = wms.NewTracker()
-		ss.trackers[source] = t
-	}
-	return t
 }
 
 // sourced returns vendor's mount at prefix around h, the handler with the

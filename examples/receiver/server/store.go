@@ -108,6 +108,20 @@ CREATE UNIQUE INDEX events_source_dedup ON events (source, dedup_key);`,
 CREATE INDEX IF NOT EXISTS events_vendor ON events (vendor, id);
 CREATE INDEX IF NOT EXISTS events_kind ON events (kind, id);
 CREATE INDEX IF NOT EXISTS events_source_id ON events (source, id);`,
+	// 5: each WMS session's sequence state, per source (see trackWMS):
+	// the number expected next, the runs of missing numbers below it (a
+	// JSON array of [first, last] pairs, at most 256) and the number below
+	// which runs were trimmed. Sessions live before the upgrade start
+	// again (their next event is a gap from 0), as they did at a restart.
+	`
+CREATE TABLE wms_sessions (
+	source  TEXT NOT NULL,
+	session TEXT NOT NULL,
+	next    INTEGER NOT NULL,
+	trimmed INTEGER NOT NULL DEFAULT 0,
+	holes   TEXT NOT NULL DEFAULT '[]',
+	PRIMARY KEY (source, session)
+) WITHOUT ROWID;`,
 }
 
 // migrate brings db to the last version of migrations. It runs them with
@@ -273,6 +287,7 @@ type uploadRow struct {
 type write struct {
 	event  *eventRow
 	upload *uploadRow
+	wms    *wmsSeq          // a WMS event: the writer tracks its sequence (trackWMS)
 	done   chan writeResult // buffered: the writer never blocks on it
 }
 
@@ -285,7 +300,9 @@ type writeResult struct {
 	// row (its GUID and StoredName); this write's upload row was not
 	// stored. Nil otherwise.
 	Upload *uploadRow
-	Err    error
+	// Verdict is a WMS event's sequence verdict, as stored with its row.
+	Verdict string
+	Err     error
 }
 
 // errClosed is returned for writes submitted after Close.
@@ -315,6 +332,8 @@ const (
 	findDuplicate
 	countDuplicate
 	findUpload
+	loadWMS
+	saveWMS
 	numStatements
 )
 
@@ -326,6 +345,9 @@ var writerSQL = [numStatements]string{
 	findDuplicate:  "SELECT id FROM events WHERE source = ? AND dedup_key = ?",
 	countDuplicate: "UPDATE events SET duplicates = duplicates + 1 WHERE id = ?",
 	findUpload:     "SELECT guid, stored_name FROM uploads WHERE event_id = ?",
+	loadWMS:        "SELECT next, trimmed, holes FROM wms_sessions WHERE source = ? AND session = ?",
+	saveWMS: `INSERT INTO wms_sessions (source, session, next, trimmed, holes) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (source, session) DO UPDATE SET next = excluded.next, trimmed = excluded.trimmed, holes = excluded.holes`,
 }
 
 func newWriter(ctx context.Context, db *sql.DB, maxBatch int, observe func(n int, took time.Duration)) (*writer, error) {
@@ -350,6 +372,7 @@ func newWriter(ctx context.Context, db *sql.DB, maxBatch int, observe func(n int
 // answer never hides a stored event.
 func (w *writer) submit(ctx context.Context, wr *write) writeResult {
 	wr.done = make(chan writeResult, 1)
+	wr.wms = wmsSeqFromContext(ctx)
 	select {
 	case w.queue <- wr:
 	case <-w.stop:
@@ -413,13 +436,15 @@ func (w *writer) commit(batch []*write) {
 			stmts[i] = tx.StmtContext(ctx, st)
 		}
 		for i, wr := range batch {
-			if wr.upload == nil {
+			if wr.upload == nil && wr.wms == nil {
 				results[i] = insert(&stmts, wr)
 				continue
 			}
-			// An upload is two rows: a savepoint makes them one write,
-			// so the event row never stays without its upload when the
-			// write fails (and the handler removes the file).
+			// An upload is two rows, and a WMS event a row and its
+			// session's state: a savepoint makes them one write, so the
+			// event row never stays without its upload when the write
+			// fails (and the handler removes the file), nor a session's
+			// state without its event.
 			results[i] = insertAll(ctx, tx, &stmts, wr)
 		}
 		if err := tx.Commit(); err != nil {
@@ -450,6 +475,13 @@ func insert(stmts *[len(writerSQL)]*sql.Stmt, wr *write) writeResult {
 	if warnings == nil {
 		warnings = []byte("[]")
 	}
+	if wr.wms != nil {
+		v, err := trackWMS(stmts, e.Source, wr.wms)
+		if err != nil {
+			return writeResult{Err: err}
+		}
+		e.Verdict = v
+	}
 	res, err := stmts[insertEvent].Exec(e.Vendor, e.Kind, e.Session, e.Received.UTC().Format(timeFormat),
 		string(e.Event), e.Raw, e.Verdict, string(warnings), dedup, e.Source)
 	if err != nil {
@@ -465,7 +497,7 @@ func insert(stmts *[len(writerSQL)]*sql.Stmt, wr *write) writeResult {
 	if err := insertUploadRow(stmts, wr.upload, id); err != nil {
 		return writeResult{Err: err}
 	}
-	return writeResult{ID: id}
+	return writeResult{ID: id, Verdict: e.Verdict}
 }
 
 // insertAll is insert inside a savepoint: on an error, none of wr's rows
