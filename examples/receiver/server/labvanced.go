@@ -2,9 +2,12 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/vendorhooks/vendorhooks/labvanced"
 )
@@ -24,8 +27,23 @@ import (
 // uploads row. The handler has already stored its file a second time, so
 // that copy is removed, and the answer names the file stored first, which
 // is the one the receiver keeps.
+//
+// Files are written under a temporary name carrying this Server's instance
+// id (random, drawn here) and renamed once durable, so a receiver killed
+// mid-upload leaves a temporary file, never a partial one under its final
+// name. On start the directory is swept of this instance's temporary files
+// and of any older than a day (a crashed receiver's leftovers), never of a
+// peer's fresh one: several receivers may share UploadsDir.
 func (s *Server) mountLabvanced(mux *http.ServeMux) error {
-	files := labvanced.DirStore(s.cfg.UploadsDir)
+	files, err := labvanced.DirStore(s.cfg.UploadsDir).ForInstance(randomInstance())
+	if err != nil {
+		return err
+	}
+	if n, err := files.Sweep(context.Background(), uploadSweepAge); err != nil {
+		s.log.Warn("sweeping interrupted uploads", slog.String("dir", s.cfg.UploadsDir), slog.String("error", err.Error()))
+	} else if n > 0 {
+		s.log.Info("swept interrupted uploads", slog.String("dir", s.cfg.UploadsDir), slog.Int("files", n))
+	}
 	opts := []labvanced.Option{labvanced.WithFileStore(files), labvanced.WithMaxUploadBytes(s.cfg.MaxUploadBytes)}
 	if len(s.cfg.CORSOrigins) > 0 {
 		opts = append(opts, labvanced.WithOrigins(s.cfg.CORSOrigins...))
@@ -62,6 +80,18 @@ func (s *Server) mountLabvanced(mux *http.ServeMux) error {
 	}
 	s.mountPrefix(mux, "/labvanced", "labvanced", h, nil)
 	return nil
+}
+
+// uploadSweepAge is how old another instance's temporary upload file must
+// be for the start-up sweep to remove it: a peer's upload in flight keeps
+// its file's modification time fresh.
+const uploadSweepAge = 24 * time.Hour
+
+// randomInstance returns a random instance id: 16 hex digits.
+func randomInstance() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
 }
 
 // labvancedCurls are the banner's curl lines for Labvanced: a trial in the
