@@ -97,6 +97,9 @@ type extra struct {
 	// upload, when not nil, is committed in the event's transaction; store
 	// sets its session and received time from the Delivery.
 	upload *uploadRow
+	// wms, when not nil, is the WMS event the writer tracks in the event's
+	// transaction (trackWMS), whose verdict it stores.
+	wms *wmsSeq
 }
 
 // errNoDelivery is returned by store outside a vendor handler.
@@ -149,7 +152,7 @@ func (s *Server) store(ctx context.Context, ev any, x extra) (writeResult, error
 	if x.upload != nil {
 		x.upload.Session, x.upload.Received = d.Session, d.Received
 	}
-	res := s.w.submit(ctx, &write{event: row, upload: x.upload})
+	res := s.w.submit(ctx, &write{event: row, upload: x.upload, wms: x.wms})
 	if res.Err != nil {
 		s.storeFailed(ctx, d, res.Err)
 		return res, res.Err

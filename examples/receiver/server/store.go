@@ -372,7 +372,6 @@ func newWriter(ctx context.Context, db *sql.DB, maxBatch int, observe func(n int
 // answer never hides a stored event.
 func (w *writer) submit(ctx context.Context, wr *write) writeResult {
 	wr.done = make(chan writeResult, 1)
-	wr.wms = wmsSeqFromContext(ctx)
 	select {
 	case w.queue <- wr:
 	case <-w.stop:

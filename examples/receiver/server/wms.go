@@ -33,8 +33,7 @@ func (s *Server) mountWMS(mux *http.ServeMux) error {
 			// secret makes a session's state. A write that fails leaves
 			// the state as it was (one transaction), so the sender's
 			// retry is not a duplicate.
-			ctx = context.WithValue(ctx, wmsSeqKey{}, wmsSeq{session: ev.SessionID, seq: ev.Sequence})
-			_, err := s.store(ctx, ev, extra{}) // logs the verdict with the row's id
+			_, err := s.store(ctx, ev, extra{wms: &wmsSeq{session: ev.SessionID, seq: ev.Sequence}}) // logs the verdict with the row's id
 			return err
 		}, s.wmsSecrets(secrets))
 	}
@@ -71,23 +70,10 @@ func wmsCurl(base, secret string) string {
 		base, secret)
 }
 
-// wmsSeqKey is the context key of the WMS event being stored (a wmsSeq),
-// which submit hands to the writer.
-type wmsSeqKey struct{}
-
 // wmsSeq names one WMS event of a session, to be tracked by the writer.
 type wmsSeq struct {
 	session string
 	seq     int64
-}
-
-// wmsSeqFromContext returns the WMS event of ctx, nil outside the WMS
-// handler.
-func wmsSeqFromContext(ctx context.Context) *wmsSeq {
-	if v, ok := ctx.Value(wmsSeqKey{}).(wmsSeq); ok {
-		return &v
-	}
-	return nil
 }
 
 // wmsMaxSequence and wmsMaxHoles are the bounds of wms.Tracker: numbers
