@@ -150,7 +150,7 @@ type handler struct {
 // Failures answer {"success":false,"error":"..."}: 400 for a body Decode
 // refuses (see Decode) and, with WithStrict, for any warning; 404 for an
 // empty route or one longer than 64 bytes (neither names a route the
-// player sends; the log line gets the path cut to 256 bytes), and for
+// player sends; the shared log line cuts the path to 256 bytes), and for
 // uploads without a store; 405 for other methods, 413 over the limits, 415
 // for a Content-Encoding other than gzip, and 500 when fn (or the store)
 // fails, so the player retries. A failed or refused upload leaves no file:
@@ -242,9 +242,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if origin := r.Header.Get("Origin"); h.c.allowed(origin) {
 		hdr.Set("Access-Control-Allow-Origin", origin)
 	}
-	if len(r.URL.Path) > maxLoggedPath {
-		r = cutPath(r) // the log line gets a cut path; routing uses the route alone
-	}
 	if r.Method == http.MethodOptions {
 		hdr.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
 		hdr.Set("Access-Control-Allow-Headers", "Content-Type")
@@ -275,34 +272,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.body.ServeHTTP(w, r)
 }
 
-// maxLoggedPath is the longest request path logged whole: a route may be
-// 64 bytes, and the study's URL path comes before it.
-const maxLoggedPath = 256
-
-// routeKey is the context key of the route of a request whose path was cut.
-type routeKey struct{}
-
-// cutPath returns a shallow copy of r whose URL.Path is cut to
-// maxLoggedPath bytes, for the log line the pipeline writes, with the
-// route (its length is all that matters for a long one) in its context.
-func cutPath(r *http.Request) *http.Request {
-	route := lastElement(r.URL.Path)
-	c := r.WithContext(context.WithValue(r.Context(), routeKey{}, route))
-	u := *r.URL
-	u.Path = u.Path[:maxLoggedPath] + "..."
-	u.RawPath = ""
-	c.URL = &u
-	return c
-}
-
-// route returns the route of r: the last element of its path, or of the
-// path before cutPath cut it.
-func (h *handler) route(r *http.Request) string {
-	if route, ok := r.Context().Value(routeKey{}).(string); ok {
-		return route
-	}
-	return lastElement(r.URL.Path)
-}
+// route returns the route of r: the last element of its path.
+func (h *handler) route(r *http.Request) string { return lastElement(r.URL.Path) }
 
 func (h *handler) notFound(w http.ResponseWriter, r *http.Request, route, msg string) {
 	answerFailure(w, r, http.StatusNotFound, msg)

@@ -16,6 +16,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
 // DefaultMaxBodyBytes is the body limit a handler uses unless an option
@@ -216,7 +218,25 @@ type Options struct {
 	Strict       bool         // answer 400 to a delivery with any warning
 }
 
-// Log logs one line per request at Info (or Warn for 5xx) when a logger is set.
+// maxLoggedPath is the longest request path a log line holds whole; a
+// longer one is cut, so that a path an attacker chose costs little to log.
+const maxLoggedPath = 256
+
+// cut returns s cut to n bytes with "..." when longer, never inside a UTF-8
+// sequence.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "..."
+}
+
+// Log logs one line per request at Info (or Warn for 5xx) when a logger is
+// set. The path and kind are cut (to 256 and 64 bytes), since the sender
+// chose them.
 func (o *Options) Log(r *http.Request, vendor string, kind string, status int, err error) {
 	if o.Logger == nil {
 		return
@@ -228,11 +248,11 @@ func (o *Options) Log(r *http.Request, vendor string, kind string, status int, e
 	attrs := []slog.Attr{
 		slog.String("vendor", vendor),
 		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
+		slog.String("path", cut(r.URL.Path, maxLoggedPath)),
 		slog.Int("status", status),
 	}
 	if kind != "" {
-		attrs = append(attrs, slog.String("kind", kind))
+		attrs = append(attrs, slog.String("kind", cut(kind, tolerant.MaxKindBytes)))
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))

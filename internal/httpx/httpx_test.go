@@ -180,3 +180,18 @@ func TestOptionsLog(t *testing.T) {
 func newTextLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
+
+// The path and kind a sender chose are cut in the log line, so that a 1 MiB
+// route costs little to log.
+func TestOptionsLogCuts(t *testing.T) {
+	var buf strings.Builder
+	o := Options{Logger: newTextLogger(&buf)}
+	r := httptest.NewRequest("POST", "/study/"+strings.Repeat("r", 1<<20), nil)
+	o.Log(r, "labvanced", strings.Repeat("k", 1<<20), 404, nil)
+	line := buf.String()
+	assert.Less(t, len(line), 600)
+	assert.Contains(t, line, "path=/study/rrr")
+	assert.Contains(t, line, `...`)
+	assert.Equal(t, "é...", cut("éé", 3), "never inside a UTF-8 sequence")
+	assert.Equal(t, "abc", cut("abc", 3))
+}
