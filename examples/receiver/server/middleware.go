@@ -93,7 +93,6 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 // extra is what a vendor's function adds to the stored row besides what the
 // Delivery says.
 type extra struct {
-	verdict string // a verdict to store; a WMS event's is the writer's (see trackWMS)
 	// upload, when not nil, is committed in the event's transaction; store
 	// sets its session and received time from the Delivery.
 	upload *uploadRow
@@ -144,7 +143,6 @@ func (s *Server) store(ctx context.Context, ev any, x extra) (writeResult, error
 		Received: d.Received,
 		Event:    js,
 		Raw:      raw,
-		Verdict:  x.verdict,
 		Warnings: warningsJSON(d.Warnings),
 		DedupKey: d.IdempotencyKey,
 		Source:   sourceFromContext(ctx),

@@ -295,7 +295,7 @@ func TestStoreFromDelivery(t *testing.T) {
 	for _, key := range []string{"", "", "fake:same", "fake:same", "fake:same"} {
 		d.IdempotencyKey = key
 		ctx := vendorhooks.ContextWithDelivery(context.Background(), d)
-		res, err := s.store(ctx, fakeEvent{Session: "other", Seq: 3}, extra{verdict: "v"})
+		res, err := s.store(ctx, fakeEvent{Session: "other", Seq: 3}, extra{})
 		require.NoError(t, err)
 		keyed := key != ""
 		ids[keyed] = append(ids[keyed], res.ID)
@@ -312,7 +312,7 @@ func TestStoreFromDelivery(t *testing.T) {
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e))
 	assert.Equal(t, Event{
 		ID: ids[true][0], Vendor: "fake", Kind: "tock", Session: "sess",
-		ReceivedAt: "2025-01-15T02:50:29.123456789Z", Verdict: "v",
+		ReceivedAt: "2025-01-15T02:50:29.123456789Z", Verdict: "", // only a WMS event has one (trackWMS)
 		Event: json.RawMessage(`{"session":"other","seq":3}`),
 		Warnings: []string{
 			"/a (offset 5): want a number, got string; left at 0",
