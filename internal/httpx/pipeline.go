@@ -50,7 +50,9 @@ type Pipeline[E any] struct {
 	Authorize func(r *http.Request) error
 	// Stream, when it holds for r, skips the bounded read: Decode gets a nil
 	// body and reads r.Body itself, which is limited (and decompressed) as
-	// ReadBody would; Info.Body then says what Delivery.Body holds.
+	// ReadBody would; Info.Body then says what Delivery.Body holds. A
+	// streamed request skips Verify too (there are no bytes read to check),
+	// so Stream is only for vendors whose streamed route carries no MAC.
 	Stream func(r *http.Request) bool
 	// Verify checks the body as read; nil when the vendor signs nothing.
 	Verify func(r *http.Request, body []byte) error
