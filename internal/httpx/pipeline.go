@@ -385,21 +385,33 @@ func classGzip(err error) error {
 
 // ReadBody reads r's body whole through BodyReader. It allocates no more
 // than 64 KiB before bytes arrive, whatever Content-Length declares, and
-// grows its buffer only as they do.
+// grows its buffer only as they do: it doubles when full, never past the
+// declared length plus one byte (for a body without Content-Encoding) nor
+// past the limit plus one. A 30 MiB body thus costs its final buffer plus
+// the doublings before it, about 2x its size allocated in all, instead of
+// the 5x of append's 1.25x growth (measured: 165 -> 62 MiB allocated for
+// 30 MiB), and a sender must have sent half of any buffer it makes us hold.
 func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	rd, err := BodyReader(w, r, limit)
 	if err != nil {
 		return nil, err
 	}
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	// One extra byte lets the read see EOF, or the limit's error, without
+	// growing the slice.
+	bound := limit + 1
 	size := int64(512)
 	if n := r.ContentLength; n >= 0 {
-		// One extra byte lets the read see EOF without growing the slice.
 		size = min(n+1, initialBuffer)
 	}
 	if r.Header.Get("Content-Encoding") != "" {
 		size = max(size, 4096)
+	} else if n := r.ContentLength; n >= 0 {
+		bound = min(bound, n+1)
 	}
-	b, err := readAll(rd, make([]byte, 0, size))
+	b, err := readAll(rd, make([]byte, 0, min(size, bound)), bound)
 	if err != nil {
 		return nil, classRead(err)
 	}
@@ -408,11 +420,18 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 
 // readAll is io.ReadAll into a caller-sized buffer, which grows only when it
 // is full (io.ReadAll and bytes.Buffer grow as soon as less than 512 bytes
-// are free, which would reallocate an exactly sized buffer).
-func readAll(r io.Reader, b []byte) ([]byte, error) {
+// are free, which would reallocate an exactly sized buffer), by doubling,
+// to at most bound bytes of capacity while bound is above its length; a
+// full buffer of bound bytes grows by append when the reader still yields
+// (a reader that ignores its limit, or sends more than it declared).
+func readAll(r io.Reader, b []byte, bound int64) ([]byte, error) {
 	for {
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			if n := min(2*int64(cap(b)), bound); n > int64(cap(b)) {
+				b = append(make([]byte, 0, n), b...)
+			} else {
+				b = append(b, 0)[:len(b)]
+			}
 		}
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"testing"
 
@@ -259,8 +260,43 @@ func TestReadBodyGrowsAsBytesArrive(t *testing.T) {
 	rd, buf := strings.NewReader(""), make([]byte, 0, 6)
 	assert.Zero(t, testing.AllocsPerRun(20, func() {
 		rd.Reset("exact")
-		_, _ = readAll(rd, buf[:0])
+		_, _ = readAll(rd, buf[:0], 6)
 	}), "an exactly sized buffer is not grown")
+}
+
+// allocated returns the bytes the heap allocated while f ran.
+func allocated(f func()) uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	before := s[0].Value.Uint64()
+	f()
+	metrics.Read(s)
+	return s[0].Value.Uint64() - before
+}
+
+// A 30 MiB body costs its final buffer and the doublings before it: under
+// 2.2x its size allocated, whether its length is declared or not, and an
+// exactly declared length ends in an exactly sized buffer.
+func TestReadBodyGrowthIsBounded(t *testing.T) {
+	const size = 30 << 20
+	body := bytes.Repeat([]byte{'<'}, size)
+	for _, declared := range []bool{true, false} {
+		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+		if !declared {
+			r.ContentLength = -1
+		}
+		var b []byte
+		var err error
+		n := allocated(func() { b, err = ReadBody(httptest.NewRecorder(), r, 32<<20) })
+		require.NoError(t, err)
+		require.Equal(t, size, len(b))
+		assert.Less(t, n, uint64(size)*22/10, "declared %v: %d bytes allocated for %d", declared, n, size)
+		if declared {
+			assert.Equal(t, size+1, cap(b))
+		} else {
+			assert.LessOrEqual(t, cap(b), 32<<20+1, "never past the limit plus one")
+		}
+	}
 }
 
 func TestPipelineStrict(t *testing.T) {
