@@ -83,7 +83,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		where = append(where, "id > ?")
 		args = append(args, n)
 	}
-	where, args = textFilter(q.Get("q"), where, args)
+	where, args = s.db.textFilter(q.Get("q"), where, args)
 	query := "SELECT " + eventColumns + " FROM events"
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
@@ -91,7 +91,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	if afterID >= 0 {
 		query += " ORDER BY id ASC LIMIT ?"
 	} else {
-		query = "SELECT * FROM (" + query + " ORDER BY id DESC LIMIT ?) ORDER BY id ASC"
+		query = "SELECT * FROM (" + query + " ORDER BY id DESC LIMIT ?) AS newest ORDER BY id ASC"
 	}
 	args = append(args, limit)
 	ctx, cancel := queryContext(r)
@@ -105,7 +105,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	list := EventList{Events: []Event{}, LastID: max(afterID, 0)}
 	for rows.Next() {
 		var e Event
-		if err := scanEvent(rows, &e); err != nil {
+		if err := scanEvent(rows, &e, nil); err != nil {
 			s.internalError(w, r, err)
 			return
 		}
@@ -131,7 +131,7 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := queryContext(r)
 	defer cancel()
 	err = scanEvent(s.db.QueryRowContext(ctx,
-		"SELECT "+eventColumns+", raw FROM events WHERE id = ?", id), &e, &raw)
+		"SELECT "+eventColumns+" FROM events WHERE id = ?", id), &e, &raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		writeError(w, http.StatusNotFound, "no event "+strconv.FormatInt(id, 10))
 		return
@@ -150,19 +150,33 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 }
 
 // eventColumns are the columns scanEvent reads, in its order.
-const eventColumns = "id, vendor, kind, session, received_at, verdict, event, warnings, duplicates, source"
+const eventColumns = "id, vendor, kind, session, received_at, verdict, warnings, duplicates, source, headers, raw"
 
-// scanEvent reads eventColumns, then the columns of more, into e.
-func scanEvent(row interface{ Scan(...any) error }, e *Event, more ...any) error {
-	var ev, warnings string
-	dst := append([]any{&e.ID, &e.Vendor, &e.Kind, &e.Session, &e.ReceivedAt, &e.Verdict, &ev, &warnings, &e.Duplicates, &e.Source}, more...)
-	if err := row.Scan(dst...); err != nil {
+// scanEvent reads eventColumns into e, deriving its event from the raw body
+// (deriveEvent), and stores the raw body in *raw when raw is not nil. A row
+// the library now refuses is read with a null event and a warning saying
+// so, not as an error: the row is still there.
+func scanEvent(row interface{ Scan(...any) error }, e *Event, raw *[]byte) error {
+	var warnings string
+	var headers sql.NullString
+	var body []byte
+	if err := row.Scan(&e.ID, &e.Vendor, &e.Kind, &e.Session, &e.ReceivedAt, &e.Verdict, &warnings, &e.Duplicates,
+		&e.Source, &headers, &body); err != nil {
 		return err
 	}
-	e.Event = json.RawMessage(validUTF8(ev))
 	e.Warnings = []string{}
 	if err := json.Unmarshal([]byte(warnings), &e.Warnings); err != nil {
 		return fmt.Errorf("event %d: warnings: %w", e.ID, err)
+	}
+	ev, err := deriveEvent(e.Vendor, e.Kind, []byte(headers.String), body)
+	if err != nil {
+		e.Event = json.RawMessage("null")
+		e.Warnings = append(e.Warnings, "event: "+err.Error())
+	} else {
+		e.Event = json.RawMessage(validUTF8(string(ev)))
+	}
+	if raw != nil {
+		*raw = body
 	}
 	return nil
 }

@@ -191,7 +191,11 @@ func staticHandler(files fs.FS) http.Handler {
 // hasColumn reports whether table has column (the schema of another
 // receiver version may lack it).
 func (s *Server) hasColumn(table, column string) bool {
-	rows, err := s.db.Query("SELECT name FROM pragma_table_info(?)", table)
+	q := "SELECT name FROM pragma_table_info(?)"
+	if s.db.pg() {
+		q = "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?"
+	}
+	rows, err := s.db.Query(q, table)
 	if err != nil {
 		return false
 	}

@@ -49,7 +49,7 @@ func (s *Server) newestRows(ctx context.Context, where string, limit int, args .
 	if where != "" {
 		q += " WHERE " + where
 	}
-	q = "SELECT * FROM (" + q + " ORDER BY id DESC LIMIT ?) ORDER BY id ASC"
+	q = "SELECT * FROM (" + q + " ORDER BY id DESC LIMIT ?) AS newest ORDER BY id ASC"
 	rows, err := s.db.QueryContext(ctx, q, append(args, limit)...)
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func (s *Server) newestRows(ctx context.Context, where string, limit int, args .
 	var out []Event
 	for rows.Next() {
 		var e Event
-		if err := scanEvent(rows, &e); err != nil {
+		if err := scanEvent(rows, &e, nil); err != nil {
 			return nil, err
 		}
 		out = append(out, e)
@@ -139,8 +139,8 @@ func (s *Server) overviewData(ctx context.Context, r *http.Request) (any, error)
 		today = time.Date(y, m, d, 0, 0, 0, 0, time.Local)
 	}
 	src := s.sourceCol()
-	rows, err := s.db.QueryContext(ctx, `SELECT vendor, `+src+`, COUNT(*), COALESCE(SUM(received_at >= ?), 0),
-		COALESCE(SUM(duplicates), 0), COALESCE(SUM(warnings != '[]'), 0), MAX(id)
+	rows, err := s.db.QueryContext(ctx, `SELECT vendor, `+src+`, COUNT(*), CAST(COALESCE(SUM(CASE WHEN received_at >= ? THEN 1 ELSE 0 END), 0) AS BIGINT),
+		CAST(COALESCE(SUM(duplicates), 0) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN warnings != '[]' THEN 1 ELSE 0 END), 0) AS BIGINT), MAX(id)
 		FROM events WHERE id > ?`+srcWhere+` GROUP BY vendor, `+src+` ORDER BY vendor, `+src,
 		append([]any{today.UTC().Format(timeFormat), from}, srcArgs...)...)
 	if err != nil {
@@ -458,7 +458,7 @@ func (s *Server) newestSessions(ctx context.Context, vendor, source string, n in
 	srcWhere, srcArgs := s.sourceFilter(source)
 	args := append(append([]any{vendor}, srcArgs...), dashboardRows*4, n)
 	rows, err := s.db.QueryContext(ctx, `SELECT src, session FROM (SELECT `+s.sourceCol()+` AS src, session, id FROM events
-		WHERE vendor = ? AND session != ''`+srcWhere+` ORDER BY id DESC LIMIT ?) GROUP BY src, session ORDER BY MAX(id) DESC LIMIT ?`,
+		WHERE vendor = ? AND session != ''`+srcWhere+` ORDER BY id DESC LIMIT ?) AS newest GROUP BY src, session ORDER BY MAX(id) DESC LIMIT ?`,
 		args...)
 	if err != nil {
 		return nil, err
@@ -795,8 +795,8 @@ func orderedObject(js []byte) (keys []string, vals map[string]string) {
 func (s *Server) labvancedData(ctx context.Context, r *http.Request) (any, error) {
 	src := s.sourceCol()
 	srcWhere, srcArgs := s.sourceFilter(viewSource(r))
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, session, `+src+`, received_at, event, warnings FROM
-		(SELECT * FROM events WHERE vendor = 'labvanced'`+srcWhere+` ORDER BY id DESC LIMIT ?) ORDER BY id ASC`,
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, session, `+src+`, received_at, headers, raw, warnings FROM
+		(SELECT * FROM events WHERE vendor = 'labvanced'`+srcWhere+` ORDER BY id DESC LIMIT ?) AS newest ORDER BY id ASC`,
 		append(srcArgs, dashboardRows*4)...)
 	if err != nil {
 		return nil, err
@@ -813,10 +813,13 @@ func (s *Server) labvancedData(ctx context.Context, r *http.Request) (any, error
 	var trials []trialRaw
 	for rows.Next() {
 		var id int64
-		var kind, session, source, at, ev, warnings string
-		if err := rows.Scan(&id, &kind, &session, &source, &at, &ev, &warnings); err != nil {
+		var kind, session, source, at, warnings string
+		var headers sql.NullString
+		var raw []byte
+		if err := rows.Scan(&id, &kind, &session, &source, &at, &headers, &raw, &warnings); err != nil {
 			return nil, err
 		}
+		ev, _ := deriveEvent("labvanced", kind, []byte(headers.String), raw) // a row it refuses shows empty
 		k := [2]string{source, session}
 		ls := bySession[k]
 		if ls == nil {
@@ -1004,10 +1007,8 @@ func (s *Server) eventsData(ctx context.Context, r *http.Request) (any, error) {
 		}
 		inner += " ORDER BY id DESC LIMIT ?"
 		args = append(args, textScanRows)
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Text) + "%"
-		query := "SELECT " + eventColumns + " FROM (" + inner + `) WHERE (event LIKE ? ESCAPE '\' OR kind LIKE ? ESCAPE '\'
-			OR session LIKE ? ESCAPE '\' OR warnings LIKE ? ESCAPE '\') ORDER BY id DESC LIMIT ?`
-		args = append(args, like, like, like, like, d.Limit)
+		query := "SELECT " + eventColumns + " FROM (" + inner + ") AS newest WHERE " + s.db.textMatch() + " ORDER BY id DESC LIMIT ?"
+		args = append(append(args, textArgs(f.Text)...), d.Limit)
 		d.Scanned = textScanRows
 		rows, qerr := s.db.QueryContext(ctx, query, args...)
 		if qerr != nil {
@@ -1016,7 +1017,7 @@ func (s *Server) eventsData(ctx context.Context, r *http.Request) (any, error) {
 		defer rows.Close()
 		for rows.Next() {
 			var e Event
-			if err := scanEvent(rows, &e); err != nil {
+			if err := scanEvent(rows, &e, nil); err != nil {
 				return nil, err
 			}
 			evs = append(evs, e)
@@ -1043,7 +1044,7 @@ type eventDetailData struct {
 func (s *Server) eventDetail(ctx context.Context, id int64) (*eventDetailData, error) {
 	var e Event
 	var raw []byte
-	err := scanEvent(s.db.QueryRowContext(ctx, "SELECT "+eventColumns+", raw FROM events WHERE id = ?", id), &e, &raw)
+	err := scanEvent(s.db.QueryRowContext(ctx, "SELECT "+eventColumns+" FROM events WHERE id = ?", id), &e, &raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return &eventDetailData{}, errNotFound
 	}

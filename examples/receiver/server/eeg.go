@@ -15,7 +15,7 @@ import (
 // default). Petal events have no session key.
 func (s *Server) mountEEG(mux *http.ServeMux) error {
 	h, err := eeg.New(func(ctx context.Context, ev eeg.Event) error {
-		_, err := s.store(ctx, ev, extra{})
+		_, err := s.store(ctx, extra{})
 		return err
 	})
 	if err != nil {

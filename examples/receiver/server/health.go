@@ -125,11 +125,11 @@ func queryContext(r *http.Request) (context.Context, context.CancelFunc) {
 }
 
 // textFilter adds /events?q=text to a query's conditions: the text, as is
-// (no pattern characters), in the event's JSON, kind, session or warnings.
+// (no pattern characters), in the raw body, kind, session or warnings.
 // The search may scan, so it is bounded: it looks only at the newest
 // textScanRows rows that match the other filters (the dashboard's event
 // log has the same bound), and the query has queryTimeout.
-func textFilter(text string, where []string, args []any) ([]string, []any) {
+func (d *db) textFilter(text string, where []string, args []any) ([]string, []any) {
 	if text == "" {
 		return where, args
 	}
@@ -137,10 +137,21 @@ func textFilter(text string, where []string, args []any) ([]string, []any) {
 	if len(where) > 0 {
 		inner += " WHERE " + strings.Join(where, " AND ")
 	}
-	floor := "id >= (SELECT COALESCE(MIN(id), 0) FROM (" + inner + " ORDER BY id DESC LIMIT ?))"
-	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(text) + "%"
-	match := `(event LIKE ? ESCAPE '\' OR kind LIKE ? ESCAPE '\' OR session LIKE ? ESCAPE '\' OR warnings LIKE ? ESCAPE '\')`
+	floor := "id >= (SELECT COALESCE(MIN(id), 0) FROM (" + inner + " ORDER BY id DESC LIMIT ?) AS newest)"
 	out := append(append([]any(nil), args...), args...)
-	out = append(out, textScanRows, like, like, like, like)
-	return append(where, floor, match), out
+	out = append(append(out, textScanRows), textArgs(text)...)
+	return append(where, floor, d.textMatch()), out
+}
+
+// textMatch is the condition of a text search: the text (case-sensitive,
+// no pattern characters) in the raw body, kind, session or warnings; its
+// arguments are textArgs.
+func (d *db) textMatch() string {
+	return "(" + d.contains("raw", true) + " OR " + d.contains("kind", false) + " OR " +
+		d.contains("session", false) + " OR " + d.contains("warnings", false) + ")"
+}
+
+// textArgs are the arguments of textMatch for text.
+func textArgs(text string) []any {
+	return []any{[]byte(text), text, text, text}
 }

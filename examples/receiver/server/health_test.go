@@ -80,20 +80,21 @@ CREATE TRIGGER break_commits AFTER INSERT ON events BEGIN INSERT INTO broken VAL
 	assert.Equal(t, "closed", h.Writer.State)
 }
 
-// TestEventsTextSearch: /events?q= finds the text, as is, in the events'
-// JSON, alone or with the other filters.
+// TestEventsTextSearch: /events?q= finds the text, as is, in the raw
+// bodies, alone or with the other filters.
 func TestEventsTextSearch(t *testing.T) {
 	e := newEnv(t)
 	for n := 1; n <= 3; n++ {
 		status, answer := e.do(t, mustRequest(t, "/eeg/", eegMessage(t, n*111)))
 		require.Equal(t, http.StatusOK, status, answer)
 	}
-	found := e.events(t, "q=%22id%22:222")
+	found := e.events(t, "q=%22id%22:+222")
 	require.Len(t, found, 1)
 	assert.Contains(t, string(found[0].Event), `222`)
-	assert.Len(t, e.events(t, "q=%22id%22:222&vendor=eeg"), 1)
-	assert.Empty(t, e.events(t, "q=%22id%22:222&vendor=wms"))
+	assert.Len(t, e.events(t, "q=%22id%22:+222&vendor=eeg"), 1)
+	assert.Empty(t, e.events(t, "q=%22id%22:+222&vendor=wms"))
 	assert.Len(t, e.events(t, "q=%22id%22:"), 3)
+	assert.Empty(t, e.events(t, "q=%22ID%22:"), "the search is case-sensitive")
 	assert.Empty(t, e.events(t, "q=%25"), "%% is a character, not a pattern")
 	assert.Len(t, e.events(t, "q="), 3, "an empty q filters nothing")
 }

@@ -35,7 +35,7 @@ import (
 // and of any older than a day (a crashed receiver's leftovers), never of a
 // peer's fresh one: several receivers may share UploadsDir.
 func (s *Server) mountLabvanced(mux *http.ServeMux) error {
-	files, err := labvanced.DirStore(s.cfg.UploadsDir).ForInstance(randomInstance())
+	files, err := labvanced.DirStore(s.cfg.UploadsDir).ForInstance(s.instance)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (s *Server) mountLabvanced(mux *http.ServeMux) error {
 				SHA256:       up.SHA256,
 			}
 		}
-		res, err := s.store(ctx, ev, x)
+		res, err := s.store(ctx, x)
 		if err != nil || res.Upload == nil {
 			return err
 		}

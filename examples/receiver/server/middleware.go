@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -106,8 +105,10 @@ var errNoDelivery = errors.New("server: no vendorhooks.Delivery in the context: 
 
 // store commits ev, the decoded event of the vendor delivery in ctx, and
 // returns once it is durable. The row's vendor, kind, session, received time,
-// raw body and warnings are the Delivery's; the event column is ev
-// marshalled. It logs the stored row's id (and whether it was a duplicate).
+// raw body and warnings are the Delivery's; the decoded event is not stored
+// but derived from the raw body on read (derive.go), so the database holds
+// each body once. It logs the stored row's id (and whether it was a
+// duplicate).
 // The returned error makes the vendor's handler answer 500, so the sender
 // retries.
 //
@@ -121,14 +122,10 @@ var errNoDelivery = errors.New("server: no vendorhooks.Delivery in the context: 
 // (signage triggers, which are commands) are stored every time. The key is
 // the vendor's own ("VENDOR:..."), not scoped by mount: the receiver mounts
 // each vendor once.
-func (s *Server) store(ctx context.Context, ev any, x extra) (writeResult, error) {
+func (s *Server) store(ctx context.Context, x extra) (writeResult, error) {
 	d, ok := vendorhooks.DeliveryFromContext(ctx)
 	if !ok {
 		return writeResult{}, errNoDelivery
-	}
-	js, err := marshalJSON(ev)
-	if err != nil {
-		return writeResult{}, fmt.Errorf("server: encoding %s %s event: %w", d.Vendor, d.Kind, err)
 	}
 	// d.Body is valid until the vendor's function returns, and submit
 	// returns only after the transaction that wrote it: no copy needed.
@@ -141,12 +138,12 @@ func (s *Server) store(ctx context.Context, ev any, x extra) (writeResult, error
 		Kind:     d.Kind,
 		Session:  d.Session,
 		Received: d.Received,
-		Event:    js,
 		Raw:      raw,
 		Warnings: warningsJSON(d.Warnings),
 		DedupKey: d.IdempotencyKey,
 		Source:   sourceFromContext(ctx),
 	}
+	row.Headers = storedHeaders(d)
 	if x.upload != nil {
 		x.upload.Session, x.upload.Received = d.Session, d.Received
 	}

@@ -1,6 +1,6 @@
 // Package server is the vendorhooks example receiver: every vendor's handler
 // mounted on one http.Handler, each accepted event stored durably in SQLite
-// before the vendor gets its 2xx.
+// or PostgreSQL before the vendor gets its 2xx.
 //
 // It lives in a package of its own (the command in examples/receiver only
 // parses flags) so that tests and simulators can run the whole receiver in
@@ -12,16 +12,24 @@
 //	http.ListenAndServe("127.0.0.1:8080", s.Handler())
 //
 // Storage is database/sql over modernc.org/sqlite (pure Go) in WAL mode with
-// synchronous=FULL. A request is answered 2xx only after the transaction
-// holding its event committed, so an acknowledged event survives kill -9 and
-// power loss. Concurrent requests are committed together: a single writer
-// puts every request waiting at that moment into one transaction (group
-// commit), so durability costs one fsync per group, not per request.
+// synchronous=FULL, or over github.com/jackc/pgx/v5 when Config.DBPath is a
+// postgres:// URL; the two backends store the same rows and behave the same
+// (db.go). A request is answered 2xx only after the transaction holding its
+// event committed, so an acknowledged event survives kill -9 and power loss.
+// Concurrent requests are committed together: a single writer puts every
+// request waiting at that moment into one transaction (group commit), so
+// durability costs one fsync per group, not per request.
+//
+// Several receivers on one PostgreSQL database act as one: a delivery is
+// stored once whichever receiver gets it (the idempotency key is a unique
+// constraint), WMS sequence state is kept and locked in the database, keys
+// and the admin token are read from it, and every dashboard's live view sees
+// every receiver's deliveries (LISTEN/NOTIFY). Uploads then go to one
+// directory all receivers share (Config.UploadsDir).
 package server
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -29,17 +37,25 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // Config configures a Server. The zero value of every field but DBPath has a
 // usable default.
 type Config struct {
-	// DBPath is the SQLite database file. It is created when missing, with
-	// mode 0600: it holds the generated keys and every raw body.
+	// DBPath is the SQLite database file, or a postgres:// (postgresql://)
+	// URL of a PostgreSQL database. A file is created when missing, with
+	// mode 0600: it holds the generated keys and every raw body. A
+	// PostgreSQL database must exist; its tables are created on first
+	// start.
 	DBPath string
 	// UploadsDir is where Labvanced file uploads are stored; it is created
-	// when missing. Empty means DBPath + ".uploads".
+	// when missing. Empty means DBPath + ".uploads" for a SQLite file and
+	// "uploads" for PostgreSQL. Receivers sharing a PostgreSQL database must
+	// share this directory too (a network file system): a retried upload
+	// that lands on another receiver is answered with the file stored
+	// first.
 	UploadsDir string
 	// CORSOrigins are origins allowed to call the Labvanced routes from a
 	// browser besides the vendor's own (https://www.labvanced.com), which
@@ -121,15 +137,18 @@ type Keys struct {
 
 // Server is a running receiver. Its methods are safe for concurrent use.
 type Server struct {
-	cfg     Config
-	db      *sql.DB
-	w       *writer
-	keys    Keys
-	handler http.Handler
-	log     *slog.Logger
-	mounted []string // vendors mounted, in mount order
-	sources sources  // per-source handlers
-	metrics *metrics // GET /metrics (metrics.go)
+	cfg Config
+	db  *db
+	// instance names this Server among receivers sharing a database: in
+	// its notifications and its temporary upload names.
+	instance string
+	w        *writer
+	keys     Keys
+	handler  http.Handler
+	log      *slog.Logger
+	mounted  []string // vendors mounted, in mount order
+	sources  sources  // per-source handlers
+	metrics  *metrics // GET /metrics (metrics.go)
 	// adminToken is the token reads need (Config.AdminToken or generated).
 	adminToken string
 	// fresh names the secrets ("sleep", "signage", "wms", "admin")
@@ -142,6 +161,11 @@ type Server struct {
 	// committed deliveries (dashboard.go).
 	dash *dashboard
 	live *hub
+
+	// stopListen stops listenLive's goroutine (PostgreSQL), nil when none
+	// runs; listening reports whether it is listening now, for tests.
+	stopListen func()
+	listening  atomic.Bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -162,15 +186,18 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.UploadsDir == "" {
 		cfg.UploadsDir = cfg.DBPath + ".uploads"
+		if isPostgres(cfg.DBPath) {
+			cfg.UploadsDir = "uploads"
+		}
 	}
 	if err := os.MkdirAll(cfg.UploadsDir, 0o750); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	db, err := openDB(ctx, cfg.DBPath)
+	db, err := openDatabase(ctx, cfg.DBPath)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	s := &Server{cfg: cfg, db: db, log: cfg.Logger, mounted: []string{}, fresh: map[string]bool{}}
+	s := &Server{cfg: cfg, db: db, instance: randomInstance(), log: cfg.Logger, mounted: []string{}, fresh: map[string]bool{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -208,7 +235,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.PerRequestTx {
 		batch = 1
 	}
-	if s.w, err = newWriter(ctx, db, batch, s.metrics.committed); err != nil {
+	if s.w, err = newWriter(ctx, db, batch, s.instance, s.metrics.committed); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("server: %w", err)
 	}
@@ -218,6 +245,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.handler = h
+	if db.pg() {
+		s.listenLive()
+	}
 	return s, nil
 }
 
@@ -243,6 +273,9 @@ func (s *Server) Vendors() []string { return append([]string(nil), s.mounted...)
 // (http.Server.Shutdown) first so that none do.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		if s.stopListen != nil {
+			s.stopListen()
+		}
 		if s.w != nil {
 			s.w.close()
 		}

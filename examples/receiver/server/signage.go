@@ -18,7 +18,7 @@ const signagePath = "/signage" + signage.Path
 // (Delivery.Body), which never holds the key.
 func (s *Server) mountSignage(mux *http.ServeMux) error {
 	h, err := signage.New(func(ctx context.Context, t signage.Trigger) error {
-		_, err := s.store(ctx, t, extra{})
+		_, err := s.store(ctx, extra{})
 		return err
 	}, signage.WithAPIKeys(s.keys.Signage...))
 	if err != nil {

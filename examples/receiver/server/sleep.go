@@ -16,7 +16,7 @@ import (
 func (s *Server) mountSleep(mux *http.ServeMux) error {
 	build := func(keys []string) (http.Handler, error) {
 		return sleep.New(func(ctx context.Context, ev sleep.Event) error {
-			_, err := s.store(ctx, ev, extra{})
+			_, err := s.store(ctx, extra{})
 			return err
 		}, sleep.WithAPIKeys(keys...))
 	}

@@ -5,235 +5,22 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go, no cgo)
 )
 
-// migrations bring a database from PRAGMA user_version i to i+1, in order.
-// openDB runs the missing ones in one transaction, so a database is at one
-// version or another, never between; a database of a newer receiver (a
-// version past the last) is refused rather than written.
-//
-// Append to the list, never change a step that shipped: a database made by
-// an older receiver is brought up to date by the steps it has not run.
-var migrations = [...]string{
-	// 1: the first receiver's tables. Databases it made record version 0
-	// with these tables in place; IF NOT EXISTS makes the step a no-op for
-	// them. dedup_key was used by WMS only.
-	`
-CREATE TABLE IF NOT EXISTS events (
-	id          INTEGER PRIMARY KEY AUTOINCREMENT,
-	vendor      TEXT NOT NULL,
-	kind        TEXT NOT NULL,
-	session     TEXT NOT NULL DEFAULT '',
-	received_at TEXT NOT NULL,
-	event       TEXT NOT NULL,
-	raw         BLOB NOT NULL,
-	verdict     TEXT NOT NULL DEFAULT '',
-	dedup_key   TEXT UNIQUE
-);
-CREATE INDEX IF NOT EXISTS events_vendor_kind ON events (vendor, kind, id);
-CREATE INDEX IF NOT EXISTS events_session ON events (session, id);
-CREATE TABLE IF NOT EXISTS uploads (
-	guid          TEXT PRIMARY KEY,
-	session       TEXT NOT NULL,
-	stored_name   TEXT NOT NULL,
-	original_name TEXT NOT NULL,
-	size          INTEGER NOT NULL,
-	sha256        TEXT NOT NULL,
-	received_at   TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS secrets (
-	name       TEXT PRIMARY KEY,
-	value      TEXT NOT NULL,
-	created_at TEXT NOT NULL
-);`,
-	// 2: every vendor's Delivery.IdempotencyKey goes in dedup_key (no
-	// change of schema: rows stored before keep theirs, NULL for all but
-	// WMS, so a retry of one of them arriving after the upgrade is stored
-	// once more, and never again); the decoder's warnings (a JSON array of
-	// strings) and the count of retries answered as duplicates of the row;
-	// the event row of an upload, so that a retried upload finds the file
-	// stored first (NULL for uploads stored before).
-	`
-ALTER TABLE events ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
-ALTER TABLE events ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE uploads ADD COLUMN event_id INTEGER REFERENCES events (id);
-CREATE INDEX IF NOT EXISTS uploads_event ON uploads (event_id);`,
-	// 3: the source (the name segment of the mount a row came in on, ''
-	// for none; see sourced) and deduplication per source: the unique
-	// constraint on dedup_key becomes one on (source, dedup_key). SQLite
-	// cannot drop a column's UNIQUE, so the table is rebuilt, ids and the
-	// AUTOINCREMENT high-water mark kept; uploads.event_id points at the
-	// rebuilt table by name (migrate runs with foreign keys off, and checks
-	// them before it commits).
-	`
-CREATE TABLE events_v3 (
-	id          INTEGER PRIMARY KEY AUTOINCREMENT,
-	vendor      TEXT NOT NULL,
-	kind        TEXT NOT NULL,
-	session     TEXT NOT NULL DEFAULT '',
-	received_at TEXT NOT NULL,
-	event       TEXT NOT NULL,
-	raw         BLOB NOT NULL,
-	verdict     TEXT NOT NULL DEFAULT '',
-	dedup_key   TEXT,
-	warnings    TEXT NOT NULL DEFAULT '[]',
-	duplicates  INTEGER NOT NULL DEFAULT 0,
-	source      TEXT NOT NULL DEFAULT ''
-);
-INSERT INTO events_v3 (id, vendor, kind, session, received_at, event, raw, verdict, dedup_key, warnings, duplicates)
-	SELECT id, vendor, kind, session, received_at, event, raw, verdict, dedup_key, warnings, duplicates FROM events;
-DELETE FROM sqlite_sequence WHERE name = 'events_v3';
-INSERT INTO sqlite_sequence (name, seq) SELECT 'events_v3', seq FROM sqlite_sequence WHERE name = 'events';
-DROP TABLE events;
-ALTER TABLE events_v3 RENAME TO events;
-CREATE INDEX events_vendor_kind ON events (vendor, kind, id);
-CREATE INDEX events_session ON events (session, id);
-CREATE INDEX events_source ON events (source, vendor, id);
-CREATE UNIQUE INDEX events_source_dedup ON events (source, dedup_key);`,
-	// 4: an index per filter of /events, ending in id, so that each one
-	// alone finds its newest rows without a scan or a sort
-	// (events_vendor_kind serves vendor with kind, events_session session;
-	// events_source and events_source_dedup do not end in id).
-	`
-CREATE INDEX IF NOT EXISTS events_vendor ON events (vendor, id);
-CREATE INDEX IF NOT EXISTS events_kind ON events (kind, id);
-CREATE INDEX IF NOT EXISTS events_source_id ON events (source, id);`,
-	// 5: each WMS session's sequence state, per source (see trackWMS):
-	// the number expected next, the runs of missing numbers below it (a
-	// JSON array of [first, last] pairs, at most 256) and the number below
-	// which runs were trimmed. Sessions live before the upgrade start
-	// again (their next event is a gap from 0), as they did at a restart.
-	`
-CREATE TABLE wms_sessions (
-	source  TEXT NOT NULL,
-	session TEXT NOT NULL,
-	next    INTEGER NOT NULL,
-	trimmed INTEGER NOT NULL DEFAULT 0,
-	holes   TEXT NOT NULL DEFAULT '[]',
-	PRIMARY KEY (source, session)
-) WITHOUT ROWID;`,
-}
-
-// migrate brings db to the last version of migrations. It runs them with
-// foreign keys off, as SQLite's procedure for rebuilding a table says
-// (dropping a parent table would otherwise count its children as
-// violations), and commits only when PRAGMA foreign_key_check finds none.
-func migrate(ctx context.Context, db *sql.DB) error {
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	// Outside a transaction, where the pragma takes effect; set back
-	// before the connection returns to the pool.
-	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
-		return err
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON") //nolint:errcheck // checked by the pool's next use
-
-	tx, err := conn.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock): one migrator at a time
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	var version int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return err
-	}
-	if version > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this receiver's (%d)", version, len(migrations))
-	}
-	if version == len(migrations) {
-		return nil
-	}
-	for i := version; i < len(migrations); i++ {
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			return fmt.Errorf("migrating schema to version %d: %w", i+1, err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
-		return err
-	}
-	var table string
-	switch err := tx.QueryRowContext(ctx, "PRAGMA foreign_key_check").Scan(&table, new(any), new(any), new(any)); {
-	case err == nil:
-		return fmt.Errorf("migrating schema: a row of %s points at no row", table)
-	case !errors.Is(err, sql.ErrNoRows):
-		return err
-	}
-	return tx.Commit()
-}
-
-// timeFormat is how instants are stored: UTC, fixed width, so that text
-// order is time order.
-const timeFormat = "2006-01-02T15:04:05.000000000Z"
-
-// openDB opens the database file in WAL mode with synchronous=FULL, so that a
-// committed transaction is on disk before Commit returns.
-func openDB(ctx context.Context, path string) (*sql.DB, error) {
-	// Create the file first, so that it (and the -wal and -shm files SQLite
-	// gives the same mode) is readable by its owner only.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	f.Close()
-	if err := restrictMode(path); err != nil { // O_CREATE's mode applies only to a new file
-		return nil, err
-	}
-	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "foreign_keys(ON)")
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", fileURI(path, q.Encode()))
-	if err != nil {
-		return nil, err
-	}
-	// Reads run beside the single writer (WAL); a few connections suffice.
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
-	if err := migrate(ctx, db); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	var mode string
-	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if mode != "wal" {
-		db.Close()
-		return nil, fmt.Errorf("%s: journal_mode is %q, want wal", path, mode)
-	}
-	return db, nil
-}
-
-// fileURI is the SQLite URI of the file at path with query. '%', '?' and
-// '#' in the path are escaped: SQLite would read them as an escape, the
-// start of the query and of a fragment, and open another file ("a#b.db"
-// as "a").
-func fileURI(path, query string) string {
-	return "file:" + uriEscaper.Replace(path) + "?" + query
-}
-
-var uriEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
-
 // secret returns the stored secret called name, generating and storing a
-// random one when there is none. generated reports whether this call made it.
-func secret(ctx context.Context, db *sql.DB, name string) (value string, generated bool, err error) {
-	err = db.QueryRowContext(ctx, "SELECT value FROM secrets WHERE name = ?", name).Scan(&value)
+// random one when there is none. generated reports whether this call made
+// it. Receivers starting at once on one database agree: the first insert
+// wins and every one of them reads the stored value.
+func secret(ctx context.Context, d *db, name string) (value string, generated bool, err error) {
+	err = d.QueryRowContext(ctx, "SELECT value FROM secrets WHERE name = ?", name).Scan(&value)
 	if err == nil {
 		return value, false, nil
 	}
@@ -244,13 +31,19 @@ func secret(ctx context.Context, db *sql.DB, name string) (value string, generat
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", false, err
 	}
-	value = name + "_" + hex.EncodeToString(b[:])
-	_, err = db.ExecContext(ctx, "INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)",
-		name, value, time.Now().UTC().Format(timeFormat))
+	res, err := d.ExecContext(ctx, "INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+		name, name+"_"+hex.EncodeToString(b[:]), time.Now().UTC().Format(timeFormat))
 	if err != nil {
 		return "", false, err
 	}
-	return value, true, nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return "", false, err
+	}
+	if err := d.QueryRowContext(ctx, "SELECT value FROM secrets WHERE name = ?", name).Scan(&value); err != nil {
+		return "", false, err
+	}
+	return value, n == 1, nil
 }
 
 // eventRow is one accepted event as stored.
@@ -259,8 +52,10 @@ type eventRow struct {
 	Kind     string
 	Session  string
 	Received time.Time
-	Event    []byte // canonical JSON of the decoded event
-	Raw      []byte // the request body as it arrived
+	Raw      []byte // the request body as it arrived; the event is derived from it on read (derive.go)
+	// Headers are the request headers decoding needs (see
+	// decodeHeaders), a JSON object, nil for none (stored as NULL).
+	Headers  []byte
 	Verdict  string // WMS sequence verdict, else empty
 	Warnings []byte // the decoder's warnings, a JSON array of strings
 	// DedupKey is the Delivery's IdempotencyKey: a second event with the
@@ -291,6 +86,12 @@ type write struct {
 	done   chan writeResult // buffered: the writer never blocks on it
 }
 
+// plain reports whether w is one event row alone, with a dedup key: the
+// writer inserts such writes many to a statement.
+func (w *write) plain() bool {
+	return w.upload == nil && w.wms == nil && w.event.DedupKey != ""
+}
+
 // writeResult is what the writer answers once the transaction holding the
 // write has committed (or failed).
 type writeResult struct {
@@ -308,22 +109,38 @@ type writeResult struct {
 // errClosed is returned for writes submitted after Close.
 var errClosed = errors.New("server: closed")
 
-// writer owns all writes to the database. In group mode it commits every
-// write waiting at the moment it starts a transaction in that one
-// transaction (up to maxBatch), so concurrent requests share one fsync; with
-// maxBatch 1 each request has its own transaction.
+// writer owns this receiver's writes to the database. In group mode it
+// commits every write waiting at the moment it starts a transaction in that
+// one transaction (up to maxBatch), so concurrent requests share one commit
+// (one fsync); with maxBatch 1 each request has its own transaction.
+//
+// Within a transaction, event rows with a dedup key are inserted up to
+// maxRowsPerInsert to a statement (INSERT ... ON CONFLICT DO NOTHING
+// RETURNING, which skips a stored key where COPY would fail), each such
+// statement in a savepoint: when one fails, its rows are written again one by
+// one, so that a row that fails on its own fails alone (PostgreSQL aborts a
+// whole transaction at a failed statement otherwise). Uploads, WMS events
+// and rows without a key are written one by one, each in a savepoint.
 type writer struct {
-	db       *sql.DB
+	db       *db
 	conn     *sql.Conn // the writer's own connection: its statements stay prepared
-	stmts    [len(writerSQL)]*sql.Stmt
+	stmts    [numStatements]*sql.Stmt
+	multi    map[int]*sql.Stmt // multi-row inserts by row count, prepared on first use
 	queue    chan *write
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	maxBatch int
 	observe  func(n int, took time.Duration) // called after each commit of n writes
+	// instance names this receiver in its notifications (PostgreSQL),
+	// so that its own listener skips them.
+	instance string
 	once     sync.Once
 	commits  atomic.Int64 // transactions committed, for tests
 }
+
+// maxRowsPerInsert bounds the rows of one multi-row insert: 64 rows of 10
+// values stay far below both engines' limits on parameters.
+const maxRowsPerInsert = 64
 
 // The writer's statements, prepared once.
 const (
@@ -334,12 +151,16 @@ const (
 	findUpload
 	loadWMS
 	saveWMS
+	lockWMS
 	numStatements
 )
 
+// eventInsertColumns are the columns an event insert sets, in order.
+const eventInsertColumns = "vendor, kind, session, received_at, raw, verdict, warnings, dedup_key, source, headers"
+
 var writerSQL = [numStatements]string{
-	insertEvent: `INSERT INTO events (vendor, kind, session, received_at, event, raw, verdict, warnings, dedup_key, source)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedup_key) DO NOTHING`,
+	insertEvent: `INSERT INTO events (` + eventInsertColumns + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedup_key) DO NOTHING RETURNING id`,
 	insertUpload: `INSERT INTO uploads (guid, session, stored_name, original_name, size, sha256, received_at, event_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	findDuplicate:  "SELECT id FROM events WHERE source = ? AND dedup_key = ?",
@@ -348,16 +169,21 @@ var writerSQL = [numStatements]string{
 	loadWMS:        "SELECT next, trimmed, holes FROM wms_sessions WHERE source = ? AND session = ?",
 	saveWMS: `INSERT INTO wms_sessions (source, session, next, trimmed, holes) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (source, session) DO UPDATE SET next = excluded.next, trimmed = excluded.trimmed, holes = excluded.holes`,
+	// lockWMS makes the session's row exist and locks it until commit
+	// (PostgreSQL: an upsert that updates locks the row, new or not).
+	lockWMS: `INSERT INTO wms_sessions (source, session, next) VALUES (?, ?, 0)
+		ON CONFLICT (source, session) DO UPDATE SET next = wms_sessions.next`,
 }
 
-func newWriter(ctx context.Context, db *sql.DB, maxBatch int, observe func(n int, took time.Duration)) (*writer, error) {
-	conn, err := db.Conn(ctx)
+func newWriter(ctx context.Context, d *db, maxBatch int, instance string, observe func(n int, took time.Duration)) (*writer, error) {
+	conn, err := d.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{db: db, conn: conn, queue: make(chan *write), stop: make(chan struct{}), maxBatch: maxBatch, observe: observe}
+	w := &writer{db: d, conn: conn, multi: map[int]*sql.Stmt{}, queue: make(chan *write), stop: make(chan struct{}),
+		maxBatch: maxBatch, observe: observe, instance: instance}
 	for i, q := range writerSQL {
-		if w.stmts[i], err = db.PrepareContext(ctx, q); err != nil {
+		if w.stmts[i], err = conn.PrepareContext(ctx, d.q(q)); err != nil {
 			conn.Close()
 			return nil, err
 		}
@@ -365,6 +191,29 @@ func newWriter(ctx context.Context, db *sql.DB, maxBatch int, observe func(n int
 	w.wg.Add(1)
 	go w.run()
 	return w, nil
+}
+
+// multiInsert returns the statement inserting n event rows, preparing it on
+// the writer's connection the first time.
+func (w *writer) multiInsert(ctx context.Context, n int) (*sql.Stmt, error) {
+	if st, ok := w.multi[n]; ok {
+		return st, nil
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO events (" + eventInsertColumns + ") VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	b.WriteString(" ON CONFLICT (source, dedup_key) DO NOTHING RETURNING id, source, dedup_key")
+	st, err := w.conn.PrepareContext(ctx, w.db.q(b.String()))
+	if err != nil {
+		return nil, err
+	}
+	w.multi[n] = st
+	return st, nil
 }
 
 // submit hands wr to the writer and waits until its transaction committed.
@@ -388,6 +237,9 @@ func (w *writer) close() {
 		close(w.stop)
 		w.wg.Wait()
 		for _, st := range w.stmts {
+			st.Close()
+		}
+		for _, st := range w.multi {
 			st.Close()
 		}
 		w.conn.Close()
@@ -418,35 +270,41 @@ func (w *writer) run() {
 }
 
 // commit writes batch in one transaction and answers every write in it. A
-// write whose statement fails is answered with its error and the others
-// still commit (SQLite undoes only the failed statement).
+// write that fails on its own is answered with its error and the others
+// still commit; when the commit fails, every write is answered with that
+// error.
 func (w *writer) commit(batch []*write) {
 	results := make([]writeResult, len(batch))
 	start := time.Now()
 	err := func() error {
 		ctx := context.Background()
-		tx, err := w.conn.BeginTx(ctx, nil)
+		t, err := w.db.beginOn(ctx, w.conn)
 		if err != nil {
 			return err
 		}
-		defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-		var stmts [len(writerSQL)]*sql.Stmt
+		defer t.Rollback() //nolint:errcheck // a no-op after Commit
+		var stmts [numStatements]*sql.Stmt
 		for i, st := range w.stmts {
-			stmts[i] = tx.StmtContext(ctx, st)
+			stmts[i] = t.StmtContext(ctx, st)
 		}
+		locked := w.lockSessions(ctx, t, &stmts, batch, results)
+		var plain []int
 		for i, wr := range batch {
-			if wr.upload == nil && wr.wms == nil {
-				results[i] = insert(&stmts, wr)
-				continue
+			switch {
+			case results[i].Err != nil: // its WMS session could not be locked
+			case wr.plain():
+				plain = append(plain, i)
+			default:
+				results[i] = insertOne(ctx, t, &stmts, wr, locked)
 			}
-			// An upload is two rows, and a WMS event a row and its
-			// session's state: a savepoint makes them one write, so the
-			// event row never stays without its upload when the write
-			// fails (and the handler removes the file), nor a session's
-			// state without its event.
-			results[i] = insertAll(ctx, tx, &stmts, wr)
 		}
-		if err := tx.Commit(); err != nil {
+		for chunk := range slices.Chunk(plain, maxRowsPerInsert) {
+			w.insertMany(ctx, t, &stmts, batch, chunk, results)
+		}
+		if err := w.notify(ctx, t, batch, results); err != nil {
+			return err
+		}
+		if err := t.Commit(); err != nil {
 			return err
 		}
 		w.commits.Add(1)
@@ -461,69 +319,211 @@ func (w *writer) commit(batch []*write) {
 	}
 }
 
+// lockSessions locks, on PostgreSQL, the state row of every WMS session the
+// batch touches, in (source, session) order, so that receivers committing
+// batches that share sessions wait for each other instead of deadlocking;
+// the rows stay locked until commit, which makes each session's verdicts
+// those of one tracker however its events are spread over receivers. A
+// session that cannot be locked fails its writes (in results). It returns
+// the sessions locked. SQLite needs no row locks: a transaction there holds
+// the whole database (BEGIN IMMEDIATE).
+func (w *writer) lockSessions(ctx context.Context, t *tx, stmts *[numStatements]*sql.Stmt, batch []*write, results []writeResult) map[[2]string]bool {
+	if !w.db.pg() {
+		return nil
+	}
+	var keys [][2]string
+	for _, wr := range batch {
+		if wr.wms != nil {
+			keys = append(keys, [2]string{pgText(wr.event.Source), pgText(wr.wms.session)})
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.SortFunc(keys, func(a, b [2]string) int {
+		if c := strings.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		return strings.Compare(a[1], b[1])
+	})
+	keys = slices.Compact(keys)
+	locked := make(map[[2]string]bool, len(keys))
+	for _, k := range keys {
+		err := savepoint(ctx, t, func() error {
+			_, err := stmts[lockWMS].ExecContext(ctx, k[0], k[1])
+			return err
+		})
+		if err != nil {
+			for i, wr := range batch {
+				if wr.wms != nil && pgText(wr.event.Source) == k[0] && pgText(wr.wms.session) == k[1] {
+					results[i] = writeResult{Err: fmt.Errorf("server: locking the WMS session: %w", err)}
+				}
+			}
+			continue
+		}
+		locked[k] = true
+	}
+	return locked
+}
+
+// savepoint runs fn inside a savepoint of t and undoes what fn did when it
+// fails, leaving t usable (on PostgreSQL too).
+func savepoint(ctx context.Context, t *tx, fn func() error) error {
+	if _, err := t.ExecContext(ctx, "SAVEPOINT write"); err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	if err := fn(); err != nil {
+		if _, rerr := t.ExecContext(ctx, "ROLLBACK TO SAVEPOINT write"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		if _, rerr := t.ExecContext(ctx, "RELEASE SAVEPOINT write"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	if _, err := t.ExecContext(ctx, "RELEASE SAVEPOINT write"); err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	return nil
+}
+
+// insertMany inserts the plain writes batch[i] for i in idx with one
+// statement, and answers each in results: the new row's id, or for a key
+// stored before (or twice in idx) the first row, counted as a duplicate.
+// When the statement fails, each write is inserted alone (insertOne), so that
+// only the ones that fail by themselves fail.
+func (w *writer) insertMany(ctx context.Context, t *tx, stmts *[numStatements]*sql.Stmt, batch []*write, idx []int, results []writeResult) {
+	ids := make(map[[2]string]int64, len(idx))
+	err := savepoint(ctx, t, func() error {
+		st, err := w.multiInsert(ctx, len(idx))
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, 10*len(idx))
+		for _, i := range idx {
+			args = w.db.eventArgs(args, batch[i].event)
+		}
+		rows, err := t.StmtContext(ctx, st).QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var k [2]string
+			if err := rows.Scan(&id, &k[0], &k[1]); err != nil {
+				return err
+			}
+			ids[k] = id
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		for _, i := range idx {
+			results[i] = insertOne(ctx, t, stmts, batch[i], nil)
+		}
+		return
+	}
+	for _, i := range idx {
+		e := batch[i].event
+		k := [2]string{w.db.text(e.Source), w.db.text(e.DedupKey)}
+		if id, ok := ids[k]; ok {
+			results[i] = writeResult{ID: id}
+			delete(ids, k) // a second write with this key is its duplicate
+			continue
+		}
+		wr := batch[i]
+		if err := savepoint(ctx, t, func() error {
+			results[i] = duplicate(ctx, w.db, stmts, wr)
+			return results[i].Err
+		}); err != nil {
+			results[i] = writeResult{Err: err}
+		}
+	}
+}
+
+// insertOne writes wr alone, in a savepoint: its event, its WMS session's
+// new state and its upload, or none of them. locked names the WMS sessions
+// lockSessions locked (nil on SQLite, where none needs to be).
+func insertOne(ctx context.Context, t *tx, stmts *[numStatements]*sql.Stmt, wr *write, locked map[[2]string]bool) writeResult {
+	var res writeResult
+	err := savepoint(ctx, t, func() error {
+		res = insert(ctx, t.d, stmts, wr)
+		return res.Err
+	})
+	if err != nil {
+		return writeResult{Err: err}
+	}
+	return res
+}
+
+// eventArgs appends e's values for eventInsertColumns to args.
+func (d *db) eventArgs(args []any, e *eventRow) []any {
+	var dedup any // NULL: the unique index lets any number of rows have none
+	if e.DedupKey != "" {
+		dedup = d.text(e.DedupKey)
+	}
+	var headers any
+	if e.Headers != nil {
+		headers = d.text(string(e.Headers))
+	}
+	warnings := "[]"
+	if e.Warnings != nil {
+		warnings = d.text(string(e.Warnings))
+	}
+	raw := e.Raw
+	if raw == nil {
+		raw = []byte{}
+	}
+	return append(args, d.text(e.Vendor), d.text(e.Kind), d.text(e.Session), e.Received.UTC().Format(timeFormat),
+		raw, d.text(e.Verdict), warnings, dedup, d.text(e.Source), headers)
+}
+
+// text returns s as the backend's text columns hold it (see pgText).
+func (d *db) text(s string) string {
+	if d.pg() {
+		return pgText(s)
+	}
+	return s
+}
+
 // insert writes wr's event and, unless the event is a duplicate, its upload
 // (linked to the event's row). A duplicate adds one to the first row's
-// duplicates count; for an upload it names the upload stored first.
-func insert(stmts *[len(writerSQL)]*sql.Stmt, wr *write) writeResult {
+// duplicates count; for an upload it names the upload stored first. The
+// caller runs it in a savepoint.
+func insert(ctx context.Context, d *db, stmts *[numStatements]*sql.Stmt, wr *write) writeResult {
 	e := wr.event
-	var dedup any // NULL: SQLite's UNIQUE lets any number of rows have none
-	if e.DedupKey != "" {
-		dedup = e.DedupKey
-	}
-	warnings := e.Warnings
-	if warnings == nil {
-		warnings = []byte("[]")
-	}
 	if wr.wms != nil {
-		v, err := trackWMS(stmts, e.Source, wr.wms)
+		v, err := trackWMS(ctx, stmts, d.text(e.Source), d.text(wr.wms.session), wr.wms.seq)
 		if err != nil {
 			return writeResult{Err: err}
 		}
 		e.Verdict = v
 	}
-	res, err := stmts[insertEvent].Exec(e.Vendor, e.Kind, e.Session, e.Received.UTC().Format(timeFormat),
-		string(e.Event), e.Raw, e.Verdict, string(warnings), dedup, e.Source)
-	if err != nil {
+	var id int64
+	err := stmts[insertEvent].QueryRowContext(ctx, d.eventArgs(nil, e)...).Scan(&id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows): // ON CONFLICT DO NOTHING: the key is stored
+		res := duplicate(ctx, d, stmts, wr)
+		res.Verdict = e.Verdict
+		return res
+	case err != nil:
 		return writeResult{Err: fmt.Errorf("server: storing event: %w", err)}
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return duplicate(stmts, wr)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return writeResult{Err: err}
-	}
-	if err := insertUploadRow(stmts, wr.upload, id); err != nil {
+	if err := insertUploadRow(ctx, d, stmts, wr.upload, id); err != nil {
 		return writeResult{Err: err}
 	}
 	return writeResult{ID: id, Verdict: e.Verdict}
 }
 
-// insertAll is insert inside a savepoint: on an error, none of wr's rows
-// remain.
-func insertAll(ctx context.Context, tx *sql.Tx, stmts *[len(writerSQL)]*sql.Stmt, wr *write) writeResult {
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT write"); err != nil {
-		return writeResult{Err: fmt.Errorf("server: %w", err)}
-	}
-	res := insert(stmts, wr)
-	end := "RELEASE write"
-	if res.Err != nil {
-		end = "ROLLBACK TO write; RELEASE write"
-	}
-	if _, err := tx.ExecContext(ctx, end); err != nil && res.Err == nil {
-		res = writeResult{Err: fmt.Errorf("server: %w", err)}
-	}
-	return res
-}
-
 // duplicate answers wr, whose event's dedup key is stored already: it counts
 // the retry on the stored row and finds the upload stored with it.
-func duplicate(stmts *[len(writerSQL)]*sql.Stmt, wr *write) writeResult {
+func duplicate(ctx context.Context, d *db, stmts *[numStatements]*sql.Stmt, wr *write) writeResult {
 	var id int64
-	if err := stmts[findDuplicate].QueryRow(wr.event.Source, wr.event.DedupKey).Scan(&id); err != nil {
+	if err := stmts[findDuplicate].QueryRowContext(ctx, d.text(wr.event.Source), d.text(wr.event.DedupKey)).Scan(&id); err != nil {
 		return writeResult{Err: fmt.Errorf("server: finding duplicate: %w", err)}
 	}
-	if _, err := stmts[countDuplicate].Exec(id); err != nil {
+	if _, err := stmts[countDuplicate].ExecContext(ctx, id); err != nil {
 		return writeResult{Err: fmt.Errorf("server: counting duplicate: %w", err)}
 	}
 	res := writeResult{ID: id, Duplicate: true}
@@ -531,7 +531,7 @@ func duplicate(stmts *[len(writerSQL)]*sql.Stmt, wr *write) writeResult {
 		return res
 	}
 	first := &uploadRow{}
-	err := stmts[findUpload].QueryRow(id).Scan(&first.GUID, &first.StoredName)
+	err := stmts[findUpload].QueryRowContext(ctx, id).Scan(&first.GUID, &first.StoredName)
 	switch {
 	case err == nil:
 		res.Upload = first
@@ -539,7 +539,7 @@ func duplicate(stmts *[len(writerSQL)]*sql.Stmt, wr *write) writeResult {
 		// The first row has no upload (not possible for rows this
 		// receiver stored: both go in one transaction). Keep this one's
 		// file rather than answer with none.
-		if err := insertUploadRow(stmts, wr.upload, id); err != nil {
+		if err := insertUploadRow(ctx, d, stmts, wr.upload, id); err != nil {
 			return writeResult{Err: err}
 		}
 	default:
@@ -548,44 +548,61 @@ func duplicate(stmts *[len(writerSQL)]*sql.Stmt, wr *write) writeResult {
 	return res
 }
 
-func insertUploadRow(stmts *[len(writerSQL)]*sql.Stmt, u *uploadRow, eventID int64) error {
+func insertUploadRow(ctx context.Context, d *db, stmts *[numStatements]*sql.Stmt, u *uploadRow, eventID int64) error {
 	if u == nil {
 		return nil
 	}
-	_, err := stmts[insertUpload].Exec(
-		u.GUID, u.Session, u.StoredName, u.OriginalName, u.Size, u.SHA256, u.Received.UTC().Format(timeFormat), eventID)
+	_, err := stmts[insertUpload].ExecContext(ctx, d.text(u.GUID), d.text(u.Session), d.text(u.StoredName),
+		d.text(u.OriginalName), u.Size, u.SHA256, u.Received.UTC().Format(timeFormat), eventID)
 	if err != nil {
 		return fmt.Errorf("server: storing upload: %w", err)
 	}
 	return nil
 }
 
-// GeneratedKeys returns the keys a receiver generated and kept in the
-// database file at path, by vendor ("sleep", "signage", "wms"). It opens the
-// file read-only and changes nothing, so it is safe while the receiver runs;
-// it is how a tool on the same machine, such as examples/simulate, finds the
-// keys. A missing file gives an error that wraps fs.ErrNotExist.
-func GeneratedKeys(ctx context.Context, path string) (map[string]string, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, err
+// notify announces, on PostgreSQL, the batch's stored deliveries to every
+// receiver's live view in t (NOTIFY is delivered at commit, and not at all
+// if t rolls back). SQLite has one receiver per file, which publishes its
+// own.
+func (w *writer) notify(ctx context.Context, t *tx, batch []*write, results []writeResult) error {
+	if !w.db.pg() {
+		return nil
 	}
-	db, err := sql.Open("sqlite", fileURI(path, "mode=ro"))
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, "SELECT name, value FROM secrets")
-	if err != nil {
-		return nil, fmt.Errorf("%s: reading keys: %w", path, err)
-	}
-	defer rows.Close()
-	keys := map[string]string{}
-	for rows.Next() {
-		var name, value string
-		if err := rows.Scan(&name, &value); err != nil {
-			return nil, err
+	var events []liveEvent
+	for i, wr := range batch {
+		if results[i].Err != nil {
+			continue
 		}
-		keys[name] = value
+		events = append(events, liveEvent{ID: results[i].ID, Vendor: wr.event.Vendor, Kind: wr.event.Kind,
+			Session: cut(wr.event.Session, 256), Duplicate: results[i].Duplicate})
 	}
-	return keys, rows.Err()
+	// A payload must stay under 8000 bytes: at most 20 events of at most
+	// about 360 bytes each.
+	for chunk := range slices.Chunk(events, 20) {
+		b, err := json.Marshal(livePayload{From: w.instance, Events: chunk})
+		if err != nil {
+			return err
+		}
+		if _, err := t.ExecContext(ctx, "SELECT pg_notify(?, ?)", liveChannel, pgText(string(b))); err != nil {
+			return fmt.Errorf("server: notifying: %w", err)
+		}
+	}
+	return nil
+}
+
+// livePayload is one notification of committed deliveries.
+type livePayload struct {
+	From   string      `json:"from"` // the instance of the receiver that stored them
+	Events []liveEvent `json:"events"`
+}
+
+// cut returns s cut to at most n bytes, on a UTF-8 boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
 }

@@ -33,7 +33,7 @@ func (s *Server) mountWMS(mux *http.ServeMux) error {
 			// secret makes a session's state. A write that fails leaves
 			// the state as it was (one transaction), so the sender's
 			// retry is not a duplicate.
-			_, err := s.store(ctx, ev, extra{wms: &wmsSeq{session: ev.SessionID, seq: ev.Sequence}}) // logs the verdict with the row's id
+			_, err := s.store(ctx, extra{wms: &wmsSeq{session: ev.SessionID, seq: ev.Sequence}}) // logs the verdict with the row's id
 			return err
 		}, s.wmsSecrets(secrets))
 	}
@@ -164,10 +164,10 @@ func (st *wmsState) fill(seq int64) bool {
 // transaction, from the session's stored state (per source), and stores the
 // new state in the same transaction. The caller runs it in a savepoint with
 // the event's insert, so a failed write leaves the state unchanged.
-func trackWMS(stmts *[len(writerSQL)]*sql.Stmt, source string, ws *wmsSeq) (string, error) {
+func trackWMS(ctx context.Context, stmts *[numStatements]*sql.Stmt, source, session string, seq int64) (string, error) {
 	var st wmsState
 	var holes string
-	err := stmts[loadWMS].QueryRow(source, ws.session).Scan(&st.next, &st.trimmed, &holes)
+	err := stmts[loadWMS].QueryRowContext(ctx, source, session).Scan(&st.next, &st.trimmed, &holes)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
@@ -177,7 +177,7 @@ func trackWMS(stmts *[len(writerSQL)]*sql.Stmt, source string, ws *wmsSeq) (stri
 			return "", fmt.Errorf("server: the WMS session's missing numbers: %w", err)
 		}
 	}
-	v, changed := st.track(ws.seq)
+	v, changed := st.track(seq)
 	if changed {
 		if st.holes == nil {
 			st.holes = [][2]int64{}
@@ -186,7 +186,7 @@ func trackWMS(stmts *[len(writerSQL)]*sql.Stmt, source string, ws *wmsSeq) (stri
 		if err != nil {
 			return "", err
 		}
-		if _, err := stmts[saveWMS].Exec(source, ws.session, st.next, st.trimmed, string(b)); err != nil {
+		if _, err := stmts[saveWMS].ExecContext(ctx, source, session, st.next, st.trimmed, string(b)); err != nil {
 			return "", fmt.Errorf("server: storing the WMS session: %w", err)
 		}
 	}
