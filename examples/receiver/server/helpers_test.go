@@ -32,7 +32,8 @@ const (
 // testdata is the repository's golden directory, seen from this package.
 var testdata = filepath.Join("..", "..", "..", "testdata")
 
-// env is one receiver over a real SQLite file, served by httptest.
+// env is one receiver over a real database (a SQLite file, or PostgreSQL in
+// a postgres case of server.ForBackends), served by httptest.
 type env struct {
 	s   *server.Server
 	srv *httptest.Server
@@ -43,7 +44,7 @@ func newEnv(t testing.TB, mutate ...func(*server.Config)) *env {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := server.Config{
-		DBPath:         filepath.Join(dir, "events.db"),
+		DBPath:         server.DBFor(t, dir),
 		UploadsDir:     filepath.Join(dir, "uploads"),
 		SleepAPIKeys:   []string{sleepKey},
 		SignageAPIKeys: []string{signageKey},

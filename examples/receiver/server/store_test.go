@@ -81,7 +81,7 @@ func init() { otherDecoders["fake"] = decodeFake }
 func openTest(t *testing.T, cfg Config) *Server {
 	t.Helper()
 	if cfg.DBPath == "" {
-		cfg.DBPath = filepath.Join(t.TempDir(), "test.db")
+		cfg.DBPath = dbFor(t, t.TempDir())
 	}
 	s, err := Open(context.Background(), cfg)
 	require.NoError(t, err)
@@ -96,7 +96,9 @@ func post(t *testing.T, h http.Handler, body string) *httptest.ResponseRecorder 
 	return w
 }
 
-func TestStoreAndList(t *testing.T) {
+func TestStoreAndList(t *testing.T) { forBackends(t, testStoreAndList) }
+
+func testStoreAndList(t *testing.T) {
 	for _, perRequest := range []bool{false, true} {
 		t.Run(fmt.Sprintf("PerRequestTx=%v", perRequest), func(t *testing.T) {
 			s := openTest(t, Config{PerRequestTx: perRequest})
