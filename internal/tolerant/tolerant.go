@@ -9,13 +9,74 @@
 //     unknown member (kept where the type has room), a duplicate key (the
 //     last value wins), a timestamp out of range, text that is not UTF-8
 //     (read as Latin-1).
+//
+// A warning costs little whatever the body. Its Path is cut to
+// MaxPathBytes (CutPath), and a decode lists at most MaxWarnings of them,
+// the first in body order; Limit counts the rest in at most two more
+// warnings, without path and with offset -1: "N more warnings for unknown
+// members, not listed" (Unknown set) and "N more warnings, not listed"
+// ("1 more warning" for one). Whether Decode returns an error thus still
+// depends on every warning, listed or not. A hostile body of a million
+// unknown members yields 101 warnings, not a million, and a 30 MiB member
+// name a path of 259 bytes.
 package tolerant
 
 import (
+	"slices"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/vendorhooks/vendorhooks"
 )
+
+// MaxPathBytes is the longest Path a warning carries; a longer one is cut
+// (CutPath), so that a member name the sender chose costs little to keep,
+// store and log.
+const MaxPathBytes = 256
+
+// PathCutMarker ends a Path that CutPath shortened.
+const PathCutMarker = "..."
+
+// CutPath returns p when it is at most MaxPathBytes long. Otherwise it
+// returns p's first MaxPathBytes bytes or fewer, cut on a UTF-8 boundary
+// and never inside a "~0" or "~1" escape of RFC 6901, followed by
+// PathCutMarker.
+func CutPath(p string) string {
+	if len(p) <= MaxPathBytes {
+		return p
+	}
+	i := MaxPathBytes
+	for i > 0 && !utf8.RuneStart(p[i]) {
+		i--
+	}
+	if i > 0 && p[i-1] == '~' {
+		i-- // an escape's second byte would be cut off
+	}
+	return p[:i] + PathCutMarker
+}
+
+// MaxWarnings is how many warnings a decode lists; Limit counts the rest.
+const MaxWarnings = 100
+
+// The messages of Limit's counts, after the number: "1 more warning, not
+// listed", "2 more warnings, not listed".
+const (
+	moreUnknownMsg = " for unknown members, not listed"
+	moreMsg        = ", not listed"
+)
+
+// moreText returns the message of a count of n warnings.
+func moreText(n int, unknown bool) string {
+	s := strconv.Itoa(n) + " more warning"
+	if n != 1 {
+		s += "s"
+	}
+	if unknown {
+		return s + moreUnknownMsg
+	}
+	return s + moreMsg
+}
 
 // MaxDepth is the deepest nesting of objects and arrays a decoder reads,
 // free-form members included; deeper input is refused. No vendor sends
@@ -31,14 +92,83 @@ const MaxKindBytes = 64
 // and ready to use; it allocates only when a warning is added.
 type List []vendorhooks.Warning
 
-// Add records a warning about the value at path.
+// Add records a warning about the value at path, cut by CutPath.
 func (l *List) Add(path string, offset int64, msg string) {
-	*l = append(*l, vendorhooks.Warning{Path: path, Offset: offset, Msg: msg})
+	*l = append(*l, vendorhooks.Warning{Path: CutPath(path), Offset: offset, Msg: msg})
 }
 
-// Unknown records an unknown member at path.
+// Unknown records an unknown member at path, cut by CutPath.
 func (l *List) Unknown(path string, offset int64) {
-	*l = append(*l, vendorhooks.Warning{Path: path, Offset: offset, Msg: "unknown field, kept", Unknown: true})
+	*l = append(*l, vendorhooks.Warning{Path: CutPath(path), Offset: offset, Msg: "unknown field, kept", Unknown: true})
+}
+
+// Limit returns l in the order cmp gives (a stable sort: equal warnings
+// keep the order they were added in), cut to its first MaxWarnings, with
+// the rest counted in at most two warnings at the end: "N more warnings
+// for unknown members, not listed" (Unknown set) and "N more warnings, not
+// listed" (the others), both without path and with offset -1. The counts
+// of an earlier Limit's warnings in l are carried over, so a decoder may
+// call Limit while it collects (Compact) and once at the end, and keep at
+// most 2*MaxWarnings warnings at any time. It reuses l's memory; a nil cmp
+// keeps the order of l.
+func Limit(l List, cmp func(a, b vendorhooks.Warning) int) List {
+	var more, moreUnknown int
+	kept := l[:0]
+	for _, w := range l {
+		if n, unknown, ok := count(w); ok {
+			if unknown {
+				moreUnknown += n
+			} else {
+				more += n
+			}
+			continue
+		}
+		kept = append(kept, w)
+	}
+	if cmp != nil {
+		slices.SortStableFunc(kept, cmp)
+	}
+	if len(kept) > MaxWarnings {
+		for _, w := range kept[MaxWarnings:] {
+			if w.Unknown {
+				moreUnknown++
+			} else {
+				more++
+			}
+		}
+		clear(kept[MaxWarnings:])
+		kept = kept[:MaxWarnings]
+	}
+	if moreUnknown > 0 {
+		kept = append(kept, vendorhooks.Warning{Offset: -1, Msg: moreText(moreUnknown, true), Unknown: true})
+	}
+	if more > 0 {
+		kept = append(kept, vendorhooks.Warning{Offset: -1, Msg: moreText(more, false)})
+	}
+	return kept
+}
+
+// Compact is Limit when l holds 2*MaxWarnings warnings or more, and l
+// itself otherwise: called after each warning added, it bounds the memory
+// of a decode's warnings at no cost in the common case.
+func Compact(l List, cmp func(a, b vendorhooks.Warning) int) List {
+	if len(l) < 2*MaxWarnings {
+		return l
+	}
+	return Limit(l, cmp)
+}
+
+// count reports whether w is one of Limit's counts, and its number.
+func count(w vendorhooks.Warning) (n int, unknown, ok bool) {
+	if w.Path != "" || w.Offset != -1 {
+		return 0, false, false
+	}
+	digits, _, found := strings.Cut(w.Msg, " ")
+	n, err := strconv.Atoi(digits)
+	if !found || err != nil || n <= 0 || w.Msg != moreText(n, w.Unknown) {
+		return 0, false, false
+	}
+	return n, w.Unknown, true
 }
 
 // Err returns what Decode returns beside a deliverable event: nil when
@@ -66,11 +196,29 @@ func Text(b []byte) (s string, latin1 bool) {
 	if utf8.Valid(b) {
 		return string(b), false
 	}
-	return string(AppendLatin1(make([]byte, 0, len(b)+len(b)/2), b)), true
+	var out strings.Builder // gives the string without copying it
+	out.Grow(latin1Len(b))
+	for _, c := range b {
+		out.WriteRune(rune(c))
+	}
+	return out.String(), true
 }
 
-// AppendLatin1 appends b, read as Latin-1, to dst as UTF-8.
+// latin1Len returns the length of b read as Latin-1, in UTF-8.
+func latin1Len(b []byte) int {
+	n := len(b)
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			n++
+		}
+	}
+	return n
+}
+
+// AppendLatin1 appends b, read as Latin-1, to dst as UTF-8. It grows dst
+// once, by exactly what b needs (one byte per ASCII byte, two per other).
 func AppendLatin1(dst, b []byte) []byte {
+	dst = slices.Grow(dst, latin1Len(b))
 	for _, c := range b {
 		dst = utf8.AppendRune(dst, rune(c))
 	}

@@ -2,6 +2,9 @@ package tolerant_test
 
 import (
 	"errors"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -52,4 +55,82 @@ func TestListErr(t *testing.T) {
 	assert.EqualError(t, err, "eeg: /data/blink: want a number, got string; left at 0 (and 1 more)")
 	assert.Len(t, l, 3)
 	assert.True(t, l[0].Unknown)
+}
+
+func TestCutPath(t *testing.T) {
+	short := "/" + strings.Repeat("a", tolerant.MaxPathBytes-1)
+	assert.Equal(t, short, tolerant.CutPath(short), "at the limit: unchanged")
+	long := "/" + strings.Repeat("a", 30<<20)
+	assert.Equal(t, short+tolerant.PathCutMarker, tolerant.CutPath(long))
+	// "é" is 2 bytes: 255 bytes of "é" after "/" end mid-rune at 256.
+	cut := tolerant.CutPath("/" + strings.Repeat("é", 1000))
+	assert.True(t, utf8.ValidString(cut))
+	assert.Equal(t, "/"+strings.Repeat("é", 127)+tolerant.PathCutMarker, cut)
+	// An escape "~1" that straddles the cut is dropped whole.
+	cut = tolerant.CutPath("/" + strings.Repeat("a", tolerant.MaxPathBytes-2) + "~1" + strings.Repeat("b", 10))
+	assert.Equal(t, "/"+strings.Repeat("a", tolerant.MaxPathBytes-2)+tolerant.PathCutMarker, cut)
+	var l tolerant.List
+	l.Add(long, 0, "m")
+	l.Unknown(long, 0)
+	for _, w := range l {
+		assert.Len(t, w.Path, tolerant.MaxPathBytes+len(tolerant.PathCutMarker))
+	}
+}
+
+// byOffset is a body order for the tests of Limit.
+func byOffset(a, b vendorhooks.Warning) int { return int(a.Offset - b.Offset) }
+
+func TestLimit(t *testing.T) {
+	var l tolerant.List
+	assert.Empty(t, tolerant.Limit(l, byOffset))
+	for i := range tolerant.MaxWarnings {
+		l.Unknown("/u"+strconv.Itoa(i), int64(1000-i))
+	}
+	assert.Equal(t, l, tolerant.Limit(slices.Clone(l), nil), "at MaxWarnings: nothing counted")
+
+	// 1000 unknown members and 10 values of the wrong type, added in a
+	// scrambled order and compacted as they come: the first 100 by offset
+	// are listed, the rest counted in two warnings.
+	l = nil
+	var all tolerant.List
+	for i := range 1010 {
+		off := int64((i * 7919) % 1010)
+		if off%101 == 0 {
+			l.Add("/w"+strconv.Itoa(int(off)), off, "want integer")
+			all.Add("/w"+strconv.Itoa(int(off)), off, "want integer")
+		} else {
+			l.Unknown("/u"+strconv.Itoa(int(off)), off)
+			all.Unknown("/u"+strconv.Itoa(int(off)), off)
+		}
+		l = tolerant.Compact(l, byOffset)
+		require.Less(t, len(l), 2*tolerant.MaxWarnings+2)
+	}
+	got := tolerant.Limit(l, byOffset)
+	slices.SortStableFunc(all, byOffset)
+	require.Len(t, got, tolerant.MaxWarnings+2)
+	assert.Equal(t, all[:tolerant.MaxWarnings], got[:tolerant.MaxWarnings])
+	assert.Equal(t, vendorhooks.Warning{Offset: -1, Msg: "901 more warnings for unknown members, not listed", Unknown: true}, got[100])
+	assert.Equal(t, vendorhooks.Warning{Offset: -1, Msg: "9 more warnings, not listed"}, got[101])
+	assert.Equal(t, got, tolerant.Limit(slices.Clone(got), byOffset), "Limit of a limited list changes nothing")
+
+	// Whether Decode fails depends on the warnings not listed too.
+	l = nil
+	for i := range 2 * tolerant.MaxWarnings {
+		l.Unknown("/u", int64(i))
+	}
+	l = tolerant.Limit(l, byOffset)
+	assert.NoError(t, l.Err("eeg"), "only unknown members, listed or counted")
+	l = append(l, vendorhooks.Warning{Path: "/x", Offset: 500, Msg: "want integer"})
+	for range tolerant.MaxWarnings {
+		l.Unknown("/u", 600)
+	}
+	l = tolerant.Limit(l, byOffset)
+	assert.EqualError(t, l.Err("eeg"), "eeg: 1 more warning, not listed")
+}
+
+func TestAppendLatin1GrowsOnce(t *testing.T) {
+	b := []byte(strings.Repeat("\xe9", 1000) + "abc")
+	var out []byte
+	assert.Equal(t, 1.0, testing.AllocsPerRun(10, func() { out = tolerant.AppendLatin1(nil, b) }))
+	assert.Equal(t, 2003, len(out))
 }
