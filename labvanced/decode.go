@@ -13,7 +13,6 @@ import (
 
 	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
-	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
 	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
@@ -159,15 +158,26 @@ func routeTooLong(route string) *DecodeError {
 }
 
 // sortWarnings puts warnings in body order (by offset, then path, keeping
-// the order of equal ones), whatever order maps gave them in.
+// the order of equal ones), whatever order maps gave them in, and keeps
+// the first tolerant.MaxWarnings, counting the rest (tolerant.Limit).
 func sortWarnings(l tolerant.List) tolerant.List {
-	slices.SortStableFunc(l, func(a, b vendorhooks.Warning) int {
-		if c := cmp.Compare(a.Offset, b.Offset); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Path, b.Path)
-	})
-	return l
+	return tolerant.Limit(l, bodyOrder)
+}
+
+// bodyOrder is the order of sortWarnings.
+func bodyOrder(a, b vendorhooks.Warning) int {
+	if c := cmp.Compare(a.Offset, b.Offset); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Path, b.Path)
+}
+
+// warn adds a warning to list, which it keeps to at most twice
+// tolerant.MaxWarnings (tolerant.Compact), so that a body of a million
+// bad members holds a few hundred warnings at a time, not a million.
+func warn(list *tolerant.List, path string, offset int64, msg string) {
+	list.Add(path, offset, msg)
+	*list = tolerant.Compact(*list, bodyOrder)
 }
 
 // rawJSON returns a new copy of body as JSON for an Unknown: a JSON body as
@@ -182,7 +192,7 @@ func rawJSON(format int, body []byte, list *tolerant.List) (json.RawMessage, err
 		var sub tolerant.List
 		_, p, err := parseJSON(body, &sub, nil)
 		if err == nil {
-			*list = append(*list, sub...)
+			*list = tolerant.Compact(append(*list, sub...), bodyOrder)
 			if len(p.latin1) > 0 {
 				return latin1Body(body, p.latin1), nil
 			}
@@ -215,7 +225,7 @@ func rawJSON(format int, body []byte, list *tolerant.List) (json.RawMessage, err
 func text(b []byte, path string, list *tolerant.List) string {
 	s, latin1 := tolerant.Text(b)
 	if latin1 {
-		list.Add(path, -1, tolerant.Latin1Msg)
+		warn(list, path, -1, tolerant.Latin1Msg)
 	}
 	return s
 }
@@ -277,12 +287,12 @@ func (o *object) fail(key, msg string) {
 
 // field returns the JSON Pointer of the member key of this object.
 func (o *object) field(key string) string {
-	return string(jsonptr.AppendToken([]byte(o.path), key))
+	return string(appendToken([]byte(o.path), key))
 }
 
 // failAt records a warning about the value at the pointer path.
 func (o *object) failAt(path, msg string) {
-	o.d.list.Add(path, o.d.offset(path), msg)
+	warn(&o.d.list, path, o.d.offset(path), msg)
 }
 
 // offset returns the byte offset of the value at path, or -1.
@@ -489,7 +499,7 @@ func (o *object) Ints(keys ...string) []int {
 	for i, e := range a {
 		n, ok := toInt(e)
 		if !ok {
-			o.failAt(string(jsonptr.AppendIndex([]byte(o.field(key)), i)), "want integer, got "+describe(e)+": 0")
+			o.failAt(string(appendIndex([]byte(o.field(key)), i)), "want integer, got "+describe(e)+": 0")
 		}
 		out[i] = n
 	}
@@ -527,6 +537,7 @@ func (o *object) Rest() map[string]Value {
 		if !slices.Contains(o.used, k) {
 			path := o.field(k)
 			o.d.list.Unknown(path, o.d.offset(path))
+			o.d.list = tolerant.Compact(o.d.list, bodyOrder)
 		}
 	}
 	return values(o.m, o.used)

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
 	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
@@ -68,10 +67,10 @@ func parseForm(body []byte, list *tolerant.List, offsets map[string]int64) (map[
 		}
 		p.path = p.path[:0]
 		for _, s := range segs {
-			p.path = jsonptr.AppendToken(p.path, s)
+			p.path = appendToken(p.path, s)
 		}
 		if !ok {
-			p.list.Add(string(p.path), p.at, "brackets of the key do not parse: kept as a plain name")
+			warn(p.list, string(p.path), p.at, "brackets of the key do not parse: kept as a plain name")
 		}
 		val := p.unescape(rawVal, p.path)
 		p.path = p.path[:0]
@@ -86,21 +85,55 @@ func parseForm(body []byte, list *tolerant.List, offsets map[string]int64) (map[
 func (p *formParser) unescape(s []byte, path []byte) string {
 	at := func() string {
 		if path == nil {
-			raw, _ := tolerant.Text(s) // a raw key is not always UTF-8
-			return jsonptr.Join(raw)
+			return string(appendToken(nil, pathText(s)))
 		}
 		return string(path)
 	}
-	out, err := url.QueryUnescape(string(s))
+	sent := string(s)
+	out, err := url.QueryUnescape(sent)
 	if err != nil {
-		p.list.Add(at(), p.at, "bad percent escape: kept as sent")
-		out = string(s)
+		warn(p.list, at(), p.at, "bad percent escape: kept as sent")
+		out = sent
 	}
 	if !utf8.ValidString(out) {
-		out, _ = tolerant.Text([]byte(out))
-		p.list.Add(at(), p.at, tolerant.Latin1Msg)
+		out = latin1String(out)
+		warn(p.list, at(), p.at, tolerant.Latin1Msg)
 	}
 	return out
+}
+
+// pathText returns as text (Latin-1 where it is not UTF-8, like the key
+// itself) as much of a raw key as a warning's path can show: all of it, or,
+// for a key longer than tolerant.MaxPathBytes, a start of it long enough
+// that tolerant.CutPath still cuts it, and never the whole 30 MiB of a
+// hostile key.
+func pathText(s []byte) string {
+	n := min(len(s), tolerant.MaxPathBytes+utf8.UTFMax+1)
+	if utf8.Valid(s) {
+		for n < len(s) && !utf8.RuneStart(s[n]) {
+			n-- // stays above MaxPathBytes: a rune has at most UTFMax bytes
+		}
+		return string(s[:n])
+	}
+	t, _ := tolerant.Text(s[:n])
+	return t
+}
+
+// latin1String returns s read as Latin-1, without the copy of s a
+// conversion to []byte would make.
+func latin1String(s string) string {
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			n++
+		}
+	}
+	var out strings.Builder // gives the string without copying it
+	out.Grow(n)
+	for i := 0; i < len(s); i++ {
+		out.WriteRune(rune(s[i]))
+	}
+	return out.String()
 }
 
 // splitFormKey splits "a[b][]" into "a", "b", "". It reports false for a
@@ -115,7 +148,7 @@ func splitFormKey(key string) ([]string, bool) {
 	if !hasBracket {
 		return segs, true
 	}
-	rest = "[" + rest
+	rest = key[len(name):] // from the first "[", without a copy of the key
 	for rest != "" {
 		if rest[0] != '[' {
 			return nil, false
@@ -141,17 +174,17 @@ func (n *formNode) set(p *formParser, segs []string, val string) {
 	if key == "" {
 		key = strconv.Itoa(len(n.keys))
 	}
-	p.path = jsonptr.AppendToken(p.path, key)
+	p.path = appendToken(p.path, key)
 	cur, exists := n.vals[key]
 	if !exists {
 		n.keys = append(n.keys, key)
-		if p.offsets != nil && bytes.Count(p.path, []byte{'/'}) <= offsetTokens {
+		if p.offsets != nil && len(p.path) <= tolerant.MaxPathBytes && bytes.Count(p.path, []byte{'/'}) <= offsetTokens {
 			p.offsets[string(p.path)] = p.at
 		}
 	}
 	if len(segs) == 1 {
 		if exists {
-			p.list.Add(string(p.path), p.at, msgDuplicate)
+			warn(p.list, string(p.path), p.at, msgDuplicate)
 		}
 		n.vals[key] = val
 		return
@@ -159,7 +192,7 @@ func (n *formNode) set(p *formParser, segs []string, val string) {
 	child, isNode := cur.(*formNode)
 	if !isNode {
 		if exists {
-			p.list.Add(string(p.path), p.at, msgDuplicate)
+			warn(p.list, string(p.path), p.at, msgDuplicate)
 		}
 		child = newFormNode()
 		n.vals[key] = child

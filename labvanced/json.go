@@ -3,6 +3,7 @@ package labvanced
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -133,9 +134,44 @@ func (p *jsonParser) enter() *DecodeError {
 	return nil
 }
 
+// appendToken is jsonptr.AppendToken for a path that may end in a warning,
+// where tolerant.CutPath cuts it to tolerant.MaxPathBytes: it appends no
+// more than what keeps b longer than that, so that a 30 MiB member name
+// costs a path of a few hundred bytes, not 30 MiB (grown by append, five
+// times that) per path built. A path longer than tolerant.MaxPathBytes is
+// thus not the member's whole path: its offset is not remembered.
+func appendToken(b []byte, tok string) []byte {
+	if len(b) > tolerant.MaxPathBytes {
+		return b
+	}
+	if room := tolerant.MaxPathBytes + 1 - len(b); len(tok) > room {
+		tok = tok[:room] // "/" and room bytes: longer than MaxPathBytes
+	}
+	return jsonptr.AppendToken(b, tok)
+}
+
+// appendIndex is jsonptr.AppendIndex with appendToken's bound.
+func appendIndex(b []byte, i int) []byte {
+	if len(b) > tolerant.MaxPathBytes {
+		return b
+	}
+	return jsonptr.AppendIndex(b, i)
+}
+
+// latin1Len returns the length of b read as Latin-1 in UTF-8.
+func latin1Len(b []byte) int {
+	n := len(b)
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			n++
+		}
+	}
+	return n
+}
+
 // remember records the offset of the value at p.path.
 func (p *jsonParser) remember(off int) {
-	if p.offsets != nil && p.depth <= offsetTokens {
+	if p.offsets != nil && p.depth <= offsetTokens && len(p.path) <= tolerant.MaxPathBytes {
 		p.offsets[string(p.path)] = int64(off)
 	}
 }
@@ -169,9 +205,9 @@ func (p *jsonParser) object() (any, *DecodeError) {
 			return nil, p.syntax(p.pos, p.unexpected()+" after object key")
 		}
 		p.pos++
-		p.path = jsonptr.AppendToken(p.path[:base], key)
+		p.path = appendToken(p.path[:base], key)
 		if _, dup := m[key]; dup {
-			p.list.Add(string(p.path), int64(keyAt), msgDuplicate)
+			warn(p.list, string(p.path), int64(keyAt), msgDuplicate)
 		}
 		p.skipSpace()
 		p.remember(p.pos)
@@ -209,7 +245,7 @@ func (p *jsonParser) array() (any, *DecodeError) {
 		return a, nil
 	}
 	for {
-		p.path = jsonptr.AppendIndex(p.path[:base], len(a))
+		p.path = appendIndex(p.path[:base], len(a))
 		p.skipSpace()
 		p.remember(p.pos)
 		v, err := p.value()
@@ -300,21 +336,27 @@ func (p *jsonParser) str() (any, *DecodeError) {
 	content := p.src[p.pos:i]
 	latin1 := !utf8.Valid(content)
 	if latin1 {
-		p.list.Add(string(p.path), int64(start), tolerant.Latin1Msg)
+		warn(p.list, string(p.path), int64(start), tolerant.Latin1Msg)
 		p.latin1 = append(p.latin1, [2]int{p.pos, i})
 	}
 	if plain && !latin1 {
 		p.pos = i + 1
 		return string(content), nil
 	}
-	out := make([]byte, 0, len(content)+len(content)/2)
+	size := len(content)
+	if latin1 {
+		size = latin1Len(content)
+	}
+	// A Builder, grown once, gives the string without a copy of the bytes.
+	var out strings.Builder
+	out.Grow(size)
 	for j := 0; j < len(content); j++ {
 		c := content[j]
 		if c != '\\' {
 			if latin1 {
-				out = utf8.AppendRune(out, rune(c))
+				out.WriteRune(rune(c))
 			} else {
-				out = append(out, c)
+				out.WriteByte(c)
 			}
 			continue
 		}
@@ -322,17 +364,17 @@ func (p *jsonParser) str() (any, *DecodeError) {
 		esc := content[j]
 		switch esc {
 		case '"', '\\', '/':
-			out = append(out, esc)
+			out.WriteByte(esc)
 		case 'b':
-			out = append(out, '\b')
+			out.WriteByte('\b')
 		case 'f':
-			out = append(out, '\f')
+			out.WriteByte('\f')
 		case 'n':
-			out = append(out, '\n')
+			out.WriteByte('\n')
 		case 'r':
-			out = append(out, '\r')
+			out.WriteByte('\r')
 		case 't':
-			out = append(out, '\t')
+			out.WriteByte('\t')
 		case 'u':
 			r, ok := hex4(content, j+1)
 			if !ok {
@@ -349,16 +391,16 @@ func (p *jsonParser) str() (any, *DecodeError) {
 					j += 6
 				} else {
 					r = utf8.RuneError
-					p.list.Add(string(p.path), int64(p.pos+j-5), msgSurrogate)
+					warn(p.list, string(p.path), int64(p.pos+j-5), msgSurrogate)
 				}
 			}
-			out = utf8.AppendRune(out, r)
+			out.WriteRune(r)
 		default:
 			return nil, p.syntax(p.pos+j, "invalid escape "+httpx.Quote(`\`+string(esc))+" in string literal")
 		}
 	}
 	p.pos = i + 1
-	return string(out), nil
+	return out.String(), nil
 }
 
 // hex4 reads the four hex digits at b[i:].
@@ -373,7 +415,11 @@ func hex4(b []byte, i int) (rune, bool) {
 // latin1Body returns a copy of src with the content of every string in
 // spans read as Latin-1: the JSON exactly as it arrived, but valid UTF-8.
 func latin1Body(src []byte, spans [][2]int) []byte {
-	out := make([]byte, 0, len(src)+len(src)/4)
+	n := len(src)
+	for _, s := range spans {
+		n += latin1Len(src[s[0]:s[1]]) - (s[1] - s[0])
+	}
+	out := make([]byte, 0, n)
 	at := 0
 	for _, s := range spans {
 		out = append(out, src[at:s[0]]...)
