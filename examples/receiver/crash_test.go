@@ -23,6 +23,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks/examples/internal/pgtest"
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 
 	_ "github.com/vendorhooks/vendorhooks/internal/golden" // every test binary must know -update
@@ -94,8 +95,11 @@ func buildReceiver(t *testing.T) string {
 	return bin
 }
 
+// TestMain starts the PostgreSQL server of the multi-receiver test (a
+// missing server fails the tests), runs them, and removes the receiver
+// binary.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Run(m)
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}

@@ -1,10 +1,13 @@
 // Command receiver runs the vendorhooks example receiver: every vendor's
 // webhook handler on one HTTP server, each accepted event stored durably in
-// a SQLite file before the vendor is answered 2xx.
+// a SQLite file (or PostgreSQL) before the vendor is answered 2xx.
 //
 //	go run ./examples/receiver
+//	go run ./examples/receiver -db postgres://user:pass@db.example/vendorhooks
 //
-// Flags: -addr (default 127.0.0.1:8080), -db (./vendorhooks.db), -uploads
+// Flags: -addr (default 127.0.0.1:8080), -db (./vendorhooks.db, or
+// $VENDORHOOKS_DB: a SQLite file, or a postgres:// URL, which several
+// receivers behind a load balancer may share; see docs/SCALING.md), -uploads
 // (./uploads), -cors-origin (repeatable: origins allowed besides the
 // vendor's own, https://www.labvanced.com), -wms-mac (raw, the default:
 // standard HMAC over the body's bytes; node: the vendor's Node 'ascii'
@@ -54,6 +57,14 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
+// envOr returns the environment variable name, or def when it is empty.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
 func main() {
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "receiver:", err)
@@ -63,7 +74,7 @@ func main() {
 
 func run() error {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	dbPath := flag.String("db", "./vendorhooks.db", "SQLite database file")
+	dbPath := flag.String("db", envOr("VENDORHOOKS_DB", "./vendorhooks.db"), "SQLite database file, or a postgres:// URL of a PostgreSQL database (several receivers may share one); default $VENDORHOOKS_DB, else ./vendorhooks.db")
 	uploads := flag.String("uploads", "./uploads", "directory for Labvanced file uploads")
 	maxUpload := flag.Int64("max-upload-bytes", labvanced.DefaultMaxUploadBytes, "largest Labvanced /file_upload request in bytes (the player caps recordings at 100 MB); larger ones get 413")
 	wmsMAC := flag.String("wms-mac", server.WMSMACRaw, "how WMS calls are signed: raw (HMAC over the body's bytes) or node (the vendor's Node 'ascii' form; only bodies of characters up to U+00FF pass)")
@@ -81,6 +92,9 @@ func run() error {
 	flag.Parse()
 	if tf.acmeCache == "" {
 		tf.acmeCache = *dbPath + ".acme"
+		if strings.Contains(*dbPath, "://") {
+			tf.acmeCache = "./vendorhooks.acme"
+		}
 	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))

@@ -308,7 +308,7 @@ func (s *Server) routes() (http.Handler, error) {
 // keys are never printed; ones generated on an earlier start are not
 // printed again, and the banner says how to show them (PrintKeys).
 func (s *Server) PrintBanner(out io.Writer, baseURL string) {
-	fmt.Fprintf(out, "vendorhooks receiver listening on %s (database %s)\n", baseURL, s.cfg.DBPath)
+	fmt.Fprintf(out, "vendorhooks receiver listening on %s (database %s)\n", baseURL, redactDSN(s.cfg.DBPath))
 	fmt.Fprintf(out, "mounted: %v\n", s.mounted)
 	gen := map[string]bool{}
 	for _, g := range s.keys.Generated {
