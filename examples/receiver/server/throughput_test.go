@@ -66,12 +66,20 @@ func BenchmarkThroughput(b *testing.B) {
 				recv = newEnv(b, backend.config(b))
 			})
 			bareURL, recvURL := bare.URL+"/", recv.srv.URL+"/eeg/"
-			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: loadSenders}}
-			b.Cleanup(client.CloseIdleConnections)
+			// One client per sender, each keeping its own connection to
+			// each server, as loadSenders separate senders would (wrk -c64):
+			// a shared Transport makes the senders contend for its lock,
+			// which the mutex profile showed as the largest delay and which
+			// slows the faster server more.
+			clients := make([]*http.Client, loadSenders)
+			for i := range clients {
+				clients[i] = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+				b.Cleanup(clients[i].CloseIdleConnections)
+			}
 			// Warm both (connections open, the writer's statements run
 			// once) so that the first round measures no set-up.
-			throughputWindow(b, client, bareURL, body)
-			throughputWindow(b, client, recvURL, body)
+			throughputWindow(b, clients, bareURL, body)
+			throughputWindow(b, clients, recvURL, body)
 			before := commitTotals(b, recv)
 			var bareN, recvN int64
 			var bareD, recvD time.Duration
@@ -81,11 +89,11 @@ func BenchmarkThroughput(b *testing.B) {
 				var bn, rn int64
 				var bd, rd time.Duration
 				if round%2 == 0 {
-					bn, bd = throughputWindow(b, client, bareURL, body)
-					rn, rd = throughputWindow(b, client, recvURL, body)
+					bn, bd = throughputWindow(b, clients, bareURL, body)
+					rn, rd = throughputWindow(b, clients, recvURL, body)
 				} else {
-					rn, rd = throughputWindow(b, client, recvURL, body)
-					bn, bd = throughputWindow(b, client, bareURL, body)
+					rn, rd = throughputWindow(b, clients, recvURL, body)
+					bn, bd = throughputWindow(b, clients, bareURL, body)
 				}
 				bareN, bareD, recvN, recvD = bareN+bn, bareD+bd, recvN+rn, recvD+rd
 				if bn > 0 {
@@ -108,15 +116,15 @@ func BenchmarkThroughput(b *testing.B) {
 	}
 }
 
-// throughputWindow sends body (each copy a new delivery) from loadSenders
-// goroutines to url for ingestWindow, and returns how many were answered 200
-// and the time taken, from the first send to the last answer.
-func throughputWindow(b *testing.B, client *http.Client, url string, body []byte) (int64, time.Duration) {
+// throughputWindow sends body (each copy a new delivery) to url for
+// ingestWindow from one goroutine per client, and returns how many were
+// answered 200 and the time taken, from the first send to the last answer.
+func throughputWindow(b *testing.B, clients []*http.Client, url string, body []byte) (int64, time.Duration) {
 	var acked atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
 	deadline := start.Add(ingestWindow)
-	for range loadSenders {
+	for _, client := range clients {
 		wg.Go(func() {
 			pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("side", "sender")))
 			for time.Now().Before(deadline) {
