@@ -1,14 +1,16 @@
 package labvanced
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
@@ -160,15 +162,167 @@ func (v Value) String() string {
 // compares by its text).
 func (v Value) Equal(w Value) bool { return reflect.DeepEqual(v.v, w.v) }
 
-// MarshalJSON returns v as JSON. A number keeps the text it arrived with.
+// MarshalJSON returns v as JSON. A number keeps the text it arrived with;
+// object members are in key order; '<', '>' and '&' are not escaped. The
+// result is what encoding/json's Encoder gives with SetEscapeHTML(false),
+// byte for byte, written in one allocation of its exact size: a 30 MiB
+// string costs 30 MiB, not the 90 MiB of the Encoder's buffer and its copy.
 func (v Value) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v.v); err != nil {
-		return nil, err
+	return appendValue(make([]byte, 0, valueLen(v.v)), v.v), nil
+}
+
+// valueLen returns the length of appendValue's JSON of x.
+func valueLen(x any) int {
+	switch v := x.(type) {
+	case string:
+		return quotedLen(v)
+	case json.Number:
+		return max(len(v), 1)
+	case bool:
+		if v {
+			return len("true")
+		}
+		return len("false")
+	case []any:
+		if v == nil {
+			return len("null")
+		}
+		n := 2 + max(len(v)-1, 0) // brackets and commas
+		for _, e := range v {
+			n += valueLen(e)
+		}
+		return n
+	case map[string]any:
+		if v == nil {
+			return len("null")
+		}
+		n := 2 + max(len(v)-1, 0) + len(v) // braces, commas and colons
+		for k, e := range v {
+			n += quotedLen(k) + valueLen(e)
+		}
+		return n
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return len("null")
+}
+
+// appendValue appends x, one of the values a Value holds, as JSON.
+func appendValue(dst []byte, x any) []byte {
+	switch v := x.(type) {
+	case string:
+		return appendQuoted(dst, v)
+	case json.Number:
+		if v == "" {
+			return append(dst, '0') // as encoding/json writes it
+		}
+		return append(dst, v...)
+	case bool:
+		return strconv.AppendBool(dst, v)
+	case []any:
+		if v == nil {
+			return append(dst, "null"...)
+		}
+		dst = append(dst, '[')
+		for i, e := range v {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendValue(dst, e)
+		}
+		return append(dst, ']')
+	case map[string]any:
+		if v == nil {
+			return append(dst, "null"...)
+		}
+		dst = append(dst, '{')
+		for i, k := range slices.Sorted(maps.Keys(v)) {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(appendQuoted(dst, k), ':')
+			dst = appendValue(dst, v[k])
+		}
+		return append(dst, '}')
+	}
+	return append(dst, "null"...)
+}
+
+// quotedLen returns the length of appendQuoted's JSON of s.
+func quotedLen(s string) int {
+	n := 2
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t':
+				n += 2
+			case c < 0x20:
+				n += len(`\u0000`)
+			default:
+				n++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || r == '\u2028' || r == '\u2029' {
+			n += len(`\ufffd`)
+		} else {
+			n += size
+		}
+		i += size
+	}
+	return n
+}
+
+// appendQuoted appends s as a JSON string the way encoding/json does
+// without HTML escaping: '"', '\\' and control characters escaped (\b,
+// \f, \n, \r, \t, else \u00XX), invalid UTF-8 as \ufffd, U+2028 and
+// U+2029 as escapes, everything else as it is.
+func appendQuoted(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(append(dst, s[start:i]...), `\ufffd`...)
+		} else if r == '\u2028' || r == '\u2029' {
+			dst = append(append(dst, s[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xF])
+		} else {
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	return append(append(dst, s[start:]...), '"')
 }
 
 // UnmarshalJSON sets v to the JSON value in b, which must hold exactly one
