@@ -60,7 +60,9 @@ func body(t *testing.T, resp *http.Response) string {
 // TestReadsNeedToken checks that every read is 401 without the admin token
 // (or with another), 200 with it as a bearer token, and that /healthz and the
 // vendors' routes need none.
-func TestReadsNeedToken(t *testing.T) {
+func TestReadsNeedToken(t *testing.T) { server.ForBackends(t, testReadsNeedToken) }
+
+func testReadsNeedToken(t *testing.T) {
 	e := newEnv(t)
 	status, answer := e.do(t, mustRequest(t, "/eeg/", readInput(t, "eeg", benchEEGCase)))
 	require.Equal(t, http.StatusOK, status, answer)
@@ -93,7 +95,9 @@ func TestReadsNeedToken(t *testing.T) {
 // URL does: the answer sets an HttpOnly, SameSite=Strict cookie and redirects
 // to the URL without the token, and the cookie alone then reads. A browser
 // without it, or with a wrong ?token=, gets the sign-in page.
-func TestSignInCookie(t *testing.T) {
+func TestSignInCookie(t *testing.T) { server.ForBackends(t, testSignInCookie) }
+
+func testSignInCookie(t *testing.T) {
 	e := newEnv(t)
 	token := e.s.AdminToken()
 
@@ -133,7 +137,9 @@ func TestSignInCookie(t *testing.T) {
 // TestReadsHostAllowList checks that reads are answered only under the
 // receiver's own names (421 otherwise, even with the token), and that the
 // vendors' routes are not Host-checked.
-func TestReadsHostAllowList(t *testing.T) {
+func TestReadsHostAllowList(t *testing.T) { server.ForBackends(t, testReadsHostAllowList) }
+
+func testReadsHostAllowList(t *testing.T) {
 	e := newEnv(t, func(c *server.Config) { c.AllowedHosts = []string{"Receiver.Example.org"} })
 	auth := "Bearer " + e.s.AdminToken()
 	for host, want := range map[string]int{
@@ -164,8 +170,12 @@ func TestReadsHostAllowList(t *testing.T) {
 // says how to show them again, and its curl lines work in a shell that took
 // the keys from PrintKeys (receiver -print-keys), as the banner says.
 func TestBannerKeysOnlyWhenGenerated(t *testing.T) {
+	server.ForBackends(t, testBannerKeysOnlyWhenGenerated)
+}
+
+func testBannerKeysOnlyWhenGenerated(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "keys.db")
+	path := server.DBFor(t, dir) // one database: the second receiver reopens the first's
 	first, err := server.Open(context.Background(), server.Config{DBPath: path})
 	require.NoError(t, err)
 	var firstBanner strings.Builder
@@ -210,6 +220,7 @@ func TestBannerKeysOnlyWhenGenerated(t *testing.T) {
 
 // TestDatabaseMode0600 opens a database file that exists with mode 0644: the
 // receiver makes it (and its WAL files) 0600 before writing keys into it.
+// SQLite only: a PostgreSQL database is no file of the receiver's.
 func TestDatabaseMode0600(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "open.db")
@@ -228,6 +239,10 @@ func TestDatabaseMode0600(t *testing.T) {
 // TestLabvancedOriginNotAllowed posts a trial from a page whose Origin is
 // not allowed: no CORS grant, but the trial is stored, with the warning.
 func TestLabvancedOriginNotAllowed(t *testing.T) {
+	server.ForBackends(t, testLabvancedOriginNotAllowed)
+}
+
+func testLabvancedOriginNotAllowed(t *testing.T) {
 	e := newEnv(t)
 	req := labvancedtest.NewFormRequest(e.srv.URL+"/labvanced/recordTrial", labvancedtest.Payload(labvanced.RouteRecordTrial))
 	req.RequestURI = ""

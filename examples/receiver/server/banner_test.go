@@ -18,7 +18,9 @@ import (
 // as a user would from the repository root, and checks that each stored an
 // event: with generated keys (printed) and with configured ones (never
 // printed: the lines read them from the environment, as the command does).
-func TestBannerCurlLines(t *testing.T) {
+func TestBannerCurlLines(t *testing.T) { server.ForBackends(t, testBannerCurlLines) }
+
+func testBannerCurlLines(t *testing.T) {
 	for _, tool := range []string{"sh", "curl", "openssl", "sed"} {
 		_, err := exec.LookPath(tool)
 		require.NoError(t, err, "%s is needed (.ci/run installs it)", tool)

@@ -25,7 +25,9 @@ import (
 
 // TestDashboardDownload: the Labvanced view's download link answers the
 // stored file under the player's name, with the token only.
-func TestDashboardDownload(t *testing.T) {
+func TestDashboardDownload(t *testing.T) { server.ForBackends(t, testDashboardDownload) }
+
+func testDashboardDownload(t *testing.T) {
 	e := newEnv(t)
 	file := []byte("RIFF, a recording with a comma and ünïcode")
 	status, body := e.do(t, labvancedtest.NewUploadRequest("/labvanced/file_upload", "555001", "voice_b1.webm", bytes.NewReader(file)))
@@ -63,6 +65,10 @@ func TestDashboardDownload(t *testing.T) {
 // token middleware sets for reads, so a stream opened under a deadline that
 // has already passed still carries the next delivery.
 func TestDashboardLiveOutlivesReadDeadline(t *testing.T) {
+	server.ForBackends(t, testDashboardLiveOutlivesReadDeadline)
+}
+
+func testDashboardLiveOutlivesReadDeadline(t *testing.T) {
 	e := newEnv(t, func(c *server.Config) { c.ReadWriteTimeout = time.Nanosecond })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // a bound for the whole test
 	defer cancel()
@@ -105,7 +111,9 @@ func TestDashboardLiveOutlivesReadDeadline(t *testing.T) {
 // TestDashboardSources: every view takes ?source=. Two Labvanced studies'
 // trials: the Labvanced page groups the sessions by study, ?source=a shows
 // only a's, and the overview links each source to its view filtered by it.
-func TestDashboardSources(t *testing.T) {
+func TestDashboardSources(t *testing.T) { server.ForBackends(t, testDashboardSources) }
+
+func testDashboardSources(t *testing.T) {
 	e := newEnv(t)
 	sessions := map[string]string{"a": "77001", "b": "88002"}
 	for study, session := range sessions {
@@ -167,7 +175,9 @@ func httptestRequest(method, target string) *http.Request {
 
 // TestDashboardRefusals: refused deliveries are never stored, and the
 // overview counts them by reason from the receiver's own counters.
-func TestDashboardRefusals(t *testing.T) {
+func TestDashboardRefusals(t *testing.T) { server.ForBackends(t, testDashboardRefusals) }
+
+func testDashboardRefusals(t *testing.T) {
 	e := newEnv(t)
 	for range 2 {
 		status, _ := e.do(t, eegtest.NewRequest("/eeg/", []byte(`{"type": `)))
@@ -183,4 +193,47 @@ func TestDashboardRefusals(t *testing.T) {
 	assert.Contains(t, table, `<tr data-vendor="eeg"><td>eeg</td><td class="n">2</td><td class="n">0</td>`)
 	assert.Contains(t, table, `<tr data-vendor="sleep"><td>sleep</td><td class="n">0</td><td class="n">1</td>`)
 	assert.Empty(t, e.events(t, ""), "refusals are not stored")
+}
+
+// TestDashboardViewsServe renders every view over simulated traffic of
+// every vendor, whole and as the fragment a live page fetches, unfiltered,
+// filtered by a source and (the events view) by text: each answers 200 and
+// shows the stored data. The browser test checks the drawing (on SQLite);
+// this one checks every view's queries on both backends.
+func TestDashboardViewsServe(t *testing.T) { server.ForBackends(t, testDashboardViewsServe) }
+
+func testDashboardViewsServe(t *testing.T) {
+	e := newEnv(t)
+	simulate(t, e)
+	status, answer := e.do(t, labvancedtest.NewFormRequest("/labvanced/study-a/recordTrial", labvancedtest.Payload(labvanced.RouteRecordTrial)))
+	require.Equal(t, http.StatusOK, status, answer)
+	for _, v := range []struct {
+		path string
+		text []string
+	}{
+		{"/", []string{`data-vendor="eeg"`, `data-vendor="labvanced"`, `data-vendor="signage"`, `data-vendor="sleep"`, `data-vendor="wms"`}},
+		{"/view/petal", []string{"TP9", "AF7", "AF8", "TP10"}},
+		{"/view/asleep", []string{"efficiency", "sleep latency"}},
+		{"/view/wms", []string{"gaps", "late"}},
+		{"/view/labvanced", []string{"Stroop task", "finished", `data-source="study-a"`}},
+		{"/view/signage", []string{"sensor-1", "temperature"}},
+		{"/view/events", []string{"bandpower", "INFERENCE_COMPLETE"}},
+		{"/view/events?vendor=sleep&q=INFERENCE", []string{"INFERENCE_COMPLETE"}},
+		{"/view/events/1", []string{"Raw body"}},
+	} {
+		for _, query := range []string{"", "fragment=1", "source=study-a", "source=nothing-here"} {
+			target := v.path
+			if query != "" {
+				target += map[bool]string{true: "&", false: "?"}[strings.Contains(target, "?")] + query
+			}
+			status, page := e.do(t, httptestRequest(http.MethodGet, target))
+			require.Equal(t, http.StatusOK, status, "%s: %s", target, page)
+			if strings.HasPrefix(query, "source=") || strings.HasPrefix(v.path, "/view/events/") && query != "" {
+				continue // filtered: the texts need not be there
+			}
+			for _, s := range v.text {
+				assert.Contains(t, page, s, target)
+			}
+		}
+	}
 }

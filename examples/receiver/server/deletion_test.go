@@ -19,7 +19,9 @@ import (
 // upload, and deletes one: its rows and its file are gone, the other
 // session's stay; the deletion needs the token, and a second one finds
 // nothing (404).
-func TestDeleteSession(t *testing.T) {
+func TestDeleteSession(t *testing.T) { server.ForBackends(t, testDeleteSession) }
+
+func testDeleteSession(t *testing.T) {
 	e := newEnv(t)
 	for _, session := range []string{"1001", "1002"} {
 		p := labvancedtest.Payload(labvanced.RouteRecordTrial)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorhooks/vendorhooks/eeg"
+	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
 )
 
 // benchEEGCase is the Petal bandpower message BenchmarkIngest sends.
@@ -20,7 +21,9 @@ const benchEEGCase = "real-bandpower"
 // a test view of the decoded value, so the stored event (eeg's wire-form
 // JSON; for an Unknown, its raw message) is checked by decoding it again: it
 // must give the event the input gives.
-func TestEEGGolden(t *testing.T) {
+func TestEEGGolden(t *testing.T) { server.ForBackends(t, testEEGGolden) }
+
+func testEEGGolden(t *testing.T) {
 	e := newEnv(t)
 	stored, accepted := 0, 0
 	for _, c := range goldenCases(t, "eeg") {

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"database/sql"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 )
 
@@ -17,7 +17,9 @@ import (
 // keep '<', '>' and '&' as they are, not as \u003c, \u003e and \u0026 (six
 // bytes each), and the decoded event is not stored at all, so that a body of
 // '<' costs what it weighs: the database grows by about the body once.
-func TestStoredJSONNotHTMLEscaped(t *testing.T) {
+func TestStoredJSONNotHTMLEscaped(t *testing.T) { server.ForBackends(t, testStoredJSONNotHTMLEscaped) }
+
+func testStoredJSONNotHTMLEscaped(t *testing.T) {
 	e := newEnv(t)
 	p := labvancedtest.Payload("recordTrial")
 	p["expSessionNr"] = "555001"
@@ -25,9 +27,6 @@ func TestStoredJSONNotHTMLEscaped(t *testing.T) {
 	status, answer := e.do(t, labvancedtest.NewFormRequest("/labvanced/recordTrial", p))
 	require.Equal(t, http.StatusOK, status, answer)
 
-	db, err := sql.Open("sqlite", e.cfg.DBPath)
-	require.NoError(t, err)
-	defer db.Close()
 	evs := e.events(t, "session=555001")
 	require.Len(t, evs, 1)
 	_, list := e.do(t, getRequest(t, "/events?session=555001"))
@@ -44,10 +43,9 @@ func TestStoredJSONNotHTMLEscaped(t *testing.T) {
 	body := `{"expId":4711,"expSessionNr":"555002","recTaskId":1,"taskId":"t","trialNr":1,"recData":{"data":{"v":"` +
 		strings.Repeat("<", n) + `"}}}`
 	pages := func() int64 {
-		var count, size int64
-		require.NoError(t, db.QueryRow("PRAGMA page_count").Scan(&count))
-		require.NoError(t, db.QueryRow("PRAGMA page_size").Scan(&size))
-		return count * size
+		n, err := server.DBSize(e.s)
+		require.NoError(t, err)
+		return n
 	}
 	before := pages()
 	req, err := http.NewRequest(http.MethodPost, "/labvanced/recordTrial", strings.NewReader(body))
@@ -57,7 +55,7 @@ func TestStoredJSONNotHTMLEscaped(t *testing.T) {
 	status, answer = e.do(t, req)
 	require.Equal(t, http.StatusOK, status, answer)
 	var rawLen int64
-	require.NoError(t, db.QueryRow("SELECT length(raw) FROM events WHERE session = '555002'").Scan(&rawLen))
+	require.NoError(t, server.QueryRow(e.s, "SELECT length(raw) FROM events WHERE session = '555002'").Scan(&rawLen))
 	growth := pages() - before
 	t.Logf("body %d bytes: raw %d bytes, database grew %d bytes", len(body), rawLen, growth)
 	assert.Equal(t, int64(len(body)), rawLen)

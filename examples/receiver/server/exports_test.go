@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorhooks/vendorhooks/eeg/eegtest"
+	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 	"github.com/vendorhooks/vendorhooks/sleep/sleeptest"
 	"github.com/vendorhooks/vendorhooks/wms"
@@ -47,7 +48,9 @@ func trial(session string, task, nr int, data map[string]any) map[string]any {
 // different variables and a value holding a comma, a quote and non-ASCII
 // text, and checks the trials CSV cell by cell: all sessions, one
 // session, one study.
-func TestExportTrials(t *testing.T) {
+func TestExportTrials(t *testing.T) { server.ForBackends(t, testExportTrials) }
+
+func testExportTrials(t *testing.T) {
 	e := newEnv(t)
 	tricky := `said "hi", then left — café ✓`
 	for _, c := range []struct {
@@ -101,7 +104,9 @@ func TestExportTrials(t *testing.T) {
 
 // TestExportBandpower posts a Petal band power message, and one with a
 // "bad_data" value on another source, and checks the CSV cell by cell.
-func TestExportBandpower(t *testing.T) {
+func TestExportBandpower(t *testing.T) { server.ForBackends(t, testExportBandpower) }
+
+func testExportBandpower(t *testing.T) {
 	e := newEnv(t)
 	body := readInput(t, "eeg", "real-bandpower")
 	bad := strings.Replace(strings.Replace(string(body), `"id": 1042`, `"id": 1043`, 1),
@@ -127,7 +132,9 @@ func TestExportBandpower(t *testing.T) {
 // TestExportEpochsComplete exports the sample SESSION_COMPLETE: one row per
 // 30-second epoch from the session's start, with stage, snoring and breath
 // names.
-func TestExportEpochsComplete(t *testing.T) {
+func TestExportEpochsComplete(t *testing.T) { server.ForBackends(t, testExportEpochsComplete) }
+
+func testExportEpochsComplete(t *testing.T) {
 	e := newEnv(t)
 	status, answer := e.do(t, sleeptest.NewRequest(e.srv.URL+"/sleep/", readInput(t, "sleep", "session_complete_v3"), sleepKey))
 	require.Equal(t, http.StatusOK, status, answer)
@@ -153,7 +160,9 @@ func TestExportEpochsComplete(t *testing.T) {
 // INFERENCE_COMPLETE windows: 0 and 2 (10 epochs each) and a repeat of 0
 // with other stages. Window 1 is missing (no data), the newer window 0
 // wins, and the start is the newest window's receipt less 30 epochs.
-func TestExportEpochsStitched(t *testing.T) {
+func TestExportEpochsStitched(t *testing.T) { server.ForBackends(t, testExportEpochsStitched) }
+
+func testExportEpochsStitched(t *testing.T) {
 	e := newEnv(t)
 	window := func(seq, stage int) []byte {
 		stages := make([]int, 10)
@@ -200,7 +209,9 @@ func TestExportEpochsStitched(t *testing.T) {
 // TestExportWMS exports a WMS session with a gap, on two configs: one row per
 // event with its verdict and payload JSON, the other config's left out when
 // source= names one.
-func TestExportWMS(t *testing.T) {
+func TestExportWMS(t *testing.T) { server.ForBackends(t, testExportWMS) }
+
+func testExportWMS(t *testing.T) {
 	e := newEnv(t)
 	for _, c := range []struct {
 		path string
@@ -230,7 +241,9 @@ func TestExportWMS(t *testing.T) {
 
 // TestExportsNeedToken checks that every export answers 401 without the
 // admin token.
-func TestExportsNeedToken(t *testing.T) {
+func TestExportsNeedToken(t *testing.T) { server.ForBackends(t, testExportsNeedToken) }
+
+func testExportsNeedToken(t *testing.T) {
 	e := newEnv(t)
 	for _, path := range []string{
 		"/export/labvanced/trials.csv", "/export/eeg/bandpower.csv",

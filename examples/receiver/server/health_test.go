@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"bytes"
-	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -24,10 +22,12 @@ func eegMessage(t *testing.T, n int) []byte {
 
 // TestHealthzWhenCommitsFail makes every commit fail (another connection
 // adds a trigger whose row breaks a deferred foreign key, checked at
-// COMMIT): the vendor gets 500, /healthz answers 503 with the writer's
+// COMMIT, on SQLite and on PostgreSQL alike): the vendor gets 500, /healthz answers 503 with the writer's
 // state and the cause, and the log names the cause; once commits succeed
 // again, /healthz is 200.
-func TestHealthzWhenCommitsFail(t *testing.T) {
+func TestHealthzWhenCommitsFail(t *testing.T) { server.ForBackends(t, testHealthzWhenCommitsFail) }
+
+func testHealthzWhenCommitsFail(t *testing.T) {
 	var logs syncBuffer
 	e := newEnv(t, func(c *server.Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	health := func() (int, server.Health) {
@@ -45,13 +45,19 @@ func TestHealthzWhenCommitsFail(t *testing.T) {
 	assert.Equal(t, "ok", h.Writer.State)
 	assert.NotEmpty(t, h.Writer.LastCommit)
 
-	db, err := sql.Open("sqlite", "file:"+e.cfg.DBPath)
-	require.NoError(t, err)
-	defer db.Close()
-	_, err = db.ExecContext(context.Background(), `
+	// The same trap on both backends, in each one's trigger syntax; each
+	// names the failure its own way.
+	trap, cause := `
 CREATE TABLE broken (event_id INTEGER REFERENCES events (id) DEFERRABLE INITIALLY DEFERRED);
-CREATE TRIGGER break_commits AFTER INSERT ON events BEGIN INSERT INTO broken VALUES (-1); END;`)
-	require.NoError(t, err)
+CREATE TRIGGER break_commits AFTER INSERT ON events BEGIN INSERT INTO broken VALUES (-1); END;`, "FOREIGN KEY constraint failed"
+	if server.Backend(e.s) == "postgres" {
+		trap, cause = `
+CREATE TABLE broken (event_id BIGINT REFERENCES events (id) DEFERRABLE INITIALLY DEFERRED);
+CREATE FUNCTION break_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO broken VALUES (-1); RETURN NULL; END $$;
+CREATE TRIGGER break_commits AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION break_commit();`,
+			"violates foreign key constraint"
+	}
+	require.NoError(t, server.Exec(e.s, trap))
 
 	status, _ = e.do(t, mustRequest(t, "/eeg/", eegMessage(t, 2)))
 	assert.Equal(t, http.StatusInternalServerError, status, "nothing committed: the vendor retries")
@@ -59,13 +65,16 @@ CREATE TRIGGER break_commits AFTER INSERT ON events BEGIN INSERT INTO broken VAL
 	assert.Equal(t, http.StatusServiceUnavailable, status)
 	assert.Equal(t, "failing", h.Status)
 	assert.Equal(t, "failing", h.Writer.State)
-	assert.Contains(t, h.Writer.Error, "FOREIGN KEY constraint failed")
+	assert.Contains(t, h.Writer.Error, cause)
 	assert.Equal(t, int64(1), h.Writer.Failures)
 	assert.Contains(t, logs.String(), "store failed")
-	assert.Contains(t, logs.String(), "FOREIGN KEY constraint failed", "the store error is logged with its cause")
+	assert.Contains(t, logs.String(), cause, "the store error is logged with its cause")
 
-	_, err = db.ExecContext(context.Background(), "DROP TRIGGER break_commits")
-	require.NoError(t, err)
+	drop := "DROP TRIGGER break_commits"
+	if server.Backend(e.s) == "postgres" {
+		drop += " ON events"
+	}
+	require.NoError(t, server.Exec(e.s, drop))
 	status, answer = e.do(t, mustRequest(t, "/eeg/", eegMessage(t, 3)))
 	require.Equal(t, http.StatusOK, status, answer)
 	status, h = health()
@@ -82,7 +91,9 @@ CREATE TRIGGER break_commits AFTER INSERT ON events BEGIN INSERT INTO broken VAL
 
 // TestEventsTextSearch: /events?q= finds the text, as is, in the raw
 // bodies, alone or with the other filters.
-func TestEventsTextSearch(t *testing.T) {
+func TestEventsTextSearch(t *testing.T) { server.ForBackends(t, testEventsTextSearch) }
+
+func testEventsTextSearch(t *testing.T) {
 	e := newEnv(t)
 	for n := 1; n <= 3; n++ {
 		status, answer := e.do(t, mustRequest(t, "/eeg/", eegMessage(t, n*111)))

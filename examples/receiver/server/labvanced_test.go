@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -49,7 +48,9 @@ func labvancedRequest(t *testing.T, name string, body []byte) (route, format str
 // TestLabvancedGolden sends every labvanced golden body to its route. The
 // file_upload cases in JSON or form encoding are left out: they test Decode
 // alone, while the player uploads in multipart only.
-func TestLabvancedGolden(t *testing.T) {
+func TestLabvancedGolden(t *testing.T) { server.ForBackends(t, testLabvancedGolden) }
+
+func testLabvancedGolden(t *testing.T) {
 	e := newEnv(t)
 	stored, uploads := 0, 0
 	for _, c := range goldenCases(t, "labvanced") {
@@ -119,13 +120,10 @@ func TestLabvancedGolden(t *testing.T) {
 // returns the file's content.
 func checkUpload(t *testing.T, e *env, guid, name, session string) []byte {
 	t.Helper()
-	db, err := sql.Open("sqlite", e.cfg.DBPath)
-	require.NoError(t, err)
-	defer db.Close()
 	var gotSession, stored string
 	var size int64
 	var sum string
-	require.NoError(t, db.QueryRow("SELECT session, stored_name, size, sha256 FROM uploads WHERE guid = ?", guid).
+	require.NoError(t, server.QueryRow(e.s, "SELECT session, stored_name, size, sha256 FROM uploads WHERE guid = ?", guid).
 		Scan(&gotSession, &stored, &size, &sum))
 	assert.Equal(t, session, gotSession)
 	assert.Equal(t, name, stored)
@@ -140,7 +138,9 @@ func checkUpload(t *testing.T, e *env, guid, name, session string) []byte {
 // TestLabvancedSession runs a whole participant session as the player sends
 // it (jQuery form bodies, a CORS preflight, one file upload) and checks that
 // every request is stored under the session's expSessionNr.
-func TestLabvancedSession(t *testing.T) {
+func TestLabvancedSession(t *testing.T) { server.ForBackends(t, testLabvancedSession) }
+
+func testLabvancedSession(t *testing.T) {
 	e := newEnv(t)
 	client := e.srv.Client()
 	send := func(req *http.Request) *http.Response {
@@ -216,7 +216,9 @@ func TestLabvancedCORSOrigins(t *testing.T) {
 // TestLabvancedUploadLimit: Config.MaxUploadBytes (-max-upload-bytes) is the
 // whole /file_upload request's limit; over it the player gets 413 and
 // nothing is stored, and a negative limit stops Open.
-func TestLabvancedUploadLimit(t *testing.T) {
+func TestLabvancedUploadLimit(t *testing.T) { server.ForBackends(t, testLabvancedUploadLimit) }
+
+func testLabvancedUploadLimit(t *testing.T) {
 	e := newEnv(t, func(c *server.Config) { c.MaxUploadBytes = 64 << 10 })
 	small := bytes.Repeat([]byte("a"), 1<<10)
 	status, answer := e.do(t, labvancedtest.NewUploadRequest("/labvanced/file_upload", "982345", "small.webm", bytes.NewReader(small)))

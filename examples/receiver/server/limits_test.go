@@ -33,7 +33,7 @@ type served struct {
 func serve(t *testing.T, cfg server.Config) *served {
 	t.Helper()
 	dir := t.TempDir()
-	cfg.DBPath = filepath.Join(dir, "events.db")
+	cfg.DBPath = server.DBFor(t, dir)
 	cfg.UploadsDir = filepath.Join(dir, "uploads")
 	s, err := server.Open(context.Background(), cfg)
 	require.NoError(t, err)
@@ -79,7 +79,9 @@ func (sv *served) count(t *testing.T, vendor string) int {
 // promise 4000 bytes) to a vendor route: the receiver cuts the connection
 // off once the body-read deadline passes, and stores nothing, while
 // normal requests sent meanwhile are served.
-func TestTricklingClientCutOff(t *testing.T) {
+func TestTricklingClientCutOff(t *testing.T) { server.ForBackends(t, testTricklingClientCutOff) }
+
+func testTricklingClientCutOff(t *testing.T) {
 	sv := serve(t, server.Config{BodyReadTimeout: 300 * time.Millisecond})
 	eeg := readInput(t, "eeg", benchEEGCase)
 
@@ -143,6 +145,10 @@ func (s *steady) Read(p []byte) (int, error) {
 // before each, taking several times the body-read deadline in all: bytes
 // keep flowing, so the upload completes.
 func TestSlowSteadyUploadCompletes(t *testing.T) {
+	server.ForBackends(t, testSlowSteadyUploadCompletes)
+}
+
+func testSlowSteadyUploadCompletes(t *testing.T) {
 	const timeout = 300 * time.Millisecond
 	sv := serve(t, server.Config{BodyReadTimeout: timeout})
 	const size = 3 << 20
@@ -164,6 +170,10 @@ func TestSlowSteadyUploadCompletes(t *testing.T) {
 // open, so a vendor still gets through, and reads beyond a quarter of the
 // cap are answered 503.
 func TestIdleConnectionsDoNotStarveVendors(t *testing.T) {
+	server.ForBackends(t, testIdleConnectionsDoNotStarveVendors)
+}
+
+func testIdleConnectionsDoNotStarveVendors(t *testing.T) {
 	const maxConns = 8
 	sv := serve(t, server.Config{MaxConns: maxConns})
 	eeg := readInput(t, "eeg", benchEEGCase)
@@ -191,7 +201,9 @@ func TestIdleConnectionsDoNotStarveVendors(t *testing.T) {
 // TestReadsCapped holds a quarter of the connection cap in open dashboard
 // event streams (GET /live, one per tab): one more read is answered 503,
 // while a vendor is served.
-func TestReadsCapped(t *testing.T) {
+func TestReadsCapped(t *testing.T) { server.ForBackends(t, testReadsCapped) }
+
+func testReadsCapped(t *testing.T) {
 	const maxConns = 8 // two reads at once
 	sv := serve(t, server.Config{MaxConns: maxConns})
 	eeg := readInput(t, "eeg", benchEEGCase)

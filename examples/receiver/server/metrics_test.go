@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorhooks/vendorhooks/eeg/eegtest"
+	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 	"github.com/vendorhooks/vendorhooks/sleep/sleeptest"
 	"github.com/vendorhooks/vendorhooks/wms"
@@ -54,7 +55,9 @@ func deliveries(vendor, outcome string) string {
 // source name, a CORS preflight, and one failed write after the store is
 // closed) and checks the counters against the stored rows and the
 // requests sent.
-func TestMetricsMatchStoredRows(t *testing.T) {
+func TestMetricsMatchStoredRows(t *testing.T) { server.ForBackends(t, testMetricsMatchStoredRows) }
+
+func testMetricsMatchStoredRows(t *testing.T) {
 	e := newEnv(t)
 	sleepBody := readInput(t, "sleep", "session_complete_v3")
 	eegBody := readInput(t, "eeg", "real-bandpower")

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bytes"
-	"database/sql"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 	"github.com/vendorhooks/vendorhooks/wms/wmstest"
 )
@@ -54,7 +54,9 @@ func (c retryCase) send(t *testing.T, e *env) (int, string) {
 // TestRetriesStoredOnce sends each vendor's good body twice: the retry gets
 // the vendor's 2xx, and the delivery is stored once, with the retry counted
 // on its row.
-func TestRetriesStoredOnce(t *testing.T) {
+func TestRetriesStoredOnce(t *testing.T) { server.ForBackends(t, testRetriesStoredOnce) }
+
+func testRetriesStoredOnce(t *testing.T) {
 	for _, c := range retryCases(t) {
 		t.Run(c.vendor+c.path, func(t *testing.T) {
 			e := newEnv(t)
@@ -74,6 +76,10 @@ func TestRetriesStoredOnce(t *testing.T) {
 // TestConcurrentRetriesStoredOnce sends each body from several senders at
 // once, so that copies meet in one group transaction: still one row.
 func TestConcurrentRetriesStoredOnce(t *testing.T) {
+	server.ForBackends(t, testConcurrentRetriesStoredOnce)
+}
+
+func testConcurrentRetriesStoredOnce(t *testing.T) {
 	e := newEnv(t)
 	const copies = 8
 	cases := retryCases(t)
@@ -97,6 +103,10 @@ func TestConcurrentRetriesStoredOnce(t *testing.T) {
 // TestSignageTriggersNotDeduplicated checks that two equal signage triggers
 // are two rows: a trigger is a command, not a retried message.
 func TestSignageTriggersNotDeduplicated(t *testing.T) {
+	server.ForBackends(t, testSignageTriggersNotDeduplicated)
+}
+
+func testSignageTriggersNotDeduplicated(t *testing.T) {
 	e := newEnv(t)
 	body := []byte(`{"event_id": "show-menu"}`)
 	for range 2 {
@@ -115,7 +125,9 @@ func TestSignageTriggersNotDeduplicated(t *testing.T) {
 // TestUploadRetryStoredOnce uploads the same file twice for one session:
 // one event, one uploads row and one file remain, and the retry's answer
 // names the file stored first (the handler's second copy is removed).
-func TestUploadRetryStoredOnce(t *testing.T) {
+func TestUploadRetryStoredOnce(t *testing.T) { server.ForBackends(t, testUploadRetryStoredOnce) }
+
+func testUploadRetryStoredOnce(t *testing.T) {
 	e := newEnv(t)
 	file := bytes.Repeat([]byte("webm"), 10_000)
 	type answer struct {
@@ -145,11 +157,8 @@ func TestUploadRetryStoredOnce(t *testing.T) {
 	require.Len(t, files, 1, "the retry's second copy of the file is removed")
 	assert.Equal(t, answers[0].Name, files[0].Name())
 
-	db, err := sql.Open("sqlite", e.cfg.DBPath)
-	require.NoError(t, err)
-	defer db.Close()
 	var rows int
-	require.NoError(t, db.QueryRow("SELECT count(*) FROM uploads").Scan(&rows))
+	require.NoError(t, server.QueryRow(e.s, "SELECT count(*) FROM uploads").Scan(&rows))
 	assert.Equal(t, 1, rows, "no second uploads row")
 
 	// A different file under the same name is a new upload.

@@ -23,7 +23,9 @@ import (
 	"github.com/vendorhooks/vendorhooks/wms/wmstest"
 )
 
-func TestHealthz(t *testing.T) {
+func TestHealthz(t *testing.T) { server.ForBackends(t, testHealthz) }
+
+func testHealthz(t *testing.T) {
 	e := newEnv(t)
 	var h struct {
 		Status  string
@@ -57,7 +59,9 @@ func (b *syncBuffer) String() string {
 // (vendor, method, path, status, duration, and the vendor's reason for a
 // refusal) and, before it, one per stored event (vendor, kind, session, event
 // id, and duplicate for a repeat that was not stored again).
-func TestRequestLog(t *testing.T) {
+func TestRequestLog(t *testing.T) { server.ForBackends(t, testRequestLog) }
+
+func testRequestLog(t *testing.T) {
 	var out syncBuffer
 	e := newEnv(t, func(c *server.Config) { c.Logger = slog.New(slog.NewJSONHandler(&out, nil)) })
 	body, err := os.ReadFile(filepath.Join(testdata, "eeg", benchEEGCase+".in"))
@@ -143,7 +147,9 @@ func (b *onceBody) Close() error { return nil }
 // TestBodyReadOnce sends each vendor a request whose body can be read only
 // once and checks that the event is stored with exactly the bytes sent: the
 // receiver reads no body itself and stores what its vendor's handler read.
-func TestBodyReadOnce(t *testing.T) {
+func TestBodyReadOnce(t *testing.T) { server.ForBackends(t, testBodyReadOnce) }
+
+func testBodyReadOnce(t *testing.T) {
 	e := newEnv(t)
 	for _, c := range []struct {
 		vendor, path string
@@ -197,7 +203,9 @@ func (b *peekBody) Close() error { return nil }
 // TestKeyCheckedBeforeBody checks that a request to a vendor whose key
 // travels in a header is refused 401 without its body being read, when the
 // key is missing or wrong.
-func TestKeyCheckedBeforeBody(t *testing.T) {
+func TestKeyCheckedBeforeBody(t *testing.T) { server.ForBackends(t, testKeyCheckedBeforeBody) }
+
+func testKeyCheckedBeforeBody(t *testing.T) {
 	e := newEnv(t)
 	body, err := os.ReadFile(filepath.Join(testdata, "sleep", "session_complete_v3.in"))
 	require.NoError(t, err)
@@ -228,7 +236,9 @@ func TestKeyCheckedBeforeBody(t *testing.T) {
 
 // TestTooLarge checks that a body over the 1 MiB limit is answered 413 by the
 // vendor's handler, in its own format, and not stored.
-func TestTooLarge(t *testing.T) {
+func TestTooLarge(t *testing.T) { server.ForBackends(t, testTooLarge) }
+
+func testTooLarge(t *testing.T) {
 	e := newEnv(t)
 	big := append([]byte(`{"event": "INFERENCE_COMPLETE", "pad": "`), bytes.Repeat([]byte("x"), 1<<20)...)
 	big = append(big, `"}`...)
@@ -251,7 +261,9 @@ func TestTooLarge(t *testing.T) {
 // TestEventsFilters stores events of several vendors, kinds and sessions and
 // checks that each filter of GET /events (vendor, kind, session, and their
 // combination) selects exactly the matching rows.
-func TestEventsFilters(t *testing.T) {
+func TestEventsFilters(t *testing.T) { server.ForBackends(t, testEventsFilters) }
+
+func testEventsFilters(t *testing.T) {
 	e := newEnv(t)
 	eegBody, err := os.ReadFile(filepath.Join(testdata, "eeg", benchEEGCase+".in"))
 	require.NoError(t, err)

@@ -23,7 +23,9 @@ import (
 // TestSignageGolden sends every signage golden request to the receiver. The
 // action-* cases are left out: they test the package's action table, which
 // the receiver does not configure (it stores triggers as they come).
-func TestSignageGolden(t *testing.T) {
+func TestSignageGolden(t *testing.T) { server.ForBackends(t, testSignageGolden) }
+
+func testSignageGolden(t *testing.T) {
 	e := newEnv(t, func(c *server.Config) { c.SignageAPIKeys = []string{"test-key", "rotated-key"} })
 	stored := 0
 	for _, c := range goldenCases(t, "signage") {

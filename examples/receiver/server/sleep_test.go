@@ -8,9 +8,13 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
 )
 
-func TestSleepGolden(t *testing.T) {
+func TestSleepGolden(t *testing.T) { server.ForBackends(t, testSleepGolden) }
+
+func testSleepGolden(t *testing.T) {
 	e := newEnv(t)
 	runBodyGoldens(t, e, bodyVendor{
 		name:   "sleep",
@@ -39,7 +43,9 @@ func TestSleepGolden(t *testing.T) {
 	})
 }
 
-func TestSleepUnauthorized(t *testing.T) {
+func TestSleepUnauthorized(t *testing.T) { server.ForBackends(t, testSleepUnauthorized) }
+
+func testSleepUnauthorized(t *testing.T) {
 	e := newEnv(t)
 	body, err := os.ReadFile(filepath.Join(testdata, "sleep", "session_complete_v3.in"))
 	require.NoError(t, err)

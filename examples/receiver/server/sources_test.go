@@ -33,7 +33,9 @@ func sourceRequests(t *testing.T, e *env, path func(prefix string) string) map[s
 // without one, and checks each row's source, the /events?source= filter,
 // POST / as Petal's mount, and that a name that is too long or has another
 // character is 404 and stores nothing.
-func TestSourceNames(t *testing.T) {
+func TestSourceNames(t *testing.T) { server.ForBackends(t, testSourceNames) }
+
+func testSourceNames(t *testing.T) {
 	e := newEnv(t)
 	long := strings.Repeat("a", 64)
 	for _, c := range []struct{ path, source string }{
@@ -77,7 +79,9 @@ func TestSourceNames(t *testing.T) {
 // TestSourceKeys gives the sleep app "lab-1" and the WMS config "cfg.b"
 // keys of their own: there, only those are accepted; at other names and
 // without a name, only the vendor's.
-func TestSourceKeys(t *testing.T) {
+func TestSourceKeys(t *testing.T) { server.ForBackends(t, testSourceKeys) }
+
+func testSourceKeys(t *testing.T) {
 	own := map[string][]string{
 		"VENDORHOOKS_SLEEP_LAB_1_KEYS":  {"lab1-key"},
 		"VENDORHOOKS_WMS_CFG_B_SECRETS": {"cfgb-secret"},
@@ -126,6 +130,10 @@ func TestSourceKeys(t *testing.T) {
 // events are stored and in order, not duplicates or late ones of the
 // first's; a repeat within one config is still stored once.
 func TestWMSSourcesTrackedSeparately(t *testing.T) {
+	server.ForBackends(t, testWMSSourcesTrackedSeparately)
+}
+
+func testWMSSourcesTrackedSeparately(t *testing.T) {
 	e := newEnv(t)
 	send := func(config string, seq int64) {
 		t.Helper()
@@ -153,7 +161,9 @@ func TestWMSSourcesTrackedSeparately(t *testing.T) {
 // TestSameBodyTwoStudies posts one trial to two studies: it is stored once
 // for each (deduplication is per source), and a retry to one study is not
 // stored again.
-func TestSameBodyTwoStudies(t *testing.T) {
+func TestSameBodyTwoStudies(t *testing.T) { server.ForBackends(t, testSameBodyTwoStudies) }
+
+func testSameBodyTwoStudies(t *testing.T) {
 	e := newEnv(t)
 	p := labvancedtest.Payload("recordTrial")
 	for _, path := range []string{"/labvanced/s1/recordTrial", "/labvanced/s2/recordTrial", "/labvanced/s1/recordTrial"} {

@@ -80,8 +80,14 @@ func init() { otherDecoders["fake"] = decodeFake }
 
 func openTest(t *testing.T, cfg Config) *Server {
 	t.Helper()
+	dir := t.TempDir()
 	if cfg.DBPath == "" {
-		cfg.DBPath = dbFor(t, t.TempDir())
+		cfg.DBPath = dbFor(t, dir)
+	}
+	if cfg.UploadsDir == "" {
+		// Open's default is beside a SQLite file, but "uploads" in the
+		// working directory for PostgreSQL.
+		cfg.UploadsDir = filepath.Join(dir, "uploads")
 	}
 	s, err := Open(context.Background(), cfg)
 	require.NoError(t, err)
@@ -166,7 +172,9 @@ func getList(t *testing.T, s *Server, target string) EventList {
 	return list
 }
 
-func TestGetEventRaw(t *testing.T) {
+func TestGetEventRaw(t *testing.T) { forBackends(t, testGetEventRaw) }
+
+func testGetEventRaw(t *testing.T) {
 	s := openTest(t, Config{})
 	body := `{"session":"a",  "seq":7}`
 	require.Equal(t, http.StatusOK, post(t, fakeVendor(s, false), body).Code)
@@ -193,7 +201,9 @@ func TestGetEventRaw(t *testing.T) {
 	}
 }
 
-func TestDuplicateStoredOnce(t *testing.T) {
+func TestDuplicateStoredOnce(t *testing.T) { forBackends(t, testDuplicateStoredOnce) }
+
+func testDuplicateStoredOnce(t *testing.T) {
 	s := openTest(t, Config{})
 	h := fakeVendor(s, true)
 	assert.Equal(t, "1 false", post(t, h, `{"session":"a","seq":0}`).Body.String())
@@ -202,9 +212,13 @@ func TestDuplicateStoredOnce(t *testing.T) {
 	assert.Len(t, getList(t, s, "/events").Events, 2)
 }
 
-func TestGeneratedKeysPersist(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "keys.db")
-	s1, err := Open(context.Background(), Config{DBPath: path, SignageAPIKeys: []string{"mine", "old"}})
+func TestGeneratedKeysPersist(t *testing.T) { forBackends(t, testGeneratedKeysPersist) }
+
+func testGeneratedKeysPersist(t *testing.T) {
+	dir := t.TempDir()
+	path := dbFor(t, dir) // one database: s2 reopens s1's
+	uploads := filepath.Join(dir, "uploads")
+	s1, err := Open(context.Background(), Config{DBPath: path, UploadsDir: uploads, SignageAPIKeys: []string{"mine", "old"}})
 	require.NoError(t, err)
 	k1 := s1.Keys()
 	require.NoError(t, s1.Close())
@@ -214,7 +228,7 @@ func TestGeneratedKeysPersist(t *testing.T) {
 	require.Len(t, k1.WMS, 1)
 	assert.NotEqual(t, k1.Sleep[0], k1.WMS[0])
 
-	s2, err := Open(context.Background(), Config{DBPath: path})
+	s2, err := Open(context.Background(), Config{DBPath: path, UploadsDir: uploads})
 	require.NoError(t, err)
 	defer s2.Close()
 	k2 := s2.Keys()
@@ -230,17 +244,31 @@ func TestGeneratedKeysPersist(t *testing.T) {
 	assert.Contains(t, banner.String(), "http://127.0.0.1:8080/events")
 }
 
-func TestClosedServerFailsWrites(t *testing.T) {
+func TestClosedServerFailsWrites(t *testing.T) { forBackends(t, testClosedServerFailsWrites) }
+
+func testClosedServerFailsWrites(t *testing.T) {
 	s := openTest(t, Config{})
 	h := fakeVendor(s, false)
 	require.NoError(t, s.Close())
 	assert.Equal(t, http.StatusInternalServerError, post(t, h, `{"session":"a","seq":0}`).Code)
 }
 
-// TestDurabilitySettings checks the pragmas every connection runs with and
-// the database file's mode.
-func TestDurabilitySettings(t *testing.T) {
+// TestDurabilitySettings checks the settings a commit's durability rests
+// on: for SQLite, the pragmas every connection runs with and the database
+// file's mode; for PostgreSQL, that the server fsyncs and a commit waits for
+// the WAL flush.
+func TestDurabilitySettings(t *testing.T) { forBackends(t, testDurabilitySettings) }
+
+func testDurabilitySettings(t *testing.T) {
 	s := openTest(t, Config{})
+	if s.db.pg() {
+		for _, setting := range []string{"fsync", "synchronous_commit"} {
+			var v string
+			require.NoError(t, s.db.QueryRow("SELECT current_setting(?)", setting).Scan(&v))
+			assert.Equal(t, "on", v, setting)
+		}
+		return
+	}
 	var mode string
 	var sync int
 	require.NoError(t, s.db.QueryRow("PRAGMA journal_mode").Scan(&mode))
@@ -252,31 +280,60 @@ func TestDurabilitySettings(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
 }
 
-func TestListLimitCapped(t *testing.T) {
+func TestListLimitCapped(t *testing.T) { forBackends(t, testListLimitCapped) }
+
+func testListLimitCapped(t *testing.T) {
 	s := openTest(t, Config{})
 	h := fakeVendor(s, false)
-	for i := range maxLimit + 5 {
-		require.Equal(t, http.StatusOK, post(t, h, fmt.Sprintf(`{"session":"a","seq":%d}`, i)).Code)
+	// 16 senders, so that the rows share commits (one by one, PostgreSQL's
+	// 1005 fsyncs took seconds).
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range 16 {
+		wg.Go(func() {
+			for i := range next {
+				assert.Equal(t, http.StatusOK, post(t, h, fmt.Sprintf(`{"session":"a","seq":%d}`, i)).Code)
+			}
+		})
 	}
+	for i := range maxLimit + 5 {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	assert.Len(t, getList(t, s, "/events?limit=5000").Events, maxLimit)
 	assert.Len(t, getList(t, s, "/events").Events, defaultLimit)
 }
 
 func TestGeneratedKeysReadWhileServing(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "keys.db")
-	_, err := GeneratedKeys(context.Background(), path)
-	assert.ErrorIs(t, err, fs.ErrNotExist)
+	forBackends(t, testGeneratedKeysReadWhileServing)
+}
 
-	s, err := Open(context.Background(), Config{DBPath: path, WMSSecrets: []string{"configured"}})
+func testGeneratedKeysReadWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	path := dbFor(t, dir)
+	pg := isPostgres(path)
+	if !pg { // a PostgreSQL database exists before the receiver's first start
+		_, err := GeneratedKeys(context.Background(), path)
+		assert.ErrorIs(t, err, fs.ErrNotExist)
+	}
+
+	s, err := Open(context.Background(), Config{DBPath: path, UploadsDir: filepath.Join(dir, "uploads"), WMSSecrets: []string{"configured"}})
 	require.NoError(t, err)
 	defer s.Close()
-	before, err := os.ReadFile(path)
-	require.NoError(t, err)
+	var before []byte
+	if !pg {
+		before, err = os.ReadFile(path)
+		require.NoError(t, err)
+	}
 
 	keys, err := GeneratedKeys(context.Background(), path)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"sleep": s.Keys().Sleep[0], "signage": s.Keys().Signage[0], "admin": s.AdminToken()}, keys,
 		"only generated keys are kept, and a configured one is not among them")
+	if pg {
+		return
+	}
 	after, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "reading the keys leaves the file as it was")
@@ -287,7 +344,9 @@ func TestGeneratedKeysReadWhileServing(t *testing.T) {
 // is stored once per idempotency key (every time when it has none), with the
 // retries counted on the row, and that store refuses a context without a
 // Delivery.
-func TestStoreFromDelivery(t *testing.T) {
+func TestStoreFromDelivery(t *testing.T) { forBackends(t, testStoreFromDelivery) }
+
+func testStoreFromDelivery(t *testing.T) {
 	s := openTest(t, Config{})
 	_, err := s.store(context.Background(), extra{})
 	require.ErrorIs(t, err, errNoDelivery)
@@ -345,6 +404,8 @@ func TestStoreFromDelivery(t *testing.T) {
 // today's decoder (valid UTF-8), with no warnings,
 // that new events are deduplicated, and that a second start changes
 // nothing.
+// SQLite only: the first receivers wrote SQLite files; PostgreSQL starts at
+// today's schema.
 func TestMigrateOldDatabase(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
 	old, err := sql.Open("sqlite", path)
@@ -386,21 +447,33 @@ func TestMigrateOldDatabase(t *testing.T) {
 }
 
 // TestNewerSchemaRefused checks that a database of a newer receiver is not
-// opened (and so not written).
-func TestNewerSchemaRefused(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "newer.db")
-	db, err := sql.Open("sqlite", path)
-	require.NoError(t, err)
-	_, err = db.Exec(fmt.Sprintf("PRAGMA user_version = %d", len(migrations)+1))
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
-	_, err = Open(context.Background(), Config{DBPath: path})
+// opened (and so not written): SQLite's user_version, PostgreSQL's
+// schema_version.
+func TestNewerSchemaRefused(t *testing.T) { forBackends(t, testNewerSchemaRefused) }
+
+func testNewerSchemaRefused(t *testing.T) {
+	dir := t.TempDir()
+	path := dbFor(t, dir)
+	cfg := Config{DBPath: path, UploadsDir: filepath.Join(dir, "uploads")}
+	if isPostgres(path) {
+		s := openTest(t, cfg)
+		_, err := s.db.Exec("UPDATE schema_version SET version = ?", len(pgMigrations)+1)
+		require.NoError(t, err)
+		require.NoError(t, s.Close())
+	} else {
+		db, err := sql.Open("sqlite", path)
+		require.NoError(t, err)
+		_, err = db.Exec(fmt.Sprintf("PRAGMA user_version = %d", len(migrations)+1))
+		require.NoError(t, err)
+		require.NoError(t, db.Close())
+	}
+	_, err := Open(context.Background(), cfg)
 	assert.ErrorContains(t, err, "newer than this receiver")
 }
 
 // TestDBPathWithURICharacters opens a database whose file name holds the
 // characters an SQLite URI gives a meaning to, and checks that the file
-// named is the one written.
+// named is the one written. SQLite only: about SQLite's file URIs.
 func TestDBPathWithURICharacters(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "a#b?c%41.db")

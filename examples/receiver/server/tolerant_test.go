@@ -36,7 +36,9 @@ func latin1(t testing.TB, s string) []byte {
 // btoa(JSON.stringify(x)): btoa base64-encodes one byte per character, so
 // the payload's bytes are Latin-1, not UTF-8. The trigger is stored with the
 // text as it was written, in valid UTF-8, and /events shows it so.
-func TestSignageBtoaLatin1GET(t *testing.T) {
+func TestSignageBtoaLatin1GET(t *testing.T) { server.ForBackends(t, testSignageBtoaLatin1GET) }
+
+func testSignageBtoaLatin1GET(t *testing.T) {
 	e := newEnv(t)
 	const text = "21,5 °C café"
 	payload := latin1(t, `{"event_id":"t","sensor_data":{"id":"s1","event":"temp","value":"`+text+`"}}`)
@@ -87,7 +89,9 @@ func TestSignageBtoaLatin1GET(t *testing.T) {
 // character of the sessionId c replaced by U+0100+c, and a quote replaced by
 // U+0122. Each gets 401 and is not stored, with the raw MAC and with the
 // Node one.
-func TestWMSForgeriesRefused(t *testing.T) {
+func TestWMSForgeriesRefused(t *testing.T) { server.ForBackends(t, testWMSForgeriesRefused) }
+
+func testWMSForgeriesRefused(t *testing.T) {
 	body, err := os.ReadFile(filepath.Join(testdata, "wms", "spec-body.in"))
 	require.NoError(t, err)
 	const session = "ryueiwoqfh910fu3rpqruvfiu"
@@ -121,7 +125,9 @@ func TestWMSForgeriesRefused(t *testing.T) {
 // refused in raw mode, the same body signed over its bytes is refused in
 // node mode, and in raw mode the body resent with "Ã©" (whose Node form is
 // the bytes of "é") under the raw MAC is refused.
-func TestWMSNodeMAC(t *testing.T) {
+func TestWMSNodeMAC(t *testing.T) { server.ForBackends(t, testWMSNodeMAC) }
+
+func testWMSNodeMAC(t *testing.T) {
 	body := []byte(`{"timestamp":1689684577,"sessionId":"café-1","sequence":0,"event":"WMS_LOADED","severity":"INFO"}`)
 	mojibake := bytes.Replace(body, []byte("é"), []byte("Ã©"), 1)
 	for _, c := range []struct {

@@ -19,7 +19,9 @@ import (
 // TestUploadsSweptOnStart: Open sweeps UploadsDir of temporary upload files
 // older than a day (a crashed receiver's), keeps a peer's fresh one and
 // every stored file, and an upload leaves no temporary file.
-func TestUploadsSweptOnStart(t *testing.T) {
+func TestUploadsSweptOnStart(t *testing.T) { server.ForBackends(t, testUploadsSweptOnStart) }
+
+func testUploadsSweptOnStart(t *testing.T) {
 	uploads := filepath.Join(t.TempDir(), "uploads")
 	require.NoError(t, os.MkdirAll(uploads, 0o750))
 	stale := ".upload-crashed-0123456789abcdef.tmp"

@@ -9,13 +9,17 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
 )
 
 // TestWarningsStored sends bodies that are delivered with warnings (an eeg
 // message with a field Petal does not document, an Asleep report whose
 // sleep_cycle is a number) and checks that each is stored, with its
 // warnings naming the path, in /events and /events/{id}.
-func TestWarningsStored(t *testing.T) {
+func TestWarningsStored(t *testing.T) { server.ForBackends(t, testWarningsStored) }
+
+func testWarningsStored(t *testing.T) {
 	e := newEnv(t)
 	eegBody := bytes.Replace(readInput(t, "eeg", benchEEGCase), []byte("{"), []byte(`{"firmware": "2.1", `), 1)
 	sleepBody := regexp.MustCompile(`(?s)"sleep_cycle": \[.*?\]`).

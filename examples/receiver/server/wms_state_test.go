@@ -66,9 +66,13 @@ func openEnv(t *testing.T, cfg server.Config) (e *env, close func()) {
 // database, so the first event after a restart is in order, not a false gap,
 // and a number missing before the restart is late after it.
 func TestWMSVerdictsSurviveRestart(t *testing.T) {
+	server.ForBackends(t, testWMSVerdictsSurviveRestart)
+}
+
+func testWMSVerdictsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
 	cfg := server.Config{
-		DBPath:     filepath.Join(dir, "events.db"),
+		DBPath:     server.DBFor(t, dir), // one database: each openEnv below reopens it
 		UploadsDir: filepath.Join(dir, "uploads"),
 		WMSSecrets: []string{wmsSecret},
 	}
@@ -101,7 +105,9 @@ func TestWMSVerdictsSurviveRestart(t *testing.T) {
 // wms.Tracker over the same events, through gaps, late arrivals, repeats
 // (stored once: the repeat has the first one's idempotency key) and more
 // runs of missing numbers than a session remembers (256).
-func TestWMSVerdictsMatchTracker(t *testing.T) {
+func TestWMSVerdictsMatchTracker(t *testing.T) { server.ForBackends(t, testWMSVerdictsMatchTracker) }
+
+func testWMSVerdictsMatchTracker(t *testing.T) {
 	seqs := []int64{0, 1, 1, 4, 2, 4, 3, 3, 10, 7, 12, 5, 11, 6, 8, 9, 9, 13, 20, 15, 14, 21, 0}
 	// 300 runs of one missing number, then numbers from a trimmed run, a
 	// kept run, and a repeat.
@@ -140,7 +146,9 @@ func TestWMSVerdictsMatchTracker(t *testing.T) {
 
 // TestWMSVerdictsPerSource: two sources may use the same session id; each
 // has its own sequence state.
-func TestWMSVerdictsPerSource(t *testing.T) {
+func TestWMSVerdictsPerSource(t *testing.T) { server.ForBackends(t, testWMSVerdictsPerSource) }
+
+func testWMSVerdictsPerSource(t *testing.T) {
 	e := newEnv(t)
 	sendWMS(t, e, "/wms/a/", "shared", 0)
 	sendWMS(t, e, "/wms/a/", "shared", 1)
@@ -163,7 +171,9 @@ func TestWMSVerdictsPerSource(t *testing.T) {
 // TestWMSVerdictsConcurrent: concurrent events of one session get the
 // verdicts one tracker gives them in the order they were committed (row id
 // order).
-func TestWMSVerdictsConcurrent(t *testing.T) {
+func TestWMSVerdictsConcurrent(t *testing.T) { server.ForBackends(t, testWMSVerdictsConcurrent) }
+
+func testWMSVerdictsConcurrent(t *testing.T) {
 	e := newEnv(t)
 	var wg sync.WaitGroup
 	for seq := range int64(40) {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
 	"github.com/vendorhooks/vendorhooks/wms/wmstest"
 )
 
@@ -26,7 +27,9 @@ type wmsGolden struct {
 // goldens share a session and sequence number: the first of each kind is
 // stored, a later one of the same kind is a duplicate (the same
 // Delivery.IdempotencyKey), answered 200 and not stored again.
-func TestWMSGolden(t *testing.T) {
+func TestWMSGolden(t *testing.T) { server.ForBackends(t, testWMSGolden) }
+
+func testWMSGolden(t *testing.T) {
 	e := newEnv(t)
 	type key struct {
 		kind, session string
@@ -77,7 +80,9 @@ func TestWMSGolden(t *testing.T) {
 
 // TestWMSVerdicts checks the stored tracker verdicts of a session with a
 // gap, a late event and a duplicate, and that the duplicate is stored once.
-func TestWMSVerdicts(t *testing.T) {
+func TestWMSVerdicts(t *testing.T) { server.ForBackends(t, testWMSVerdicts) }
+
+func testWMSVerdicts(t *testing.T) {
 	e := newEnv(t)
 	send := func(seq int64) {
 		body := fmt.Appendf(nil, `{"timestamp":1689684577,"sessionId":"verdicts","sequence":%d,"event":"WMS_LOADED","severity":"INFO"}`, seq)
@@ -97,7 +102,9 @@ func TestWMSVerdicts(t *testing.T) {
 	assert.Equal(t, []string{"0 in order", "1 in order", "4 gap (missing 2..3)", "2 late", "3 late"}, got)
 }
 
-func TestWMSUnauthorized(t *testing.T) {
+func TestWMSUnauthorized(t *testing.T) { server.ForBackends(t, testWMSUnauthorized) }
+
+func testWMSUnauthorized(t *testing.T) {
 	e := newEnv(t)
 	body, err := os.ReadFile(filepath.Join(testdata, "wms", "spec-body.in"))
 	require.NoError(t, err)
