@@ -132,7 +132,8 @@ const chartsJS = `Array.from(document.querySelectorAll("[data-chart]")).map(el =
 // TestDashboardBrowser drives the dashboard in chromium after simulated
 // traffic of every vendor: signing in, every view without a console error,
 // charts that draw the stored data, and deliveries that appear on an open
-// page without a reload.
+// page without a reload. SQLite only: chromium's time is dear, and
+// TestDashboardViewsServe runs every view's queries on both backends.
 func TestDashboardBrowser(t *testing.T) {
 	e := newEnv(t)
 	simulate(t, e)

@@ -192,7 +192,8 @@ func testLabvancedSession(t *testing.T) {
 }
 
 // TestLabvancedCORSOrigins checks that -cors-origin allows an origin besides
-// the vendor's own, and nothing else.
+// the vendor's own, and nothing else. SQLite only: a preflight stores
+// nothing.
 func TestLabvancedCORSOrigins(t *testing.T) {
 	e := newEnv(t, func(c *server.Config) { c.CORSOrigins = []string{"https://lab.example.org"} })
 	for origin, allowed := range map[string]bool{

@@ -491,3 +491,44 @@ func TestDBPathWithURICharacters(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, keys, 4, "three vendors' keys and the admin token")
 }
+
+// TestKeysSharedByReceivers starts four receivers at once on one database,
+// as several behind a load balancer do: all of them serve with the same
+// generated keys and admin token (the database's), and exactly one of them
+// generated each, so only one banner prints it.
+func TestKeysSharedByReceivers(t *testing.T) { forBackends(t, testKeysSharedByReceivers) }
+
+func testKeysSharedByReceivers(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{DBPath: dbFor(t, dir), UploadsDir: filepath.Join(dir, "uploads")}
+	servers := make([]*Server, 4)
+	var wg sync.WaitGroup
+	for i := range servers {
+		wg.Go(func() {
+			s, err := Open(context.Background(), cfg)
+			if assert.NoError(t, err) {
+				t.Cleanup(func() { s.Close() })
+				servers[i] = s
+			}
+		})
+	}
+	wg.Wait()
+	generated := map[string]int{}
+	for _, s := range servers {
+		require.NotNil(t, s)
+		assert.Equal(t, servers[0].Keys(), s.Keys())
+		assert.Equal(t, servers[0].AdminToken(), s.AdminToken())
+		for name, gen := range s.fresh {
+			if gen {
+				generated[name]++
+			}
+		}
+	}
+	assert.Equal(t, map[string]int{"sleep": 1, "signage": 1, "wms": 1, "admin": 1}, generated)
+	keys, err := GeneratedKeys(context.Background(), cfg.DBPath)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{
+		"sleep": servers[0].Keys().Sleep[0], "signage": servers[0].Keys().Signage[0],
+		"wms": servers[0].Keys().WMS[0], "admin": servers[0].AdminToken(),
+	}, keys)
+}

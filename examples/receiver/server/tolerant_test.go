@@ -156,6 +156,8 @@ func testWMSNodeMAC(t *testing.T) {
 	}
 }
 
+// TestWMSMACConfig: Open refuses an unknown -wms-mac. SQLite only: the
+// refusal comes before the database is opened.
 func TestWMSMACConfig(t *testing.T) {
 	_, err := server.Open(context.Background(), server.Config{
 		DBPath: filepath.Join(t.TempDir(), "x.db"), WMSMAC: "both",
