@@ -1,10 +1,10 @@
 package server
 
 import (
+	"bufio"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -46,7 +46,8 @@ type Event struct {
 type EventList struct {
 	Events []Event `json:"events"`
 	// LastID is the id of the last event listed (or after_id when none
-	// is): pass it as after_id to get the next page.
+	// is): pass it as after_id to get the next page. A page holds at most
+	// limit events and ends once it holds 4 MiB of them (maxListBytes).
 	LastID int64 `json:"last_id"`
 }
 
@@ -102,22 +103,58 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer rows.Close()
-	list := EventList{Events: []Event{}, LastID: max(afterID, 0)}
-	for rows.Next() {
+	// The answer is streamed, each event marshalled as it is read, and the
+	// page ends at limit events or once it holds maxListBytes, whichever
+	// comes first (a page always holds at least one event, so paging with
+	// last_id makes progress). An error after the first event cuts the
+	// answer short: the client sees a broken connection, never a short
+	// list it would take for whole.
+	lastID := max(afterID, 0)
+	var bw *bufio.Writer
+	written := 0
+	for written < maxListBytes && rows.Next() {
 		var e Event
 		if err := scanEvent(rows, &e, nil); err != nil {
+			if bw == nil {
+				s.internalError(w, r, err)
+				return
+			}
+			panic(http.ErrAbortHandler)
+		}
+		b, err := marshalJSON(e)
+		if err != nil {
+			panic(http.ErrAbortHandler)
+		}
+		if bw == nil {
+			writeStreamHeader(w)
+			bw = bufio.NewWriterSize(w, 64<<10)
+			bw.WriteString(`{"events":[`)
+		} else {
+			bw.WriteByte(',')
+		}
+		bw.Write(b)
+		written += len(b) + 1
+		lastID = e.ID
+	}
+	if err := rows.Err(); err != nil {
+		if bw == nil {
 			s.internalError(w, r, err)
 			return
 		}
-		list.Events = append(list.Events, e)
-		list.LastID = e.ID
+		panic(http.ErrAbortHandler)
 	}
-	if err := rows.Err(); err != nil {
-		s.internalError(w, r, err)
-		return
+	if bw == nil {
+		writeStreamHeader(w)
+		bw = bufio.NewWriterSize(w, 4<<10)
+		bw.WriteString(`{"events":[`)
 	}
-	writeJSON(w, http.StatusOK, list)
+	fmt.Fprintf(bw, `],"last_id":%d}`+"\n", lastID)
+	bw.Flush() //nolint:errcheck // the client went away: nothing to answer
 }
+
+// maxListBytes caps the events of one GET /events page: a page ends after
+// the event that reaches it.
+const maxListBytes = 4 << 20
 
 // getEvent answers GET /events/{id} with the event and its raw body.
 func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
@@ -126,40 +163,111 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "id: want an integer")
 		return
 	}
-	var e Event
-	var raw []byte
 	ctx, cancel := queryContext(r)
 	defer cancel()
-	err = scanEvent(s.db.QueryRowContext(ctx,
-		"SELECT "+eventColumns+" FROM events WHERE id = ?", id), &e, &raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		writeError(w, http.StatusNotFound, "no event "+strconv.FormatInt(id, 10))
-		return
-	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+eventColumns+" FROM events WHERE id = ?", id)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	if utf8.Valid(raw) {
-		str := string(raw)
-		e.Raw = &str
-	} else {
-		e.RawBase64 = base64.StdEncoding.EncodeToString(raw)
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		writeError(w, http.StatusNotFound, "no event "+strconv.FormatInt(id, 10))
+		return
 	}
-	writeJSON(w, http.StatusOK, e)
+	var e Event
+	var raw sql.RawBytes // the driver's copy, valid until rows.Close: not copied again
+	if err := scanEvent(rows, &e, &raw); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeStreamHeader(w)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if writeEventWithRaw(bw, &e, raw) == nil {
+		bw.Flush() //nolint:errcheck // the client went away: nothing to answer
+	}
+}
+
+// writeStreamHeader starts a 200 JSON answer whose body is written as it is
+// made: an error after this point can only cut the answer short, which the
+// client sees as a broken connection, not as a complete answer.
+func writeStreamHeader(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+}
+
+// writeEventWithRaw writes e as JSON with its raw body, streamed: as a
+// string in "raw" when it is UTF-8, else in base64 in "raw_base64", so that
+// a large body is never held twice more in memory.
+func writeEventWithRaw(w *bufio.Writer, e *Event, raw []byte) error {
+	head, err := marshalJSON(e) // Raw and RawBase64 are empty: omitted
+	if err != nil {
+		return err
+	}
+	w.Write(head[:len(head)-1]) // without its closing brace
+	if utf8.Valid(raw) {
+		w.WriteString(`,"raw":"`)
+		writeJSONStringBody(w, raw)
+	} else {
+		w.WriteString(`,"raw_base64":"`)
+		enc := base64.NewEncoder(base64.StdEncoding, w)
+		enc.Write(raw)
+		enc.Close()
+	}
+	_, err = w.WriteString("\"}\n")
+	return err
+}
+
+// writeJSONStringBody writes the valid UTF-8 text s as the inside of a JSON
+// string, escaping what JSON requires (quote, backslash, control
+// characters) and nothing else, in one pass and without a copy of s.
+func writeJSONStringBody(w *bufio.Writer, s []byte) {
+	const hex = "0123456789abcdef"
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		w.Write(s[start:i])
+		switch c {
+		case '"', '\\':
+			w.WriteByte('\\')
+			w.WriteByte(c)
+		case '\n':
+			w.WriteString(`\n`)
+		case '\r':
+			w.WriteString(`\r`)
+		case '\t':
+			w.WriteString(`\t`)
+		default:
+			w.WriteString(`\u00`)
+			w.WriteByte(hex[c>>4])
+			w.WriteByte(hex[c&0xF])
+		}
+		start = i + 1
+	}
+	w.Write(s[start:])
 }
 
 // eventColumns are the columns scanEvent reads, in its order.
 const eventColumns = "id, vendor, kind, session, received_at, verdict, warnings, duplicates, source, headers, raw"
 
 // scanEvent reads eventColumns into e, deriving its event from the raw body
-// (deriveEvent), and stores the raw body in *raw when raw is not nil. A row
+// (deriveEvent), and stores the raw body in *raw when raw is not nil (valid
+// until the next call of row.Next). A row
 // the library now refuses is read with a null event and a warning saying
 // so, not as an error: the row is still there.
-func scanEvent(row interface{ Scan(...any) error }, e *Event, raw *[]byte) error {
+func scanEvent(row *sql.Rows, e *Event, raw *sql.RawBytes) error {
 	var warnings string
 	var headers sql.NullString
-	var body []byte
+	var body sql.RawBytes // the driver's bytes until the next row: not copied
 	if err := row.Scan(&e.ID, &e.Vendor, &e.Kind, &e.Session, &e.ReceivedAt, &e.Verdict, &warnings, &e.Duplicates,
 		&e.Source, &headers, &body); err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"regexp"
 	"slices"
@@ -1042,13 +1041,20 @@ type eventDetailData struct {
 }
 
 func (s *Server) eventDetail(ctx context.Context, id int64) (*eventDetailData, error) {
-	var e Event
-	var raw []byte
-	err := scanEvent(s.db.QueryRowContext(ctx, "SELECT "+eventColumns+" FROM events WHERE id = ?", id), &e, &raw)
-	if errors.Is(err, sql.ErrNoRows) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+eventColumns+" FROM events WHERE id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 		return &eventDetailData{}, errNotFound
 	}
-	if err != nil {
+	var e Event
+	var raw sql.RawBytes
+	if err := scanEvent(rows, &e, &raw); err != nil {
 		return nil, err
 	}
 	d := &eventDetailData{Event: e}

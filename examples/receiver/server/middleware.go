@@ -201,13 +201,13 @@ func warningsJSON(ws []vendorhooks.Warning) []byte {
 // inside (the labvanced events' do) returns escaped text, which the encoder
 // keeps, so the result goes through unescapeHTML too.
 func marshalJSON(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	// json.Marshal allocates its answer once; the escapes it (and the
+	// library's MarshalJSON methods) made are undone in place.
+	b, err := json.Marshal(v)
+	if err != nil {
 		return nil, err
 	}
-	return unescapeHTML(bytes.TrimSuffix(b.Bytes(), []byte{'\n'})), nil
+	return unescapeHTML(b), nil
 }
 
 // unescapeHTML replaces the escapes \u003c, \u003e and \u0026 (either hex

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -58,9 +59,10 @@ type eventRow struct {
 	Headers  []byte
 	Verdict  string // WMS sequence verdict, else empty
 	Warnings []byte // the decoder's warnings, a JSON array of strings
-	// DedupKey is the Delivery's IdempotencyKey: a second event with the
-	// same key is not stored but counted on the first row. Empty (signage
-	// triggers, which are commands) stores every event.
+	// DedupKey is the Delivery's IdempotencyKey, stored as dedupDigest: a
+	// second event with the same key is not stored but counted on the
+	// first row. Empty (signage triggers, which are commands) stores every
+	// event.
 	DedupKey string
 	// Source is the name segment of the mount the event came in on
 	// (/wms/<config>/, ...), empty for none. Deduplication is per source.
@@ -76,6 +78,16 @@ type uploadRow struct {
 	Size         int64
 	SHA256       string
 	Received     time.Time
+}
+
+// dedupDigest is the stored form of an idempotency key: the first 16 bytes
+// of its SHA-256, a blob. A key such as "eeg:" and 64 hex digits would cost
+// 68 bytes twice per row (the column and the unique index, whose random
+// order leaves its pages partly empty); 128 bits keep an accidental
+// collision out of reach (about 2^64 keys for an even chance).
+func dedupDigest(key string) []byte {
+	sum := sha256.Sum256([]byte(key))
+	return sum[:16]
 }
 
 // write is one request's rows waiting for the writer.
@@ -410,11 +422,12 @@ func (w *writer) insertMany(ctx context.Context, t *tx, stmts *[numStatements]*s
 		defer rows.Close()
 		for rows.Next() {
 			var id int64
-			var k [2]string
-			if err := rows.Scan(&id, &k[0], &k[1]); err != nil {
+			var source string
+			var digest []byte
+			if err := rows.Scan(&id, &source, &digest); err != nil {
 				return err
 			}
-			ids[k] = id
+			ids[[2]string{source, string(digest)}] = id
 		}
 		return rows.Err()
 	})
@@ -426,7 +439,7 @@ func (w *writer) insertMany(ctx context.Context, t *tx, stmts *[numStatements]*s
 	}
 	for _, i := range idx {
 		e := batch[i].event
-		k := [2]string{w.db.text(e.Source), w.db.text(e.DedupKey)}
+		k := [2]string{w.db.text(e.Source), string(dedupDigest(e.DedupKey))}
 		if id, ok := ids[k]; ok {
 			results[i] = writeResult{ID: id}
 			delete(ids, k) // a second write with this key is its duplicate
@@ -461,7 +474,7 @@ func insertOne(ctx context.Context, t *tx, stmts *[numStatements]*sql.Stmt, wr *
 func (d *db) eventArgs(args []any, e *eventRow) []any {
 	var dedup any // NULL: the unique index lets any number of rows have none
 	if e.DedupKey != "" {
-		dedup = d.text(e.DedupKey)
+		dedup = dedupDigest(e.DedupKey)
 	}
 	var headers any
 	if e.Headers != nil {
@@ -520,7 +533,7 @@ func insert(ctx context.Context, d *db, stmts *[numStatements]*sql.Stmt, wr *wri
 // the retry on the stored row and finds the upload stored with it.
 func duplicate(ctx context.Context, d *db, stmts *[numStatements]*sql.Stmt, wr *write) writeResult {
 	var id int64
-	if err := stmts[findDuplicate].QueryRowContext(ctx, d.text(wr.event.Source), d.text(wr.event.DedupKey)).Scan(&id); err != nil {
+	if err := stmts[findDuplicate].QueryRowContext(ctx, d.text(wr.event.Source), dedupDigest(wr.event.DedupKey)).Scan(&id); err != nil {
 		return writeResult{Err: fmt.Errorf("server: finding duplicate: %w", err)}
 	}
 	if _, err := stmts[countDuplicate].ExecContext(ctx, id); err != nil {

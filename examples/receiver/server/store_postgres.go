@@ -23,8 +23,9 @@ import (
 //     same on both backends;
 //   - raw is bytea (a body need not be UTF-8); every other text column
 //     holds what a decoder made, valid UTF-8 (see pgText for NUL);
-//   - dedup_key's unique index lets any number of NULLs in (PostgreSQL
-//     treats NULLs as distinct), like SQLite's.
+//   - dedup_key (a 16-byte dedupDigest) has a unique index that lets any
+//     number of NULLs in (PostgreSQL treats NULLs as distinct), like
+//     SQLite's.
 //
 // Partitioning events by time later is possible because no other table's
 // foreign key points into a partition boundary: uploads.event_id is the only
@@ -39,7 +40,7 @@ CREATE TABLE events (
 	received_at  TEXT COLLATE "C" NOT NULL,
 	raw          BYTEA NOT NULL,
 	verdict      TEXT NOT NULL DEFAULT '',
-	dedup_key    TEXT,
+	dedup_key    BYTEA,
 	warnings     TEXT NOT NULL DEFAULT '[]',
 	duplicates   BIGINT NOT NULL DEFAULT 0,
 	source       TEXT NOT NULL DEFAULT '',

@@ -126,6 +126,11 @@ CREATE TABLE wms_sessions (
 	`
 ALTER TABLE events ADD COLUMN headers TEXT;
 ALTER TABLE events DROP COLUMN event;`,
+	// 7: dedup_key holds dedupDigest, a 16-byte blob (a TEXT column
+	// stores a blob as such), instead of the key's text; digestKeys
+	// converts the keys stored before, so that their retries still find
+	// them.
+	``,
 }
 
 // migrate brings db to the last version of migrations. It runs them with
@@ -164,6 +169,11 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
 			return fmt.Errorf("migrating schema to version %d: %w", i+1, err)
 		}
+		if i+1 == 7 {
+			if err := digestKeys(ctx, tx); err != nil {
+				return fmt.Errorf("migrating schema to version 7: %w", err)
+			}
+		}
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
 		return err
@@ -176,6 +186,38 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// digestKeys replaces every dedup key stored as text by its dedupDigest
+// (migration 7).
+func digestKeys(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "SELECT id, dedup_key FROM events WHERE typeof(dedup_key) = 'text'")
+	if err != nil {
+		return err
+	}
+	type key struct {
+		id  int64
+		key string
+	}
+	var keys []key
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.id, &k.key); err != nil {
+			rows.Close()
+			return err
+		}
+		keys = append(keys, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, "UPDATE events SET dedup_key = ? WHERE id = ?", dedupDigest(k.key), k.id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // timeFormat is how instants are stored: UTC, fixed width, so that text
