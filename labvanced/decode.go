@@ -287,7 +287,7 @@ func (o *object) fail(key, msg string) {
 
 // field returns the JSON Pointer of the member key of this object.
 func (o *object) field(key string) string {
-	return string(appendToken([]byte(o.path), key))
+	return string(tolerant.AppendToken([]byte(o.path), key))
 }
 
 // failAt records a warning about the value at the pointer path.
@@ -499,7 +499,7 @@ func (o *object) Ints(keys ...string) []int {
 	for i, e := range a {
 		n, ok := toInt(e)
 		if !ok {
-			o.failAt(string(appendIndex([]byte(o.field(key)), i)), "want integer, got "+describe(e)+": 0")
+			o.failAt(string(tolerant.AppendIndex([]byte(o.field(key)), i)), "want integer, got "+describe(e)+": 0")
 		}
 		out[i] = n
 	}

@@ -67,7 +67,7 @@ func parseForm(body []byte, list *tolerant.List, offsets map[string]int64) (map[
 		}
 		p.path = p.path[:0]
 		for _, s := range segs {
-			p.path = appendToken(p.path, s)
+			p.path = tolerant.AppendToken(p.path, s)
 		}
 		if !ok {
 			warn(p.list, string(p.path), p.at, "brackets of the key do not parse: kept as a plain name")
@@ -85,7 +85,7 @@ func parseForm(body []byte, list *tolerant.List, offsets map[string]int64) (map[
 func (p *formParser) unescape(s []byte, path []byte) string {
 	at := func() string {
 		if path == nil {
-			return string(appendToken(nil, pathText(s)))
+			return string(tolerant.AppendToken(nil, pathText(s)))
 		}
 		return string(path)
 	}
@@ -174,7 +174,7 @@ func (n *formNode) set(p *formParser, segs []string, val string) {
 	if key == "" {
 		key = strconv.Itoa(len(n.keys))
 	}
-	p.path = appendToken(p.path, key)
+	p.path = tolerant.AppendToken(p.path, key)
 	cur, exists := n.vals[key]
 	if !exists {
 		n.keys = append(n.keys, key)

@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
-	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
 	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
@@ -134,30 +133,6 @@ func (p *jsonParser) enter() *DecodeError {
 	return nil
 }
 
-// appendToken is jsonptr.AppendToken for a path that may end in a warning,
-// where tolerant.CutPath cuts it to tolerant.MaxPathBytes: it appends no
-// more than what keeps b longer than that, so that a 30 MiB member name
-// costs a path of a few hundred bytes, not 30 MiB (grown by append, five
-// times that) per path built. A path longer than tolerant.MaxPathBytes is
-// thus not the member's whole path: its offset is not remembered.
-func appendToken(b []byte, tok string) []byte {
-	if len(b) > tolerant.MaxPathBytes {
-		return b
-	}
-	if room := tolerant.MaxPathBytes + 1 - len(b); len(tok) > room {
-		tok = tok[:room] // "/" and room bytes: longer than MaxPathBytes
-	}
-	return jsonptr.AppendToken(b, tok)
-}
-
-// appendIndex is jsonptr.AppendIndex with appendToken's bound.
-func appendIndex(b []byte, i int) []byte {
-	if len(b) > tolerant.MaxPathBytes {
-		return b
-	}
-	return jsonptr.AppendIndex(b, i)
-}
-
 // latin1Len returns the length of b read as Latin-1 in UTF-8.
 func latin1Len(b []byte) int {
 	n := len(b)
@@ -205,7 +180,7 @@ func (p *jsonParser) object() (any, *DecodeError) {
 			return nil, p.syntax(p.pos, p.unexpected()+" after object key")
 		}
 		p.pos++
-		p.path = appendToken(p.path[:base], key)
+		p.path = tolerant.AppendToken(p.path[:base], key)
 		if _, dup := m[key]; dup {
 			warn(p.list, string(p.path), int64(keyAt), msgDuplicate)
 		}
@@ -245,7 +220,7 @@ func (p *jsonParser) array() (any, *DecodeError) {
 		return a, nil
 	}
 	for {
-		p.path = appendIndex(p.path[:base], len(a))
+		p.path = tolerant.AppendIndex(p.path[:base], len(a))
 		p.skipSpace()
 		p.remember(p.pos)
 		v, err := p.value()

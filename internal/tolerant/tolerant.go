@@ -28,6 +28,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vendorhooks/vendorhooks"
+	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
 )
 
 // MaxPathBytes is the longest Path a warning carries; a longer one is cut
@@ -54,6 +55,30 @@ func CutPath(p string) string {
 		i-- // an escape's second byte would be cut off
 	}
 	return p[:i] + PathCutMarker
+}
+
+// AppendToken is jsonptr.AppendToken for a path that may end in a warning,
+// where CutPath cuts it to MaxPathBytes: it appends no more of tok than
+// makes b longer than that (at most twice MaxPathBytes with escapes), so
+// that a 30 MiB member name costs a path of a few hundred bytes, not 30 MiB (grown by append, five times that) per
+// path built. A path longer than MaxPathBytes is thus not the member's
+// whole path, only its start: not a key to remember it by.
+func AppendToken(b []byte, tok string) []byte {
+	if len(b) > MaxPathBytes {
+		return b
+	}
+	if room := MaxPathBytes + 1 - len(b); len(tok) > room {
+		tok = tok[:room] // "/" and room bytes: longer than MaxPathBytes
+	}
+	return jsonptr.AppendToken(b, tok)
+}
+
+// AppendIndex is jsonptr.AppendIndex with AppendToken's bound.
+func AppendIndex(b []byte, i int) []byte {
+	if len(b) > MaxPathBytes {
+		return b
+	}
+	return jsonptr.AppendIndex(b, i)
 }
 
 // MaxWarnings is how many warnings a decode lists; Limit counts the rest.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vendorhooks/vendorhooks"
 	_ "github.com/vendorhooks/vendorhooks/internal/golden" // every test binary must accept -update
+	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
 	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
@@ -133,4 +134,18 @@ func TestAppendLatin1GrowsOnce(t *testing.T) {
 	var out []byte
 	assert.Equal(t, 1.0, testing.AllocsPerRun(10, func() { out = tolerant.AppendLatin1(nil, b) }))
 	assert.Equal(t, 2003, len(out))
+}
+
+// AppendToken and AppendIndex build a path only as far as CutPath shows
+// it: a 30 MiB member name costs a few hundred bytes, and the cut path
+// equals the cut of the whole one.
+func TestAppendTokenIsBounded(t *testing.T) {
+	name := strings.Repeat("a/", 15<<20)
+	p := tolerant.AppendToken([]byte("/data"), name)
+	assert.Less(t, len(p), 2*tolerant.MaxPathBytes+8, "escaped, a byte may take two")
+	whole := jsonptr.Join("data", name)
+	assert.Equal(t, tolerant.CutPath(whole), tolerant.CutPath(string(p)))
+	p = tolerant.AppendIndex(tolerant.AppendToken(p, "more"), 3)
+	assert.Equal(t, tolerant.CutPath(whole), tolerant.CutPath(string(p)), "nothing is appended past the bound")
+	assert.Equal(t, "/data/a~1b/3", string(tolerant.AppendIndex(tolerant.AppendToken([]byte("/data"), "a/b"), 3)), "a short path is jsonptr's")
 }
