@@ -37,3 +37,7 @@ func DBSize(s *Server) (int64, error) {
 	err := s.db.QueryRow("PRAGMA page_size").Scan(&size)
 	return count * size, err
 }
+
+// Listening reports whether s listens for the other receivers' deliveries
+// (PostgreSQL).
+func Listening(s *Server) bool { return s.listening.Load() }
