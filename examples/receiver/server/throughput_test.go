@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/vendorhooks/vendorhooks/eeg"
+	"github.com/vendorhooks/vendorhooks/examples/internal/pgtest"
 	"github.com/vendorhooks/vendorhooks/examples/receiver/server"
 )
 
@@ -31,9 +32,15 @@ type throughputBackend struct {
 }
 
 // throughputBackends are the backends of BenchmarkThroughput. The receiver
-// runs in group-commit mode (the default) on each.
+// runs in group-commit mode (the default) on each. The goal binds SQLite;
+// PostgreSQL is a fresh database on the test binary's cluster (pgtest),
+// whose server shares the machine with the benchmark.
 var throughputBackends = []throughputBackend{
 	{"SQLite", func(*testing.B) func(*server.Config) { return func(*server.Config) {} }},
+	{"PostgreSQL", func(b *testing.B) func(*server.Config) {
+		url := pgtest.URL(b)
+		return func(c *server.Config) { c.DBPath = url }
+	}},
 }
 
 // BenchmarkThroughput measures the goal of durable ingest: the receiver's
