@@ -97,6 +97,10 @@ func bodyFormat(contentType string, body []byte) (format int, boundary string) {
 // offset; the error beside the event is then a *vendorhooks.Warnings
 // listing them (which does not match ErrMalformed), or nil when the only
 // warnings are for unknown members. DecodeWarnings returns them all.
+// "All" is at most 100 (tolerant's rule, the first in body order) plus
+// one or two that count the rest, and a path is cut to 256 bytes, so a
+// hostile body of many members or of one huge name costs about its own
+// size to decode, not a warning per member or a copy of the name per path.
 //
 // A route Decode does not know gives an *Unknown holding a copy of the body
 // as JSON (see Unknown).
@@ -109,8 +113,9 @@ func Decode(route, contentType string, body []byte) (Event, error) {
 }
 
 // DecodeWarnings is Decode returning every warning, unknown members
-// included, in body order, and only a fatal *DecodeError as its error: for
-// a receiver or a test that wants to see the payload drift.
+// included, in body order (the first 100, then at most two that count the
+// rest: see Decode), and only a fatal *DecodeError as its error: for a
+// receiver or a test that wants to see the payload drift.
 func DecodeWarnings(route, contentType string, body []byte) (Event, []vendorhooks.Warning, error) {
 	ev, list, err := decode(route, contentType, body)
 	if err != nil {
