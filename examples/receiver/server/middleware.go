@@ -201,13 +201,26 @@ func warningsJSON(ws []vendorhooks.Warning) []byte {
 // inside (the labvanced events' do) returns escaped text, which the encoder
 // keeps, so the result goes through unescapeHTML too.
 func marshalJSON(v any) ([]byte, error) {
-	// json.Marshal allocates its answer once; the escapes it (and the
-	// library's MarshalJSON methods) made are undone in place.
-	b, err := json.Marshal(v)
-	if err != nil {
+	// A vendor event marshals itself (the library's methods write compact,
+	// valid JSON); through the Encoder its answer would be copied and
+	// compacted twice more, which for a 30 MiB body is 60 MiB.
+	if m, ok := v.(json.Marshaler); ok {
+		b, err := m.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		return unescapeHTML(b), nil
+	}
+	// The Encoder, unlike json.Marshal, can leave '<' alone: escaped, a
+	// body of them would be marshalled at six times its size before the
+	// escapes were undone.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return unescapeHTML(b), nil
+	return unescapeHTML(bytes.TrimSuffix(b.Bytes(), []byte{'\n'})), nil
 }
 
 // unescapeHTML replaces the escapes \u003c, \u003e and \u0026 (either hex
