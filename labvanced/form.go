@@ -10,9 +10,10 @@ import (
 	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
-// formNode is an object or array being built from bracketed keys.
+// formNode is an object or array being built from bracketed keys. It
+// keeps no list of its keys beside the map: a body of a million pairs
+// would grow one by append to four times its final size.
 type formNode struct {
-	keys []string       // in order of arrival
 	vals map[string]any // string or *formNode
 }
 
@@ -172,12 +173,11 @@ func splitFormKey(key string) ([]string, bool) {
 func (n *formNode) set(p *formParser, segs []string, val string) {
 	key := segs[0]
 	if key == "" {
-		key = strconv.Itoa(len(n.keys))
+		key = strconv.Itoa(len(n.vals))
 	}
 	p.path = tolerant.AppendToken(p.path, key)
 	cur, exists := n.vals[key]
 	if !exists {
-		n.keys = append(n.keys, key)
 		if p.offsets != nil && len(p.path) <= tolerant.MaxPathBytes && bytes.Count(p.path, []byte{'/'}) <= offsetTokens {
 			p.offsets[string(p.path)] = p.at
 		}
@@ -204,7 +204,7 @@ func (n *formNode) set(p *formParser, segs []string, val string) {
 // object.
 func (n *formNode) value() any {
 	if n.isArray() {
-		a := make([]any, len(n.keys))
+		a := make([]any, len(n.vals))
 		for i := range a {
 			a[i] = formValue(n.vals[strconv.Itoa(i)])
 		}
@@ -214,20 +214,25 @@ func (n *formNode) value() any {
 }
 
 func (n *formNode) object() map[string]any {
-	m := make(map[string]any, len(n.keys))
-	for _, k := range n.keys {
-		m[k] = formValue(n.vals[k])
+	// The node's own map becomes the object, its nodes replaced by their
+	// values: the node is not used after this, and a copy would cost a
+	// second map as large.
+	m := n.vals
+	for k, x := range m {
+		if c, ok := x.(*formNode); ok {
+			m[k] = c.value()
+		}
 	}
 	return m
 }
 
 func (n *formNode) isArray() bool {
-	for i := range n.keys {
+	for i := range len(n.vals) {
 		if _, ok := n.vals[strconv.Itoa(i)]; !ok {
 			return false
 		}
 	}
-	return len(n.keys) > 0
+	return len(n.vals) > 0
 }
 
 func formValue(x any) any {

@@ -52,11 +52,11 @@ type hostile struct {
 // hostileBodies are the shapes whose cost once multiplied: 30 MiB of '<'
 // (one form key, or a JSON syntax error), one long form key or value, one
 // long JSON string, Latin-1 text (which doubles in UTF-8), an object of
-// 300,000 tiny unknown members and 3 MiB of arrays nested 63 deep. The last
-// two cost what their tree of Go maps and slices costs, about 400 bytes a
-// member and 40 bytes a "[]" (measured: 35x and 22x the body), which no
-// bound on warnings or paths removes; they are here so that it does not
-// grow.
+// 300,000 tiny unknown members, as JSON and as 3 MiB of form pairs, and
+// 3 MiB of arrays nested 63 deep. The last three cost what their tree of Go
+// maps and slices costs, about 400 bytes a member and 40 bytes a "[]"
+// (measured: 31x, 35x and 22x the body), which no bound on warnings or
+// paths removes; they are here so that it does not grow.
 func hostileBodies() []hostile {
 	lt := bytes.Repeat([]byte{'<'}, hostileSize)
 	var members bytes.Buffer
@@ -68,6 +68,10 @@ func hostileBodies() []hostile {
 		members.WriteString(`"a` + strconv.Itoa(i) + `":1`)
 	}
 	members.WriteByte('}')
+	var pairs bytes.Buffer
+	for i := 0; pairs.Len() < hostileSize/10; i++ {
+		pairs.WriteString("a" + strconv.Itoa(i) + "=1&")
+	}
 	var deep bytes.Buffer
 	deep.WriteString(`{"x":[`)
 	for deep.Len() < hostileSize/10 {
@@ -87,6 +91,7 @@ func hostileBodies() []hostile {
 		{"key.json", "application/json", []byte(`{"` + strings.Repeat("<", hostileSize) + `":1}`), 1.5, 3.5},
 		{"latin1.json", "application/json", []byte(`{"x":"` + strings.Repeat("\xe9", hostileSize) + `"}`), 3.5, 5.5},
 		{"members.json", "application/json", members.Bytes(), 40, 42},
+		{"members.form", formType, pairs.Bytes(), 40, 42},
 		{"deep.json", "application/json", deep.Bytes(), 25, 27},
 	}
 }
@@ -95,7 +100,8 @@ func hostileBodies() []hostile {
 // never one per warning or per copy of a path. Decode once cost 13x the
 // body for 30 MiB of '<' as a form (its 30 MiB key was built into a path
 // four times, each by append's growth) and the handler 19x; a million
-// unknown members 58x (a warning each), now 35x.
+// unknown members 58x (a warning each), now 31x; 3 MiB of form pairs 78x,
+// now 35x.
 func TestHostileBodyCost(t *testing.T) {
 	h := labvanced.NewHandler(func(context.Context, labvanced.Event) error { return nil })
 	for _, c := range hostileBodies() {
