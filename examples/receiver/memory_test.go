@@ -173,6 +173,7 @@ func TestMemoryHostileBody(t *testing.T) {
 		db1, wal1 := dbBytes(t, dir)
 		growth := db1 + wal1 - db0 - wal0
 		report("(a) form POST", raise, maxRaise, "(RSS %.1f -> peak %.1f MiB, status %d, database and WAL +%.1f MiB (goal < %.0f MiB): database +%.1f, WAL +%.1f)", mib(before), mib(peak), status, mib(growth), mib(maxDBGrowth), mib(db1-db0), mib(wal1-wal0))
+		assert.Equal(t, http.StatusOK, status, "(a) the form POST is a trial, stored: else the figures measure a refusal")
 		assert.Less(t, raise, int64(maxRaise), "(a) one 30 MiB form POST raised the peak RSS by %.1f MiB", mib(raise))
 		assert.Less(t, growth, int64(maxDBGrowth), "(a) one 30 MiB form POST grew the database by %.1f MiB", mib(growth))
 	}()
@@ -193,6 +194,7 @@ func TestMemoryHostileBody(t *testing.T) {
 		db1, wal1 := dbBytes(t, dir)
 		growth := db1 + wal1 - db0 - wal0
 		report("(a') JSON POST", raise, maxRaise, "(RSS %.1f -> peak %.1f MiB, status %d, database +%.1f MiB)", mib(before), mib(peak), status, mib(growth))
+		assert.Equal(t, http.StatusBadRequest, status, "(a') 30 MiB of '<' is not JSON")
 		assert.Less(t, raise, int64(maxRaise), "(a') one 30 MiB JSON POST raised the peak RSS by %.1f MiB", mib(raise))
 		assert.Less(t, growth, int64(maxDBGrowth), "(a') one 30 MiB JSON POST grew the database by %.1f MiB", mib(growth))
 	}()
@@ -262,6 +264,7 @@ func TestMemoryHostileBody(t *testing.T) {
 			wg.Wait()
 		})
 		report("(c) 3 form POSTs at once", raise, maxRaiseThree, "(RSS %.1f -> peak %.1f MiB, statuses %v)", mib(before), mib(peak), statuses)
+		assert.Equal(t, []int{200, 200, 200}, statuses, "(c) each POST is stored")
 		assert.Less(t, raise, int64(maxRaiseThree), "(c) three 30 MiB POSTs at once raised the peak RSS by %.1f MiB", mib(raise))
 	}()
 
