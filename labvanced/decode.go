@@ -180,6 +180,18 @@ func bodyOrder(a, b vendorhooks.Warning) int {
 // warn adds a warning to list, which it keeps to at most twice
 // tolerant.MaxWarnings (tolerant.Compact), so that a body of a million
 // bad members holds a few hundred warnings at a time, not a million.
+// maxKeyBytes is the longest member name (a form key, a JSON object key) a
+// decoded event keeps. No Labvanced field or study variable comes near it; a
+// longer one is a hostile body's, and is not kept (it would be held and
+// marshalled at its full size): a warning says so, and the body as sent,
+// Delivery.Body, still holds it.
+const maxKeyBytes = 4 << 10
+
+// longKeyMsg is the warning for a member name of n bytes, over maxKeyBytes.
+func longKeyMsg(n int) string {
+	return "a member name of " + strconv.Itoa(n) + " bytes: not kept in the event (the body as sent has it)"
+}
+
 func warn(list *tolerant.List, path string, offset int64, msg string) {
 	list.Add(path, offset, msg)
 	*list = tolerant.Compact(*list, bodyOrder)

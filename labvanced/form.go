@@ -58,6 +58,13 @@ func parseForm(body []byte, list *tolerant.List, offsets map[string]int64) (map[
 			continue
 		}
 		rawKey, rawVal, _ := bytes.Cut(pair, []byte{'='})
+		if len(rawKey) > maxKeyBytes && brackets(rawKey) <= tolerant.MaxDepth {
+			// Too long to keep, and not too deep to read (a deeper key
+			// is refused below): dropped before it is unescaped, which
+			// would copy it whole.
+			warn(p.list, string(tolerant.AppendToken(nil, pathText(rawKey))), p.at, longKeyMsg(len(rawKey)))
+			continue
+		}
 		key := p.unescape(rawKey, nil)
 		segs, ok := splitFormKey(key)
 		if !ok {
@@ -65,6 +72,12 @@ func parseForm(body []byte, list *tolerant.List, offsets map[string]int64) (map[
 		}
 		if len(segs) > tolerant.MaxDepth {
 			return nil, decodeError("", p.at, "form body: key nested deeper than "+strconv.Itoa(tolerant.MaxDepth))
+		}
+		if len(key) > maxKeyBytes {
+			// Not kept: the key's text (and its value's) is garbage
+			// from here, not held by the event.
+			warn(p.list, string(tolerant.AppendToken(nil, pathText(rawKey))), p.at, longKeyMsg(len(key)))
+			continue
 		}
 		p.path = p.path[:0]
 		for _, s := range segs {
@@ -78,6 +91,12 @@ func parseForm(body []byte, list *tolerant.List, offsets map[string]int64) (map[
 		root.set(p, segs, val)
 	}
 	return root.object(), nil
+}
+
+// brackets counts the opening brackets of a raw form key, sent as they are
+// or percent-encoded: at least as many as the key has segments, less one.
+func brackets(key []byte) int {
+	return bytes.Count(key, []byte("[")) + bytes.Count(key, []byte("%5B")) + bytes.Count(key, []byte("%5b"))
 }
 
 // unescape percent-decodes s ('+' is a space). A bad escape keeps s as

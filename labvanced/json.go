@@ -170,6 +170,31 @@ func (p *jsonParser) object() (any, *DecodeError) {
 			return nil, p.syntax(p.pos, p.unexpected()+" looking for beginning of object key string")
 		}
 		keyAt := p.pos
+		if end := stringEnd(p.src, p.pos); end-p.pos-2 > maxKeyBytes {
+			// Not kept: skip the key and its value without keeping either.
+			warn(p.list, string(tolerant.AppendToken(p.path[:base:base], pathText(p.src[p.pos+1:end-1]))), int64(keyAt), longKeyMsg(end-p.pos-2))
+			p.pos = end
+			p.skipSpace()
+			if p.pos >= len(p.src) || p.src[p.pos] != ':' {
+				return nil, p.syntax(p.pos, p.unexpected()+" after object key")
+			}
+			p.pos++
+			p.skipSpace()
+			if _, err := p.value(); err != nil {
+				return nil, err
+			}
+			p.skipSpace()
+			if p.pos < len(p.src) && p.src[p.pos] == ',' {
+				p.pos++
+				continue
+			}
+			if p.pos < len(p.src) && p.src[p.pos] == '}' {
+				p.pos++
+				p.depth--
+				return m, nil
+			}
+			return nil, p.syntax(p.pos, p.unexpected()+" after object key:value pair")
+		}
 		kx, err := p.str()
 		if err != nil {
 			return nil, err
@@ -402,4 +427,18 @@ func latin1Body(src []byte, spans [][2]int) []byte {
 		at = s[1]
 	}
 	return append(out, src[at:]...)
+}
+
+// stringEnd returns the offset just past the JSON string that starts at
+// src[pos] (a quote), or len(src) when it is not closed.
+func stringEnd(src []byte, pos int) int {
+	for i := pos + 1; i < len(src); i++ {
+		switch src[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(src)
 }
