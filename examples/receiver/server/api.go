@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"math"
 	"bufio"
 	"database/sql"
 	"encoding/base64"
@@ -114,15 +116,11 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	written := 0
 	for written < maxListBytes && rows.Next() {
 		var e Event
-		if err := scanEvent(rows, &e, nil); err != nil {
+		if err := s.scanEvent(ctx, rows, &e, nil, maxListBytes); err != nil {
 			if bw == nil {
 				s.internalError(w, r, err)
 				return
 			}
-			panic(http.ErrAbortHandler)
-		}
-		b, err := marshalJSON(e)
-		if err != nil {
 			panic(http.ErrAbortHandler)
 		}
 		if bw == nil {
@@ -132,8 +130,11 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		} else {
 			bw.WriteByte(',')
 		}
-		bw.Write(b)
-		written += len(b) + 1
+		n, err := writeEvent(bw, &e, nil)
+		if err != nil {
+			panic(http.ErrAbortHandler)
+		}
+		written += n + 1
 		lastID = e.ID
 	}
 	if err := rows.Err(); err != nil {
@@ -171,6 +172,8 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer rows.Close()
+	// The body is read (from its parts, for a long one) and decoded: the
+	// answer needs the event and the body whole, and streams both.
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
 			s.internalError(w, r, err)
@@ -180,14 +183,15 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var e Event
-	var raw sql.RawBytes // the driver's copy, valid until rows.Close: not copied again
-	if err := scanEvent(rows, &e, &raw); err != nil {
+	var raw []byte
+	if err := s.scanEvent(ctx, rows, &e, &raw, math.MaxInt64); err != nil {
 		s.internalError(w, r, err)
 		return
 	}
 	writeStreamHeader(w)
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if writeEventWithRaw(bw, &e, raw) == nil {
+	if _, err := writeEvent(bw, &e, raw); err == nil {
+		bw.WriteByte('\n')
 		bw.Flush() //nolint:errcheck // the client went away: nothing to answer
 	}
 }
@@ -202,86 +206,141 @@ func writeStreamHeader(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// writeEventWithRaw writes e as JSON with its raw body, streamed: as a
-// string in "raw" when it is UTF-8, else in base64 in "raw_base64", so that
-// a large body is never held twice more in memory.
-func writeEventWithRaw(w *bufio.Writer, e *Event, raw []byte) error {
-	head, err := marshalJSON(e) // Raw and RawBase64 are empty: omitted
+// writeEvent writes e as the JSON of Event, with the raw body when raw is
+// not nil, and returns the bytes written. The event's JSON (valid JSON the
+// library made) is written as it is and the raw body streamed, as a string
+// in "raw" when it is UTF-8, else in base64 in "raw_base64": through
+// encoding/json each would be copied and compacted again, which for a
+// 30 MiB body cost hundreds of MiB.
+func writeEvent(w *bufio.Writer, e *Event, raw []byte) (int, error) {
+	head, err := marshalJSON(eventHead{e.ID, e.Vendor, e.Kind, e.Session, e.Source, e.ReceivedAt, e.Verdict})
 	if err != nil {
-		return err
+		return 0, err
 	}
-	w.Write(head[:len(head)-1]) // without its closing brace
-	if utf8.Valid(raw) {
-		w.WriteString(`,"raw":"`)
-		writeJSONStringBody(w, raw)
-	} else {
-		w.WriteString(`,"raw_base64":"`)
+	tail, err := marshalJSON(eventTail{e.Warnings, e.Duplicates})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	n += must(w.Write(head[:len(head)-1])) // without its closing brace
+	n += must(w.WriteString(`,"event":`))
+	event := e.Event
+	if len(event) == 0 {
+		event = json.RawMessage("null")
+	}
+	n += must(w.Write(event))
+	n += must(w.WriteString(","))
+	n += must(w.Write(tail[1 : len(tail)-1])) // without its braces
+	switch {
+	case raw == nil:
+	case utf8.Valid(raw):
+		n += must(w.WriteString(`,"raw":"`))
+		n += writeJSONStringBody(w, raw)
+		n += must(w.WriteString(`"`))
+	default:
+		n += must(w.WriteString(`,"raw_base64":"`))
 		enc := base64.NewEncoder(base64.StdEncoding, w)
 		enc.Write(raw)
 		enc.Close()
+		n += base64.StdEncoding.EncodedLen(len(raw))
+		n += must(w.WriteString(`"`))
 	}
-	_, err = w.WriteString("\"}\n")
-	return err
+	_, err = w.WriteString("}")
+	return n + 1, err
+}
+
+// must returns the count of a write to a bufio.Writer, whose error is
+// returned again by its next write and by Flush.
+func must(n int, _ error) int { return n }
+
+// eventHead and eventTail are the members of Event's JSON before and after
+// "event", in its order.
+type eventHead struct {
+	ID         int64  `json:"id"`
+	Vendor     string `json:"vendor"`
+	Kind       string `json:"kind"`
+	Session    string `json:"session,omitempty"`
+	Source     string `json:"source,omitempty"`
+	ReceivedAt string `json:"received_at"`
+	Verdict    string `json:"verdict,omitempty"`
+}
+
+type eventTail struct {
+	Warnings   []string `json:"warnings"`
+	Duplicates int64    `json:"duplicates,omitempty"`
 }
 
 // writeJSONStringBody writes the valid UTF-8 text s as the inside of a JSON
 // string, escaping what JSON requires (quote, backslash, control
-// characters) and nothing else, in one pass and without a copy of s.
-func writeJSONStringBody(w *bufio.Writer, s []byte) {
+// characters) and nothing else, in one pass and without a copy of s, and
+// returns the bytes written.
+func writeJSONStringBody(w *bufio.Writer, s []byte) int {
 	const hex = "0123456789abcdef"
-	start := 0
+	n, start := 0, 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue
 		}
-		w.Write(s[start:i])
+		n += must(w.Write(s[start:i]))
 		switch c {
 		case '"', '\\':
-			w.WriteByte('\\')
-			w.WriteByte(c)
+			n += must(w.Write([]byte{'\\', c}))
 		case '\n':
-			w.WriteString(`\n`)
+			n += must(w.WriteString(`\n`))
 		case '\r':
-			w.WriteString(`\r`)
+			n += must(w.WriteString(`\r`))
 		case '\t':
-			w.WriteString(`\t`)
+			n += must(w.WriteString(`\t`))
 		default:
-			w.WriteString(`\u00`)
-			w.WriteByte(hex[c>>4])
-			w.WriteByte(hex[c&0xF])
+			n += must(w.Write([]byte{'\\', 'u', '0', '0', hex[c>>4], hex[c&0xF]}))
 		}
 		start = i + 1
 	}
-	w.Write(s[start:])
+	return n + must(w.Write(s[start:]))
 }
 
 // eventColumns are the columns scanEvent reads, in its order.
-const eventColumns = "id, vendor, kind, session, received_at, verdict, warnings, duplicates, source, headers, raw"
+const eventColumns = "id, vendor, kind, session, received_at, verdict, warnings, duplicates, source, headers, raw, raw_size"
 
 // scanEvent reads eventColumns into e, deriving its event from the raw body
 // (deriveEvent), and stores the raw body in *raw when raw is not nil (valid
-// until the next call of row.Next). A row
-// the library now refuses is read with a null event and a warning saying
-// so, not as an error: the row is still there.
-func scanEvent(row *sql.Rows, e *Event, raw *sql.RawBytes) error {
+// until the next call of row.Next). A row the library now refuses is read
+// with a null event and a warning saying so, not as an error: the row is
+// still there. A body longer than maxBody is neither read whole nor
+// decoded (a list's page is capped in bytes, and one such event would
+// break the cap): its event is null, with a warning naming its size.
+func (s *Server) scanEvent(ctx context.Context, row *sql.Rows, e *Event, raw *[]byte, maxBody int64) error {
 	var warnings string
 	var headers sql.NullString
-	var body sql.RawBytes // the driver's bytes until the next row: not copied
+	var first sql.RawBytes // the driver's bytes until the next row: not copied
+	var size sql.NullInt64
 	if err := row.Scan(&e.ID, &e.Vendor, &e.Kind, &e.Session, &e.ReceivedAt, &e.Verdict, &warnings, &e.Duplicates,
-		&e.Source, &headers, &body); err != nil {
+		&e.Source, &headers, &first, &size); err != nil {
 		return err
 	}
 	e.Warnings = []string{}
 	if err := json.Unmarshal([]byte(warnings), &e.Warnings); err != nil {
 		return fmt.Errorf("event %d: warnings: %w", e.ID, err)
 	}
+	if size.Int64 > maxBody {
+		e.Event = json.RawMessage("null")
+		e.Warnings = append(e.Warnings, fmt.Sprintf("event: not shown in lists: its body is %d bytes (GET /events/%d shows it)", size.Int64, e.ID))
+		return nil
+	}
+	body := []byte(first)
+	if size.Valid {
+		var err error
+		if body, err = s.wholeBody(ctx, e.ID, first, size.Int64); err != nil {
+			return err
+		}
+	}
 	ev, err := deriveEvent(e.Vendor, e.Kind, []byte(headers.String), body)
 	if err != nil {
 		e.Event = json.RawMessage("null")
 		e.Warnings = append(e.Warnings, "event: "+err.Error())
 	} else {
-		e.Event = json.RawMessage(validUTF8(string(ev)))
+		e.Event = validUTF8(ev)
 	}
 	if raw != nil {
 		*raw = body
@@ -295,20 +354,20 @@ func scanEvent(row *sql.Rows, e *Event, raw *sql.RawBytes) error {
 // an event stored before the decoders applied it (an Unknown kept a raw
 // message verbatim). Outside strings JSON is ASCII, so only string contents
 // change.
-func validUTF8(js string) string {
-	if utf8.ValidString(js) {
+func validUTF8(js []byte) []byte {
+	if utf8.Valid(js) {
 		return js
 	}
 	b := make([]byte, 0, len(js)+8)
 	for i := 0; i < len(js); {
-		r, n := utf8.DecodeRuneInString(js[i:])
+		r, n := utf8.DecodeRune(js[i:])
 		if r == utf8.RuneError && n == 1 {
 			r = rune(js[i])
 		}
 		b = utf8.AppendRune(b, r)
 		i += n
 	}
-	return string(b)
+	return b
 }
 
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {

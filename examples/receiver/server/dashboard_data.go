@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"math"
 	"net/http"
 	"regexp"
 	"slices"
@@ -57,7 +58,7 @@ func (s *Server) newestRows(ctx context.Context, where string, limit int, args .
 	var out []Event
 	for rows.Next() {
 		var e Event
-		if err := scanEvent(rows, &e, nil); err != nil {
+		if err := s.scanEvent(ctx, rows, &e, nil, maxListBytes); err != nil {
 			return nil, err
 		}
 		out = append(out, e)
@@ -794,7 +795,7 @@ func orderedObject(js []byte) (keys []string, vals map[string]string) {
 func (s *Server) labvancedData(ctx context.Context, r *http.Request) (any, error) {
 	src := s.sourceCol()
 	srcWhere, srcArgs := s.sourceFilter(viewSource(r))
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, session, `+src+`, received_at, headers, raw, warnings FROM
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, session, `+src+`, received_at, headers, raw, raw_size, warnings FROM
 		(SELECT * FROM events WHERE vendor = 'labvanced'`+srcWhere+` ORDER BY id DESC LIMIT ?) AS newest ORDER BY id ASC`,
 		append(srcArgs, dashboardRows*4)...)
 	if err != nil {
@@ -814,9 +815,15 @@ func (s *Server) labvancedData(ctx context.Context, r *http.Request) (any, error
 		var id int64
 		var kind, session, source, at, warnings string
 		var headers sql.NullString
-		var raw []byte
-		if err := rows.Scan(&id, &kind, &session, &source, &at, &headers, &raw, &warnings); err != nil {
+		var raw sql.RawBytes
+		var size sql.NullInt64
+		if err := rows.Scan(&id, &kind, &session, &source, &at, &headers, &raw, &size, &warnings); err != nil {
 			return nil, err
+		}
+		if size.Valid {
+			if raw, err = s.wholeBody(ctx, id, raw, size.Int64); err != nil {
+				return nil, err
+			}
 		}
 		ev, _ := deriveEvent("labvanced", kind, []byte(headers.String), raw) // a row it refuses shows empty
 		k := [2]string{source, session}
@@ -1016,7 +1023,7 @@ func (s *Server) eventsData(ctx context.Context, r *http.Request) (any, error) {
 		defer rows.Close()
 		for rows.Next() {
 			var e Event
-			if err := scanEvent(rows, &e, nil); err != nil {
+			if err := s.scanEvent(ctx, rows, &e, nil, maxListBytes); err != nil {
 				return nil, err
 			}
 			evs = append(evs, e)
@@ -1053,8 +1060,8 @@ func (s *Server) eventDetail(ctx context.Context, id int64) (*eventDetailData, e
 		return &eventDetailData{}, errNotFound
 	}
 	var e Event
-	var raw sql.RawBytes
-	if err := scanEvent(rows, &e, &raw); err != nil {
+	var raw []byte
+	if err := s.scanEvent(ctx, rows, &e, &raw, math.MaxInt64); err != nil {
 		return nil, err
 	}
 	d := &eventDetailData{Event: e}

@@ -98,6 +98,9 @@ func (s *Server) deleteRows(ctx context.Context, d *Deleted, bySource bool) ([]s
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM raw_parts WHERE event_id IN ("+match+")", args...); err != nil {
+		return nil, err
+	}
 	res, err := tx.ExecContext(ctx, "DELETE FROM uploads WHERE event_id IN ("+match+")", args...)
 	if err != nil {
 		return nil, err

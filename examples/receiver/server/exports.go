@@ -80,7 +80,7 @@ func (s *Server) eachRow(ctx context.Context, q exportQuery, fn func(*exportRow)
 	if q.maxID > 0 {
 		where, args = append(where, "id <= ?"), append(args, q.maxID)
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT id, kind, received_at, verdict, headers, raw FROM events WHERE "+
+	rows, err := s.db.QueryContext(ctx, "SELECT id, kind, received_at, verdict, headers, raw, raw_size FROM events WHERE "+
 		strings.Join(where, " AND ")+" ORDER BY id", args...)
 	if err != nil {
 		return err
@@ -88,10 +88,16 @@ func (s *Server) eachRow(ctx context.Context, q exportQuery, fn func(*exportRow)
 	defer rows.Close()
 	var r exportRow
 	var headers sql.NullString
-	var raw []byte
+	var raw sql.RawBytes
+	var size sql.NullInt64
 	for rows.Next() {
-		if err := rows.Scan(&r.ID, &r.Kind, &r.Received, &r.Verdict, &headers, &raw); err != nil {
+		if err := rows.Scan(&r.ID, &r.Kind, &r.Received, &r.Verdict, &headers, &raw, &size); err != nil {
 			return err
+		}
+		if size.Valid {
+			if raw, err = s.wholeBody(ctx, r.ID, raw, size.Int64); err != nil {
+				return err
+			}
 		}
 		r.Event, _ = deriveEvent(q.vendor, r.Kind, []byte(headers.String), raw) // nil for a row the library refuses
 		if err := fn(&r); err != nil {

@@ -101,8 +101,15 @@ type write struct {
 // plain reports whether w is one event row alone, with a dedup key: the
 // writer inserts such writes many to a statement.
 func (w *write) plain() bool {
-	return w.upload == nil && w.wms == nil && w.event.DedupKey != ""
+	return w.upload == nil && w.wms == nil && w.event.DedupKey != "" && len(w.event.Raw) <= rawPartBytes
 }
+
+// rawPartBytes is the most of a body one row holds: a longer body is stored
+// as its first rawPartBytes in events.raw and the rest in raw_parts, one row
+// per rawPartBytes. Each statement then binds at most this much, which the
+// SQLite driver copies and SQLite copies again into its record: a 30 MiB
+// body bound whole cost about 90 MiB of memory beside the body itself.
+const rawPartBytes = 1 << 20
 
 // writeResult is what the writer answers once the transaction holding the
 // write has committed (or failed).
@@ -164,15 +171,19 @@ const (
 	loadWMS
 	saveWMS
 	lockWMS
+	insertPart
 	numStatements
 )
 
 // eventInsertColumns are the columns an event insert sets, in order.
-const eventInsertColumns = "vendor, kind, session, received_at, raw, verdict, warnings, dedup_key, source, headers"
+const eventInsertColumns = "vendor, kind, session, received_at, raw, raw_size, verdict, warnings, dedup_key, source, headers"
+
+// eventInsertValues is the placeholders of one row of eventInsertColumns.
+const eventInsertValues = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 var writerSQL = [numStatements]string{
 	insertEvent: `INSERT INTO events (` + eventInsertColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, dedup_key) DO NOTHING RETURNING id`,
+		VALUES ` + eventInsertValues + ` ON CONFLICT (source, dedup_key) DO NOTHING RETURNING id`,
 	insertUpload: `INSERT INTO uploads (guid, session, stored_name, original_name, size, sha256, received_at, event_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	findDuplicate:  "SELECT id FROM events WHERE source = ? AND dedup_key = ?",
@@ -185,6 +196,7 @@ var writerSQL = [numStatements]string{
 	// (PostgreSQL: an upsert that updates locks the row, new or not).
 	lockWMS: `INSERT INTO wms_sessions (source, session, next) VALUES (?, ?, 0)
 		ON CONFLICT (source, session) DO UPDATE SET next = wms_sessions.next`,
+	insertPart: "INSERT INTO raw_parts (event_id, n, part) VALUES (?, ?, ?)",
 }
 
 func newWriter(ctx context.Context, d *db, maxBatch int, instance string, observe func(n int, took time.Duration)) (*writer, error) {
@@ -217,7 +229,7 @@ func (w *writer) multiInsert(ctx context.Context, n int) (*sql.Stmt, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		b.WriteString(eventInsertValues)
 	}
 	b.WriteString(" ON CONFLICT (source, dedup_key) DO NOTHING RETURNING id, source, dedup_key")
 	st, err := w.conn.PrepareContext(ctx, w.db.q(b.String()))
@@ -319,6 +331,7 @@ func (w *writer) commit(batch []*write) {
 		if err := t.Commit(); err != nil {
 			return err
 		}
+		w.truncateWAL(ctx, batch)
 		w.commits.Add(1)
 		w.observe(len(batch), time.Since(start))
 		return nil
@@ -328,6 +341,29 @@ func (w *writer) commit(batch []*write) {
 			results[i] = writeResult{Err: fmt.Errorf("server: commit: %w", err)}
 		}
 		wr.done <- results[i]
+	}
+}
+
+// bigBatchBytes is the body bytes in one batch from which the writer, on
+// SQLite, checkpoints and truncates the WAL after the commit.
+const bigBatchBytes = 4 << 20
+
+// truncateWAL checkpoints a SQLite database and truncates its WAL after a
+// batch of more than bigBatchBytes of bodies: the WAL holds every page a
+// transaction wrote, and SQLite reuses the file rather than shrink it, so a
+// 30 MiB body would otherwise cost its size twice on disk for good. It is a
+// best effort: with a reader in the way the WAL stays as it is until a later
+// checkpoint.
+func (w *writer) truncateWAL(ctx context.Context, batch []*write) {
+	if w.db.pg() {
+		return
+	}
+	n := 0
+	for _, wr := range batch {
+		n += len(wr.event.Raw)
+	}
+	if n > bigBatchBytes {
+		w.conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)") //nolint:errcheck // best effort, see above
 	}
 }
 
@@ -411,7 +447,7 @@ func (w *writer) insertMany(ctx context.Context, t *tx, stmts *[numStatements]*s
 		if err != nil {
 			return err
 		}
-		args := make([]any, 0, 10*len(idx))
+		args := make([]any, 0, 11*len(idx))
 		for _, i := range idx {
 			args = w.db.eventArgs(args, batch[i].event)
 		}
@@ -488,8 +524,12 @@ func (d *db) eventArgs(args []any, e *eventRow) []any {
 	if raw == nil {
 		raw = []byte{}
 	}
+	var size any // NULL: the body is whole in raw
+	if len(raw) > rawPartBytes {
+		raw, size = raw[:rawPartBytes], int64(len(raw))
+	}
 	return append(args, d.text(e.Vendor), d.text(e.Kind), d.text(e.Session), e.Received.UTC().Format(timeFormat),
-		raw, d.text(e.Verdict), warnings, dedup, d.text(e.Source), headers)
+		raw, size, d.text(e.Verdict), warnings, dedup, d.text(e.Source), headers)
 }
 
 // text returns s as the backend's text columns hold it (see pgText).
@@ -522,6 +562,12 @@ func insert(ctx context.Context, d *db, stmts *[numStatements]*sql.Stmt, wr *wri
 		return res
 	case err != nil:
 		return writeResult{Err: fmt.Errorf("server: storing event: %w", err)}
+	}
+	for n, off := 1, rawPartBytes; off < len(e.Raw); n, off = n+1, off+rawPartBytes {
+		part := e.Raw[off:min(off+rawPartBytes, len(e.Raw))]
+		if _, err := stmts[insertPart].ExecContext(ctx, id, n, part); err != nil {
+			return writeResult{Err: fmt.Errorf("server: storing event: %w", err)}
+		}
 	}
 	if err := insertUploadRow(ctx, d, stmts, wr.upload, id); err != nil {
 		return writeResult{Err: err}
@@ -618,4 +664,41 @@ func cut(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// maxStoredBody bounds the size a row may claim for its body: no vendor
+// package accepts more than this, so a larger raw_size is not trusted to
+// allocate.
+const maxStoredBody = 1 << 30
+
+// wholeBody returns the body of event id whose first rawPartBytes are first
+// and whose size is size, read from raw_parts.
+func (s *Server) wholeBody(ctx context.Context, id int64, first []byte, size int64) ([]byte, error) {
+	if size < int64(len(first)) || size > maxStoredBody {
+		return nil, fmt.Errorf("event %d: stored body size %d", id, size)
+	}
+	body := make([]byte, 0, size)
+	body = append(body, first...)
+	rows, err := s.db.QueryContext(ctx, "SELECT part FROM raw_parts WHERE event_id = ? ORDER BY n", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var part sql.RawBytes
+		if err := rows.Scan(&part); err != nil {
+			return nil, err
+		}
+		if int64(len(body)+len(part)) > size {
+			return nil, fmt.Errorf("event %d: its parts exceed its size %d", id, size)
+		}
+		body = append(body, part...)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if int64(len(body)) != size {
+		return nil, fmt.Errorf("event %d: %d of its %d bytes stored", id, len(body), size)
+	}
+	return body, nil
 }

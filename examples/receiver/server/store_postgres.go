@@ -16,7 +16,7 @@ import (
 
 // pgMigrations bring a PostgreSQL database from schema_version i to i+1, in
 // order, the way migrations do for SQLite: append, never change a step that
-// shipped. Version 1 is the schema SQLite reached at its version 6, so the
+// shipped. Version 1 is the schema SQLite reached at its version 8, so the
 // two backends store the same rows in the same columns:
 //   - received_at is text in the fixed-width UTC form of timeFormat, whose
 //     byte order (COLLATE "C") is time order, so that every query reads the
@@ -44,7 +44,14 @@ CREATE TABLE events (
 	warnings     TEXT NOT NULL DEFAULT '[]',
 	duplicates   BIGINT NOT NULL DEFAULT 0,
 	source       TEXT NOT NULL DEFAULT '',
-	headers      TEXT
+	headers      TEXT,
+	raw_size     BIGINT
+);
+CREATE TABLE raw_parts (
+	event_id BIGINT NOT NULL REFERENCES events (id),
+	n        INTEGER NOT NULL,
+	part     BYTEA NOT NULL,
+	PRIMARY KEY (event_id, n)
 );
 CREATE INDEX events_vendor_kind ON events (vendor, kind, id);
 CREATE INDEX events_session ON events (session, id);

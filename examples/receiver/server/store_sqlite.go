@@ -131,6 +131,17 @@ ALTER TABLE events DROP COLUMN event;`,
 	// converts the keys stored before, so that their retries still find
 	// them.
 	``,
+	// 8: a body longer than rawPartBytes is stored in parts: its first
+	// rawPartBytes in raw, its size in raw_size (NULL for a body whole in
+	// raw), the rest in raw_parts, numbered from 1.
+	`
+ALTER TABLE events ADD COLUMN raw_size INTEGER;
+CREATE TABLE raw_parts (
+	event_id INTEGER NOT NULL REFERENCES events (id),
+	n        INTEGER NOT NULL,
+	part     BLOB NOT NULL,
+	PRIMARY KEY (event_id, n)
+);`,
 }
 
 // migrate brings db to the last version of migrations. It runs them with
@@ -242,6 +253,9 @@ func openSQLite(ctx context.Context, path string) (*db, error) {
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(ON)")
+	// After a checkpoint the WAL is cut back to 4 MiB: a large transaction
+	// (one 30 MiB body) would otherwise leave its size behind in the file.
+	q.Add("_pragma", "journal_size_limit(4194304)")
 	q.Set("_txlock", "immediate")
 	sdb, err := sql.Open("sqlite", fileURI(path, q.Encode()))
 	if err != nil {
