@@ -1,13 +1,13 @@
 package server
 
 import (
-	"context"
-	"math"
 	"bufio"
+	"context"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
