@@ -183,14 +183,44 @@ func Compact(l List, cmp func(a, b vendorhooks.Warning) int) List {
 	return Limit(l, cmp)
 }
 
-// count reports whether w is one of Limit's counts, and its number.
+// Counted reports whether Limit would only count a warning w added to l
+// now, so that a decoder may skip building its path and message: l was
+// cut by an earlier Limit (Compact) and its MaxWarnings listed warnings
+// all come before w in cmp's order (nil: the order of l). w needs only
+// what cmp looks at; a warning whose path is unknown may be tested with
+// an empty one when an empty path sorts first. The decoder then adds w
+// without path and message (Limit counts it by its Unknown field).
+func Counted(l List, w vendorhooks.Warning, cmp func(a, b vendorhooks.Warning) int) bool {
+	if len(l) <= MaxWarnings {
+		return false
+	}
+	if _, _, ok := count(l[MaxWarnings]); !ok {
+		return false // not (yet) cut: l[:MaxWarnings] is not the first
+	}
+	return cmp == nil || cmp(w, l[MaxWarnings-1]) >= 0
+}
+
+// count reports whether w is one of Limit's counts, and its number. It
+// allocates nothing (Counted calls it for every warning of a hostile body).
 func count(w vendorhooks.Warning) (n int, unknown, ok bool) {
 	if w.Path != "" || w.Offset != -1 {
 		return 0, false, false
 	}
-	digits, _, found := strings.Cut(w.Msg, " ")
+	digits, rest, found := strings.Cut(w.Msg, " ")
+	if !found || digits == "" || digits[0] < '1' || digits[0] > '9' || strings.Trim(digits, "0123456789") != "" {
+		return 0, false, false // moreText writes no sign and no leading zero
+	}
 	n, err := strconv.Atoi(digits)
-	if !found || err != nil || n <= 0 || w.Msg != moreText(n, w.Unknown) {
+	word := "more warnings"
+	if n == 1 {
+		word = "more warning"
+	}
+	rest, found = strings.CutPrefix(rest, word)
+	tail := moreMsg
+	if w.Unknown {
+		tail = moreUnknownMsg
+	}
+	if err != nil || !found || rest != tail {
 		return 0, false, false
 	}
 	return n, w.Unknown, true

@@ -149,3 +149,32 @@ func TestAppendTokenIsBounded(t *testing.T) {
 	assert.Equal(t, tolerant.CutPath(whole), tolerant.CutPath(string(p)), "nothing is appended past the bound")
 	assert.Equal(t, "/data/a~1b/3", string(tolerant.AppendIndex(tolerant.AppendToken([]byte("/data"), "a/b"), 3)), "a short path is jsonptr's")
 }
+
+// Counted is true only for a warning that Limit would count: after a cut,
+// at or after the last listed warning in order; and a warning added bare
+// (no path, no message) in its place is counted like the one it stands for.
+func TestCounted(t *testing.T) {
+	var l, all tolerant.List
+	for i := range 2*tolerant.MaxWarnings - 1 {
+		l.Unknown("/u", int64(i))
+		all.Unknown("/u", int64(i))
+		assert.False(t, tolerant.Counted(l, vendorhooks.Warning{Offset: 1 << 20}, byOffset), "not cut yet")
+	}
+	l = tolerant.Compact(append(l, vendorhooks.Warning{Path: "/w", Offset: 500, Msg: "want integer"}), byOffset)
+	all = append(all, vendorhooks.Warning{Path: "/w", Offset: 500, Msg: "want integer"})
+	require.Len(t, l, tolerant.MaxWarnings+2, "cut")
+	assert.False(t, tolerant.Counted(l, vendorhooks.Warning{Offset: tolerant.MaxWarnings - 2}, byOffset), "before the last listed")
+	for _, off := range []int64{tolerant.MaxWarnings - 1, 300, 1000} {
+		w := vendorhooks.Warning{Offset: off}
+		require.True(t, tolerant.Counted(l, w, byOffset), "offset %d", off)
+		l = tolerant.Compact(append(l, w), byOffset)
+		all.Add("/bare"+strconv.Itoa(int(off)), off, "a message the bare one skipped")
+	}
+	assert.True(t, tolerant.Counted(l, vendorhooks.Warning{}, nil), "nil: the order of l")
+	assert.Equal(t, tolerant.Limit(all, byOffset), tolerant.Limit(l, byOffset))
+	// A message that only looks like a count is a warning like any other.
+	for _, msg := range []string{"+5 more warnings, not listed", "05 more warnings, not listed", "1 more warnings, not listed", "2 more warning, not listed"} {
+		got := tolerant.Limit(tolerant.List{{Offset: -1, Msg: msg}}, nil)
+		assert.Equal(t, msg, got[0].Msg)
+	}
+}
