@@ -3,7 +3,6 @@ package eeg
 import (
 	"errors"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/vendorhooks/vendorhooks"
@@ -48,7 +47,8 @@ func Decode(data []byte) (Event, error) {
 
 // DecodeWarnings is Decode returning every warning, those for unknown
 // members (Warning.Unknown) included, in body order (then the findings
-// that have no offset: missing members, arrays of the wrong length). Its
+// that have no offset: missing members, arrays of the wrong length): the
+// first 100, then at most two that count the rest (see the package doc). Its
 // error is only a fatal *DecodeError, with a nil Event; otherwise the Event
 // is deliverable and ws is nil when there is nothing to report. Use it
 // where you want to see a vendor's payload drift: a queue consumer, a test.
@@ -145,6 +145,7 @@ const (
 type decoder struct {
 	s     lit.Scanner
 	warns tolerant.List // for a known type; dropped for an Unknown
+	ptr   []byte        // the pointer of an unknown member, reused
 
 	// fix, when not nil, maps offsets in the Latin-1 reading of the body
 	// back to the body as sent (see decodeLatin1).
@@ -169,11 +170,6 @@ const (
 
 const wantValue = `number or "bad_data"`
 
-// maxWarnings bounds the warnings of one message, so that a body of many
-// unknown or bad members costs a bounded list (the body itself keeps
-// them all); the last one says that more were not listed.
-const maxWarnings = 100
-
 // off returns offset o of the text read as a body offset (-1 stays -1).
 func (d *decoder) off(o int) int64 {
 	if o < 0 {
@@ -185,31 +181,40 @@ func (d *decoder) off(o int) int64 {
 	return int64(o)
 }
 
-// warn records a warning unless the list is full. The last entry of a
-// full list stands for the warnings not listed: it is Unknown only while
-// all of them are, so that Decode's error is nil exactly when every finding
-// is an unknown member.
+// warn records a warning, keeping the list to at most twice
+// tolerant.MaxWarnings (tolerant.Compact, in the order of sorted), so that
+// a body of a million unknown or bad members holds a few hundred warnings
+// at a time, not a million.
 func (d *decoder) warn(w vendorhooks.Warning) {
-	switch n := len(d.warns); {
-	case n < maxWarnings:
-		d.warns = append(d.warns, w)
-	case n == maxWarnings:
-		d.warns = append(d.warns, vendorhooks.Warning{Offset: w.Offset, Msg: "more than 100 warnings: the rest are not listed", Unknown: w.Unknown})
-	default:
-		d.warns[maxWarnings].Unknown = d.warns[maxWarnings].Unknown && w.Unknown
+	d.warns = append(d.warns, w)
+	d.warns = tolerant.Compact(d.warns, bodyOrder)
+}
+
+// counted reports whether a warning at body offset off would only be
+// counted (tolerant.Counted), and if so records it without path or
+// message, so that the millionth unknown member costs no path and no text.
+// A caller that builds a warning checks it first.
+func (d *decoder) counted(off int64, unknown bool) bool {
+	w := vendorhooks.Warning{Offset: off, Unknown: unknown}
+	if !tolerant.Counted(d.warns, w, bodyOrder) {
+		return false
 	}
+	d.warn(w)
+	return true
 }
 
 // sorted returns the warnings with an offset in body order, then those
-// without one in the order found; nil when there are none.
+// without one in the order found, cut to the first tolerant.MaxWarnings
+// with the rest counted (tolerant.Limit); nil when there are none.
 func (d *decoder) sorted() []vendorhooks.Warning {
-	if len(d.warns) > 1 {
-		slices.SortStableFunc(d.warns, func(a, b vendorhooks.Warning) int {
-			return cmpOffset(a.Offset, b.Offset)
-		})
+	if len(d.warns) == 0 {
+		return nil
 	}
-	return d.warns
+	return tolerant.Limit(d.warns, bodyOrder)
 }
+
+// bodyOrder is the order of sorted: by offset, -1 (unknown) last.
+func bodyOrder(a, b vendorhooks.Warning) int { return cmpOffset(a.Offset, b.Offset) }
 
 // cmpOffset orders offsets, -1 (unknown) last.
 func cmpOffset(a, b int64) int {
@@ -250,6 +255,9 @@ func (d *decoder) fail(err error) error {
 // mismatch records the warning of a value at p that holds got where want
 // was expected; the field stays at its zero value.
 func (d *decoder) mismatch(p fieldPath, want, got string, off int) {
+	if d.counted(d.off(off), false) {
+		return
+	}
 	d.warn(vendorhooks.Warning{Path: p.String(), Offset: d.off(off), Msg: "want " + want + ", got " + got + leftZero})
 }
 
@@ -265,6 +273,9 @@ func (d *decoder) missing(p fieldPath, want string) {
 // again; the value that follows (the last) wins.
 func (d *decoder) duplicate(p *fieldPath, name string) {
 	d.s.PeekByte()
+	if d.counted(d.off(d.s.Offset()), false) {
+		return
+	}
 	q := p.dot(name)
 	d.warn(vendorhooks.Warning{Path: q.String(), Offset: d.off(d.s.Offset()), Msg: "duplicate key: the last value wins"})
 }
@@ -273,20 +284,33 @@ func (d *decoder) duplicate(p *fieldPath, name string) {
 // field of the type holds, and records it (and, when it was given before,
 // that the key is duplicated).
 func (d *decoder) skipUnknown(p *fieldPath, key []byte) error {
-	// The key may live in the scanner's buffer: make its path first.
-	path := p.dot(string(key))
-	ptr := path.String()
-	off, err := d.s.Skip()
+	// The key may live in the scanner's buffer: make its path first, in
+	// d.ptr, from no more of the key than the path shows
+	// (tolerant.AppendToken), so that a 30 MiB name costs a path of a few
+	// hundred bytes, and a name whose warnings are only counted none.
+	d.ptr = tolerant.AppendToken(p.append(d.ptr[:0]), string(key[:min(len(key), tolerant.MaxPathBytes+1)]))
+	skipped, err := d.s.Skip()
 	if err != nil {
 		return err
 	}
-	for _, w := range d.warns {
-		if w.Unknown && w.Path == ptr {
-			d.warn(vendorhooks.Warning{Path: ptr, Offset: d.off(off), Msg: "duplicate key: the last value wins"})
-			break
+	off := d.off(skipped)
+	// A repeat is found among the warnings kept (the first ones in body
+	// order, where a first occurrence comes before its repeat). A path
+	// that was cut is only the start of its name, not the name: two long
+	// names that share it are not a duplicate.
+	if len(d.ptr) <= tolerant.MaxPathBytes {
+		for _, w := range d.warns {
+			if w.Unknown && w.Path == string(d.ptr) {
+				if !d.counted(off, false) {
+					d.warn(vendorhooks.Warning{Path: string(d.ptr), Offset: off, Msg: "duplicate key: the last value wins"})
+				}
+				break
+			}
 		}
 	}
-	d.warn(vendorhooks.Warning{Path: ptr, Offset: d.off(off), Msg: unknownMsg, Unknown: true})
+	if !d.counted(off, true) {
+		d.warn(vendorhooks.Warning{Path: tolerant.CutPath(string(d.ptr)), Offset: off, Msg: unknownMsg, Unknown: true})
+	}
 	return nil
 }
 

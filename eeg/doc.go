@@ -61,7 +61,10 @@
 // does not match ErrMalformed, when there is any warning but for unknown
 // members: code that checks err != nil stays as safe as before, and a
 // vendor adding a field does not make it fail. A message lists at most 100
-// warnings. A message of a type this package does not know is an *Unknown
+// warnings, the first in body order, and counts the rest in one or two
+// more ("N more warnings for unknown members, not listed", "N more
+// warnings, not listed"); a warning's path is cut to 256 bytes
+// (internal/tolerant's rule, the same in every vendor package). A message of a type this package does not know is an *Unknown
 // and has no warnings but for Latin-1 text.
 //
 // # Accepted text

@@ -6,8 +6,8 @@ import (
 
 	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
-	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
 	"github.com/vendorhooks/vendorhooks/internal/lit"
+	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
 // ErrMalformed is vendorhooks.ErrMalformed: errors.Is(err, ErrMalformed)
@@ -87,8 +87,17 @@ func (p fieldPath) at(i int) fieldPath {
 }
 
 // String returns the path as an RFC 6901 JSON Pointer: "" for the root,
-// "/data/bandpower/ch2/alpha", "/action/value/3".
+// "/data/bandpower/ch2/alpha", "/action/value/3"; built no further than
+// tolerant.CutPath shows it (tolerant.AppendToken), so that a long member
+// name costs a path of a few hundred bytes.
 func (p *fieldPath) String() string {
+	// Built in a byte slice so that the result never shares memory with
+	// the path (which would make the path escape).
+	return string(p.append(make([]byte, 0, 64)))
+}
+
+// append appends the path's pointer (String) to b.
+func (p *fieldPath) append(b []byte) []byte {
 	// Not recursive, so that escape analysis keeps paths on the stack.
 	var chain [8]*fieldPath
 	n := 0
@@ -96,16 +105,13 @@ func (p *fieldPath) String() string {
 		chain[n] = q
 		n++
 	}
-	// Built in a byte slice so that the result never shares memory with
-	// the path (which would make the path escape).
-	b := make([]byte, 0, 64)
 	for i := n - 1; i >= 0; i-- {
 		if chain[i].name != "" || chain[i].parent != nil {
-			b = jsonptr.AppendToken(b, chain[i].name)
+			b = tolerant.AppendToken(b, chain[i].name)
 		}
 		if chain[i].index >= 0 {
-			b = jsonptr.AppendIndex(b, chain[i].index)
+			b = tolerant.AppendIndex(b, chain[i].index)
 		}
 	}
-	return string(b)
+	return b
 }

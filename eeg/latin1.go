@@ -5,7 +5,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/vendorhooks/vendorhooks"
-	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
 	"github.com/vendorhooks/vendorhooks/internal/lit"
 	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
@@ -104,7 +103,8 @@ func decodeLatin1(body []byte) (Event, []vendorhooks.Warning, error) {
 }
 
 // latin1Warnings walks the text read again, which parsed, and warns for
-// every converted string, keys included, at its JSON Pointer.
+// every converted string, keys included, at its JSON Pointer (cut by
+// tolerant's rule, and built no further).
 func (d *decoder) latin1Warnings() {
 	f := d.fix
 	var s lit.Scanner
@@ -164,12 +164,14 @@ func (d *decoder) latin1Warnings() {
 				}
 				var p []byte
 				if obj {
-					p = jsonptr.AppendToken(append([]byte(nil), path...), string(key))
+					// No more of the key than the path shows: the
+					// path of a 30 MiB name is a few hundred bytes.
+					p = tolerant.AppendToken(append([]byte(nil), path...), string(key[:min(len(key), tolerant.MaxPathBytes+1)]))
 					if off, ok := at(from, s.Offset()); ok {
 						warn(p, off)
 					}
 				} else {
-					p = jsonptr.AppendIndex(append([]byte(nil), path...), i)
+					p = tolerant.AppendIndex(append([]byte(nil), path...), i)
 				}
 				if err := walk(p); err != nil {
 					return err
