@@ -319,7 +319,7 @@ func (ids *sessionIDs) resolve(d *decoder, report bool) string {
 	if ids.direct != "" {
 		for _, w := range []*vendorhooks.Warning{ids.sessionBad, ids.nestedBad} {
 			if w != nil {
-				d.list.Add(w.Path, w.Offset, w.Msg+leftUnset)
+				d.add(w.Path, int(w.Offset), w.Msg+leftUnset)
 			}
 		}
 		if ids.nested != "" && ids.nested != ids.direct {
@@ -517,7 +517,7 @@ func unmarshalStat(b []byte, s *Stat) (err error) {
 		readObject(d, statMembers, &st)
 	}
 	*s = st
-	return d.list.Err(vendor)
+	return tolerant.List(d.sorted()).Err(vendor)
 }
 
 // jsonError turns a syntax error into a DecodeError at the offending byte,

@@ -2,15 +2,14 @@ package sleep
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
-	"sort"
 	"strconv"
 	"time"
 	"unicode/utf8"
 
 	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
-	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
 	"github.com/vendorhooks/vendorhooks/internal/lit"
 	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
@@ -57,14 +56,17 @@ func (d *decoder) fail(off int, msg string) {
 	panic(fatal{decodeError(d.ptr(), int64(off), msg)})
 }
 
-// ptr returns the JSON Pointer of the current path.
+// ptr returns the JSON Pointer of the current path, built no further than
+// tolerant.CutPath shows it (tolerant.AppendToken), so that a 30 MiB
+// member name costs a path of a few hundred bytes, in a warning or a
+// refusal alike.
 func (d *decoder) ptr() string {
 	var b []byte
 	for _, s := range d.path {
 		if s.elem {
-			b = jsonptr.AppendIndex(b, s.idx)
+			b = tolerant.AppendIndex(b, s.idx)
 		} else {
-			b = jsonptr.AppendToken(b, string(s.key))
+			b = tolerant.AppendToken(b, string(s.key[:min(len(s.key), tolerant.MaxPathBytes+1)]))
 		}
 	}
 	return string(b)
@@ -75,25 +77,57 @@ func (d *decoder) pushIndex(i int) { d.path = append(d.path, seg{idx: i, elem: t
 func (d *decoder) pop()            { d.path = d.path[:len(d.path)-1] }
 
 // warn records msg about the value at the current path.
-func (d *decoder) warn(off int, msg string) { d.list.Add(d.ptr(), int64(off), msg) }
-
-// sorted returns the warnings in body order: the envelope is read before
-// the data, wherever the data stands.
-func (d *decoder) sorted() []vendorhooks.Warning {
-	ws := d.list
-	if len(ws) > 1 {
-		sort.SliceStable(ws, func(i, j int) bool { return ws[i].Offset < ws[j].Offset })
+func (d *decoder) warn(off int, msg string) {
+	if !d.counted(off, false) {
+		d.add(d.ptr(), off, msg)
 	}
-	return ws
 }
+
+// counted reports whether a warning at off would only be counted
+// (tolerant.Counted), and if so records it without path or message, so
+// that the millionth bad stage costs no path and no text. A caller that
+// builds a message checks it first.
+func (d *decoder) counted(off int, unknown bool) bool {
+	w := vendorhooks.Warning{Offset: int64(off), Unknown: unknown}
+	if !tolerant.Counted(d.list, w, bodyOrder) {
+		return false
+	}
+	d.list = tolerant.Compact(append(d.list, w), bodyOrder)
+	return true
+}
+
+// add records msg about the value at path, keeping the list to at most
+// twice tolerant.MaxWarnings (tolerant.Compact, in the order of sorted), so
+// that a body of a million bad members holds a few hundred warnings at a
+// time, not a million.
+func (d *decoder) add(path string, off int, msg string) {
+	d.list.Add(path, int64(off), msg)
+	d.list = tolerant.Compact(d.list, bodyOrder)
+}
+
+// sorted returns the warnings in body order (the envelope is read before
+// the data, wherever the data stands), the first tolerant.MaxWarnings of
+// them, then at most two that count the rest (tolerant.Limit).
+func (d *decoder) sorted() []vendorhooks.Warning {
+	return tolerant.Limit(d.list, bodyOrder)
+}
+
+// bodyOrder is the order of sorted: by offset (-1, no offset, first),
+// equal offsets in the order found.
+func bodyOrder(a, b vendorhooks.Warning) int { return cmp.Compare(a.Offset, b.Offset) }
 
 // unknownMsg is the message of an unknown member: the event has no room
 // for it, Delivery.Body and Unknown.Raw keep it.
 const unknownMsg = "unknown field, not decoded (the body keeps it)"
 
-// unknown records an unknown member at the current path.
+// unknown records an unknown member at the current path, cut by
+// tolerant.CutPath like every other warning's.
 func (d *decoder) unknown(koff int) {
-	d.list = append(d.list, vendorhooks.Warning{Path: d.ptr(), Offset: int64(koff), Msg: unknownMsg, Unknown: true})
+	if d.counted(koff, true) {
+		return
+	}
+	d.list = append(d.list, vendorhooks.Warning{Path: tolerant.CutPath(d.ptr()), Offset: int64(koff), Msg: unknownMsg, Unknown: true})
+	d.list = tolerant.Compact(d.list, bodyOrder)
 }
 
 // enter counts one more level of nesting at the bracket at d.pos, and
@@ -382,7 +416,9 @@ func (d *decoder) mismatch(want string) { d.mismatchAs(want, leftUnset) }
 func (d *decoder) mismatchAs(want, made string) {
 	off := d.pos
 	d.skip()
-	d.warn(off, "want "+want+", got "+d.describe(off, d.pos)+made)
+	if !d.counted(off, false) {
+		d.add(d.ptr(), off, "want "+want+", got "+d.describe(off, d.pos)+made)
+	}
 }
 
 // null reads a null at d.pos, if there is one.
@@ -441,7 +477,9 @@ func (d *decoder) integerAs(made string) (int, bool) {
 	}
 	n, err := lit.ParseInt(b)
 	if err != nil {
-		d.warn(at, "want integer, got number "+cut(b)+made)
+		if !d.counted(at, false) {
+			d.add(d.ptr(), at, "want integer, got number "+cut(b)+made)
+		}
 		return 0, false
 	}
 	return int(n), true
