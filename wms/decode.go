@@ -2,6 +2,7 @@ package wms
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/internal/httpx"
-	"github.com/vendorhooks/vendorhooks/internal/jsonptr"
 	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 )
 
@@ -50,9 +50,11 @@ func decodeError(path string, off int, msg string) error {
 // quote returns raw quoted and cut to about 32 bytes, for a message.
 func quote(raw []byte) string { return httpx.Quote(string(raw)) }
 
-// pointer returns the JSON Pointer of member key of the object at path.
+// pointer returns the JSON Pointer of member key of the object at path,
+// built no further than tolerant.CutPath shows it (tolerant.AppendToken),
+// so that a 30 MiB member name costs a path of a few hundred bytes.
 func pointer(path string, key []byte) string {
-	return string(jsonptr.AppendToken([]byte(path), string(key)))
+	return string(tolerant.AppendToken([]byte(path), string(key[:min(len(key), tolerant.MaxPathBytes+1)])))
 }
 
 // Decode reads one event body by the tolerant-reader rule every package of
@@ -77,7 +79,10 @@ func pointer(path string, key []byte) string {
 // ones for unknown fields, and otherwise a *vendorhooks.Warnings listing
 // them, which does not match ErrMalformed, as encoding/json returns an
 // *UnmarshalTypeError beside what it could fill. DecodeWarnings returns
-// every warning.
+// every warning. "Every" is at most 100 (tolerant's rule, the first in
+// body order) plus one or two that count the rest, and a path is cut to
+// 256 bytes, so a body of many bad members or of one huge name costs no
+// warning per member and no copy of the name per path.
 func Decode(data []byte) (Event, error) {
 	ev, list, err := decode(data)
 	if err != nil {
@@ -87,9 +92,10 @@ func Decode(data []byte) (Event, error) {
 }
 
 // DecodeWarnings is Decode returning every warning, unknown fields
-// included, in body order, and only a fatal error (a *DecodeError), for a
-// caller who wants to see the vendor's drift. The warnings are nil when
-// there are none.
+// included, in body order (the first 100, then at most two that count the
+// rest: see Decode), and only a fatal error (a *DecodeError), for a caller
+// who wants to see the vendor's drift. The warnings are nil when there are
+// none.
 func DecodeWarnings(data []byte) (Event, []vendorhooks.Warning, error) {
 	ev, list, err := decode(data)
 	if err != nil {
@@ -135,7 +141,7 @@ func decode(data []byte) (Event, tolerant.List, error) {
 			have[0] = true
 			if sec, ok := integer(m, "", "integer Unix seconds", &l); ok {
 				if sec < minUnix || sec > maxUnix {
-					l.Add("/timestamp", int64(m.off), "Unix seconds "+quote(m.val)+" out of range (years 1 to 9999): left zero")
+					add(&l, "/timestamp", m.off, "Unix seconds "+quote(m.val)+" out of range (years 1 to 9999): left zero")
 				} else {
 					ev.Timestamp = time.Unix(sec, 0).UTC()
 				}
@@ -167,13 +173,13 @@ func decode(data []byte) (Event, tolerant.List, error) {
 		case "payload":
 			payload = m
 		default:
-			ev.Extra = addExtra(ev.Extra, m, "", &l)
+			ev.Extra = addExtra(ev.Extra, m, "", &l, len(members)-i)
 		}
 	}
 	for i, name := range eventFields[:4] {
 		if !have[i] {
 			if i == 0 {
-				l.Add("/timestamp", -1, "missing: left zero")
+				add(&l, "/timestamp", -1, "missing: left zero")
 				continue
 			}
 			return ev, nil, decodeError("/"+name, -1, "missing")
@@ -182,21 +188,47 @@ func decode(data []byte) (Event, tolerant.List, error) {
 	if payload != nil && kind(payload.val) != "null" {
 		ev.Payload = decodePayload(ev.Code, payload, &l)
 	}
-	sortWarnings(l)
-	return ev, l, nil
+	return ev, limitWarnings(l), nil
 }
 
-// sortWarnings puts l in body order; a warning without an offset goes last.
-func sortWarnings(l tolerant.List) {
+// limitWarnings puts l in body order (bodyOrder) and keeps the first
+// tolerant.MaxWarnings, counting the rest (tolerant.Limit).
+func limitWarnings(l tolerant.List) tolerant.List {
+	return tolerant.Limit(l, bodyOrder)
+}
+
+// bodyOrder is the order of limitWarnings: by offset, a warning without
+// one last, equal ones in the order found.
+func bodyOrder(a, b vendorhooks.Warning) int {
 	at := func(w vendorhooks.Warning) int64 {
 		if w.Offset < 0 {
 			return 1<<63 - 1
 		}
 		return w.Offset
 	}
-	slices.SortStableFunc(l, func(a, b vendorhooks.Warning) int {
-		return int(min(max(at(a)-at(b), -1), 1))
-	})
+	return cmp.Compare(at(a), at(b))
+}
+
+// add records msg about the value at path and byte offset off in l, which
+// it keeps to at most twice tolerant.MaxWarnings (tolerant.Compact), so
+// that a body of a million bad members holds a few hundred warnings at a
+// time, not a million.
+func add(l *tolerant.List, path string, off int, msg string) {
+	l.Add(path, int64(off), msg)
+	*l = tolerant.Compact(*l, bodyOrder)
+}
+
+// counted reports whether a warning at byte offset off would only be
+// counted (tolerant.Counted), and if so records it without path or
+// message, so that the millionth unknown member costs no path and no text.
+// A caller that builds a warning checks it first.
+func counted(l *tolerant.List, off int, unknown bool) bool {
+	w := vendorhooks.Warning{Offset: int64(off), Unknown: unknown}
+	if !tolerant.Counted(*l, w, bodyOrder) {
+		return false
+	}
+	*l = tolerant.Compact(append(*l, w), bodyOrder)
+	return true
 }
 
 // describe names the JSON value raw for a message: its type, or for a
@@ -239,11 +271,16 @@ func decodePayload(c Code, p *member, l *tolerant.List) Payload {
 		return &RawPayload{Raw: canonical(p.val, p.off, path, l)}
 	}
 	if info.payload == payloadNone {
-		l.Unknown(path, int64(p.off))
+		if !counted(l, p.off, true) {
+			l.Unknown(path, int64(p.off))
+			*l = tolerant.Compact(*l, bodyOrder)
+		}
 		return &RawPayload{Raw: canonical(p.val, p.off, path, l)}
 	}
 	if k := kind(p.val); k != "object" {
-		l.Add(path, int64(p.off), "want object, got "+k+": kept as RawPayload")
+		if !counted(l, p.off, false) {
+			add(l, path, p.off, "want object, got "+k+": kept as RawPayload")
+		}
 		return &RawPayload{Raw: canonical(p.val, p.off, path, l)}
 	}
 	members, _ := object(p.val, p.off, path, l) // an object: no error
@@ -270,7 +307,7 @@ func decodePayload(c Code, p *member, l *tolerant.List) Payload {
 		case string(m.key) == "details" && info.payload == payloadDetails:
 			details, _ = str(m, path, true, l)
 		default:
-			extra = addExtra(extra, m, path, l)
+			extra = addExtra(extra, m, path, l, len(members)-i)
 		}
 	}
 	switch info.payload {
@@ -290,13 +327,21 @@ func decodePayload(c Code, p *member, l *tolerant.List) Payload {
 }
 
 // addExtra keeps the unknown field m of the object at path in canonical
-// form, with an unknown-field warning.
-func addExtra(extra map[string]json.RawMessage, m *member, path string, l *tolerant.List) map[string]json.RawMessage {
+// form, with an unknown-field warning; a new map has room for members.
+func addExtra(extra map[string]json.RawMessage, m *member, path string, l *tolerant.List, members int) map[string]json.RawMessage {
 	if extra == nil {
-		extra = make(map[string]json.RawMessage)
+		// Sized once for the object's members: growing it cost 12x a body
+		// of tiny unknown members.
+		extra = make(map[string]json.RawMessage, members)
 	}
-	p := pointer(path, m.key)
-	l.Unknown(p, int64(m.off))
+	// The path is built only for a warning listed: when this one is only
+	// counted, so is every warning inside the value, which comes after it.
+	var p string
+	if !counted(l, m.off, true) {
+		p = pointer(path, m.key)
+		l.Unknown(p, int64(m.off))
+		*l = tolerant.Compact(*l, bodyOrder)
+	}
 	extra[string(m.key)] = canonical(m.val, m.off, p, l)
 	return extra
 }
@@ -308,6 +353,12 @@ func addExtra(extra map[string]json.RawMessage, m *member, path string, l *toler
 // duplicate key is rewritten: the string read as Latin-1, the last value of
 // the key kept, each with a warning; the result is always valid UTF-8.
 func canonical(raw []byte, off int, path string, l *tolerant.List) json.RawMessage {
+	if plain(raw) {
+		// Already canonical: one copy of its size, not two buffers of at
+		// least 64 bytes (a body of 1 MiB of tiny unknown fields cost 63x
+		// its size to decode, 21x of it here).
+		return bytes.Clone(raw)
+	}
 	if utf8.Valid(raw) && !hasDuplicate(raw) {
 		var c, h bytes.Buffer
 		_ = json.Compact(&c, raw) // raw is valid JSON: checkSyntax passed
@@ -315,6 +366,30 @@ func canonical(raw []byte, off int, path string, l *tolerant.List) json.RawMessa
 		return h.Bytes()
 	}
 	return rewrite(nil, raw, off, path, l)
+}
+
+// plain reports whether the valid JSON value raw is a number, a literal or
+// a string that compacting and HTML-escaping leave as it is: no white space
+// around it, valid UTF-8, and none of the characters json.HTMLEscape
+// escapes (<, >, &, U+2028, U+2029).
+func plain(raw []byte) bool {
+	if len(raw) == 0 {
+		return false
+	}
+	switch raw[0] {
+	case '{', '[', ' ', '\t', '\r', '\n':
+		return false
+	}
+	switch raw[len(raw)-1] {
+	case ' ', '\t', '\r', '\n':
+		return false
+	}
+	for _, c := range raw {
+		if c == '<' || c == '>' || c == '&' || c >= utf8.RuneSelf {
+			return false // the rare non-ASCII string takes the long way
+		}
+	}
+	return true
 }
 
 // rewrite appends the valid JSON value raw, at byte offset off and path, to
@@ -327,7 +402,9 @@ func rewrite(dst, raw []byte, off int, path string, l *tolerant.List) []byte {
 	case '"':
 		s, latin1 := text(raw)
 		if latin1 {
-			l.Add(path, int64(off), tolerant.Latin1Msg)
+			if !counted(l, off, false) {
+				add(l, path, off, tolerant.Latin1Msg)
+			}
 		}
 		b, _ := json.Marshal(s) // HTML-escaped, as canonical writes
 		return append(dst, b...)
@@ -352,7 +429,7 @@ func rewrite(dst, raw []byte, off int, path string, l *tolerant.List) []byte {
 				dst = append(dst, ',')
 			}
 			end := scanValue(raw, i)
-			dst = rewrite(dst, raw[i:end], off+i, path+"/"+strconv.Itoa(n), l)
+			dst = rewrite(dst, raw[i:end], off+i, string(tolerant.AppendIndex([]byte(path), n)), l)
 			i = skipSpace(raw, end)
 			if raw[i] == ',' {
 				i = skipSpace(raw, i+1)
@@ -465,21 +542,37 @@ func object(data []byte, base int, path string, l *tolerant.List) ([]member, err
 	if k := kind(data); k != "object" {
 		return nil, decodeError(path, base, "want object, got "+k)
 	}
-	ms := make([]member, 0, 8)
+	ms := make([]member, 0, firstMembers)
 	i := skipSpace(data, 1)
 	for data[i] != '}' {
 		end := scanValue(data, i)
 		key := data[i+1 : end-1]
 		if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
-			s, latin1 := text(data[i:end])
-			key = []byte(s)
+			var latin1 bool
+			if bytes.IndexByte(key, '\\') < 0 {
+				// Only not UTF-8: converted once, not also copied to a
+				// string and back (a 1 MiB Latin-1 name cost 8x its size).
+				key, latin1 = tolerant.AppendLatin1(nil, key), true
+			} else {
+				var s string
+				s, latin1 = text(data[i:end])
+				key = []byte(s)
+			}
 			if latin1 {
-				l.Add(pointer(path, key), int64(base+i), "field name "+tolerant.Latin1Msg)
+				if !counted(l, base+i, false) {
+					add(l, pointer(path, key), base+i, "field name "+tolerant.Latin1Msg)
+				}
 			}
 		}
 		i = skipSpace(data, end)
 		i = skipSpace(data, i+1) // the colon
 		end = scanValue(data, i)
+		if len(ms) == cap(ms) && cap(ms) == firstMembers {
+			// Past the few members an event has, count the rest once and
+			// grow to fit: append's growth of a slice of a hundred
+			// thousand tiny unknown members cost 26x the body.
+			ms = slices.Grow(ms, 1+countMembers(data, end))
+		}
 		ms = append(ms, member{key: key, val: data[i:end], off: base + i})
 		i = skipSpace(data, end)
 		if data[i] == ',' {
@@ -487,6 +580,21 @@ func object(data []byte, base int, path string, l *tolerant.List) ([]member, err
 		}
 	}
 	return ms, nil
+}
+
+// firstMembers is the room object gives an object's members at first:
+// more than an event has at its top or in its payload.
+const firstMembers = 8
+
+// countMembers returns how many members of the object data follow the
+// value that ends at i.
+func countMembers(data []byte, i int) int {
+	n := 0
+	for i = skipSpace(data, i); data[i] == ','; n++ {
+		i = skipSpace(data, scanValue(data, skipSpace(data, i+1))) // the name
+		i = skipSpace(data, scanValue(data, skipSpace(data, i+1))) // the colon, the value
+	}
+	return n
 }
 
 // duplicateMsg is the warning of a duplicate key.
@@ -517,7 +625,7 @@ func dedupe(ms []member, path string, fixed func(key []byte) bool, l *tolerant.L
 		if j < 0 {
 			out = append(out, m)
 			if index == nil && len(out) > linear {
-				index = make(map[string]int, 2*len(out))
+				index = make(map[string]int, len(ms)) // sized once: growing it cost 7x a body of tiny members
 				for k := range out {
 					index[string(out[k].key)] = k
 				}
@@ -529,7 +637,9 @@ func dedupe(ms []member, path string, fixed func(key []byte) bool, l *tolerant.L
 		if fixed != nil && fixed(m.key) {
 			return nil, decodeError(pointer(path, m.key), m.off, "given twice")
 		}
-		l.Add(pointer(path, m.key), int64(m.off), duplicateMsg)
+		if !counted(l, m.off, false) {
+			add(l, pointer(path, m.key), m.off, duplicateMsg)
+		}
 		out[j] = m
 	}
 	return out, nil
@@ -638,14 +748,18 @@ func str(m *member, path string, nullable bool, l *tolerant.List) (s string, ok 
 	case k == "string":
 		s, latin1 := text(m.val)
 		if latin1 {
-			l.Add(pointer(path, m.key), int64(m.off), tolerant.Latin1Msg)
+			if !counted(l, m.off, false) {
+				add(l, pointer(path, m.key), m.off, tolerant.Latin1Msg)
+			}
 		}
 		return s, true
 	case k == "null" && nullable:
 		return "", true
 	default:
 		if nullable {
-			l.Add(pointer(path, m.key), int64(m.off), "want string, got "+describe(m.val)+": left empty")
+			if !counted(l, m.off, false) {
+				add(l, pointer(path, m.key), m.off, "want string, got "+describe(m.val)+": left empty")
+			}
 		}
 		return "", false
 	}
@@ -657,7 +771,9 @@ func str(m *member, path string, nullable bool, l *tolerant.List) (s string, ok 
 func integer(m *member, path, want string, l *tolerant.List) (n int64, ok bool) {
 	p := pointer(path, m.key)
 	if k := kind(m.val); k != "number" {
-		l.Add(p, int64(m.off), "want "+want+", got "+k+": left zero")
+		if !counted(l, m.off, false) {
+			add(l, p, m.off, "want "+want+", got "+k+": left zero")
+		}
 		return 0, false
 	}
 	n, err := strconv.ParseInt(string(m.val), 10, 64)
@@ -666,7 +782,9 @@ func integer(m *member, path, want string, l *tolerant.List) (n int64, ok bool) 
 		if errors.Is(err, strconv.ErrRange) {
 			msg = "integer " + quote(m.val) + " out of range: left zero"
 		}
-		l.Add(p, int64(m.off), msg)
+		if !counted(l, m.off, false) {
+			add(l, p, m.off, msg)
+		}
 		return 0, false
 	}
 	return n, true
@@ -681,12 +799,16 @@ func number(m *member, path string, l *tolerant.List) float64 {
 	case "number":
 		f, err := strconv.ParseFloat(string(m.val), 64)
 		if err != nil {
-			l.Add(pointer(path, m.key), int64(m.off), "number "+quote(m.val)+" out of range: left zero")
+			if !counted(l, m.off, false) {
+				add(l, pointer(path, m.key), m.off, "number "+quote(m.val)+" out of range: left zero")
+			}
 			return 0
 		}
 		return f
 	default:
-		l.Add(pointer(path, m.key), int64(m.off), "want number, got "+describe(m.val)+": left zero")
+		if !counted(l, m.off, false) {
+			add(l, pointer(path, m.key), m.off, "want number, got "+describe(m.val)+": left zero")
+		}
 		return 0
 	}
 }
