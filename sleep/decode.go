@@ -82,9 +82,14 @@ func Decode(data []byte) (Event, error) {
 }
 
 // DecodeWarnings is Decode returning every warning, unknown members
-// included, in body order; its error is only a refusal (a *DecodeError),
-// with a nil Event. It is for seeing the vendor's payloads drift, in a queue
-// consumer or a test, where Decode's error leaves unknown members out.
+// included, in body order: the first 100, then at most two that count the
+// rest ("N more warnings for unknown members, not listed", "N more
+// warnings, not listed"), each path cut to 256 bytes (internal/tolerant's
+// rule, the same in every vendor package), so that a body of a million
+// bad members costs no warning each. Its error is only a refusal (a
+// *DecodeError), with a nil Event. It is for seeing the vendor's payloads
+// drift, in a queue consumer or a test, where Decode's error leaves unknown
+// members out.
 func DecodeWarnings(data []byte) (ev Event, ws []vendorhooks.Warning, err error) {
 	if !json.Valid(data) {
 		var v struct{}
