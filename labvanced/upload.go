@@ -114,9 +114,12 @@ type removeFunc func(name string)
 // to put as it streams, and returns the event with its warnings (a field
 // given twice keeps its last value, a second myFile replaces the first,
 // text that is not UTF-8 is read as Latin-1, a field of an unexpected form
-// is left empty). When it fails after put succeeded it calls remove, so a
-// failed upload leaves no file. Errors carry their httpx class; an upload
-// without myFile cannot be stored and is refused.
+// is left empty), kept to a few hundred while the parts are read
+// (tolerant.Compact, through warn) and cut to tolerant's rule at the end
+// (sortWarnings), however many parts the body has. When it fails after put
+// succeeded it calls remove, so a failed upload leaves no file. Errors
+// carry their httpx class; an upload without myFile cannot be stored and
+// is refused.
 func readUpload(mr *multipart.Reader, put putFunc, remove removeFunc) (ev *FileUpload, list tolerant.List, err error) {
 	fields := map[string]any{}
 	var stored string
@@ -137,11 +140,11 @@ func readUpload(mr *multipart.Reader, put putFunc, remove removeFunc) (ev *FileU
 			return nil, nil, requestError("multipart body", perr)
 		}
 		name := text([]byte(p.FormName()), "", &list)
-		path := jsonptr.Join(name)
+		path := string(tolerant.AppendToken(nil, name)) // no more of the name than a warning shows
 		switch {
 		case name == fieldFile:
 			if src != nil {
-				list.Add(filePath, -1, "given twice: the last file wins")
+				warn(&list, filePath, -1, "given twice: the last file wins")
 				remove(stored)
 				stored = ""
 			}
@@ -169,7 +172,7 @@ func readUpload(mr *multipart.Reader, put putFunc, remove removeFunc) (ev *FileU
 			}
 		case p.FileName() != "":
 			// Another file: not part of the protocol; drain it.
-			list.Add(path, -1, "a file part this package does not know: dropped")
+			warn(&list, path, -1, "a file part this package does not know: dropped")
 			if _, derr := io.Copy(io.Discard, p); derr != nil {
 				return nil, nil, requestError("multipart body", derr)
 			}
@@ -185,7 +188,7 @@ func readUpload(mr *multipart.Reader, put putFunc, remove removeFunc) (ev *FileU
 				return nil, nil, malformed(name, fmt.Sprintf("field over %d bytes", maxFieldBytes))
 			}
 			if _, dup := fields[name]; dup {
-				list.Add(path, -1, msgDuplicate)
+				warn(&list, path, -1, msgDuplicate)
 			}
 			fields[name] = text(b, path, &list)
 		}
@@ -213,7 +216,7 @@ func readUpload(mr *multipart.Reader, put putFunc, remove removeFunc) (ev *FileU
 func malformed(field, msg string) error {
 	path := ""
 	if field != "" {
-		path = jsonptr.Join(field)
+		path = string(tolerant.AppendToken(nil, field))
 	}
 	return decodeError(path, -1, msg)
 }

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorhooks/vendorhooks"
+	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 	"github.com/vendorhooks/vendorhooks/labvanced"
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 )
@@ -403,4 +406,48 @@ func TestUploadWarnings(t *testing.T) {
 		msgs = append(msgs, w.String())
 	}
 	assert.Equal(t, []string{"/color: unknown field, kept", "/myFile: given twice: the last file wins"}, msgs)
+}
+
+// TestUploadWarningsBounded: an upload of many file parts this package
+// does not know, and of a field with a long name, lists the first 100
+// warnings in body order (all without offset: by path) and counts the
+// rest, each path cut to 256 bytes; the list is kept to a few hundred
+// warnings while the parts are read (tolerant.Compact), not one per part.
+func TestUploadWarningsBounded(t *testing.T) {
+	const parts = 20_000
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	require.NoError(t, mw.WriteField(strings.Repeat("n", 100_000), "v"))
+	for i := range parts {
+		fw, err := mw.CreateFormFile("f"+strconv.Itoa(i), "x")
+		require.NoError(t, err)
+		_, _ = fw.Write([]byte("x"))
+	}
+	fw, err := mw.CreateFormFile("myFile", "a.webm")
+	require.NoError(t, err)
+	_, _ = fw.Write([]byte("data"))
+	require.NoError(t, mw.Close())
+	var ws []vendorhooks.Warning
+	n := allocated(func() {
+		_, ws, err = labvanced.DecodeWarnings(labvanced.RouteFileUpload, mw.FormDataContentType(), body.Bytes())
+	})
+	require.NoError(t, err)
+	t.Logf("%d parts, %.2f MiB body: %d bytes allocated, %d a part", parts, float64(body.Len())/(1<<20), n, n/parts)
+	// mime/multipart's own reading costs about 1,200 bytes a part; a
+	// warning kept for each part (and its path) cost 1,506.
+	assert.Less(t, n/parts, uint64(1350), "bytes allocated a part")
+	require.Len(t, ws, tolerant.MaxWarnings+2)
+	// Besides the parts: expSessionNr and newFileName missing, the long
+	// name unknown.
+	var want []string
+	for i := range parts {
+		want = append(want, "/f"+strconv.Itoa(i))
+	}
+	want = append(want, "/expSessionNr", "/newFileName", "/"+strings.Repeat("n", tolerant.MaxPathBytes-1)+tolerant.PathCutMarker)
+	slices.Sort(want) // by path: none has an offset
+	for i, w := range ws[:tolerant.MaxWarnings] {
+		require.Equal(t, want[i], w.Path)
+	}
+	assert.Equal(t, vendorhooks.Warning{Offset: -1, Msg: "1 more warning for unknown members, not listed", Unknown: true}, ws[100])
+	assert.Equal(t, vendorhooks.Warning{Offset: -1, Msg: strconv.Itoa(len(want)-tolerant.MaxWarnings-1) + " more warnings, not listed"}, ws[101])
 }
