@@ -53,9 +53,7 @@ CREATE TABLE raw_parts (
 	part     BYTEA NOT NULL,
 	PRIMARY KEY (event_id, n)
 );
-CREATE INDEX events_vendor_kind ON events (vendor, kind, id);
 CREATE INDEX events_session ON events (session, id);
-CREATE INDEX events_source ON events (source, vendor, id);
 CREATE UNIQUE INDEX events_source_dedup ON events (source, dedup_key);
 CREATE INDEX events_vendor ON events (vendor, id);
 CREATE INDEX events_kind ON events (kind, id);
