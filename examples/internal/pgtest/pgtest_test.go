@@ -13,6 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	_ "github.com/vendorhooks/vendorhooks/internal/golden" // every test binary must know -update
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
