@@ -14,9 +14,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib"
 
-	_ "github.com/vendorhooks/vendorhooks/internal/golden" // every test binary must know -update
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	_ "github.com/vendorhooks/vendorhooks/internal/golden" // every test binary must know -update
 )
 
 func TestMain(m *testing.M) { os.Exit(Run(m)) }
