@@ -27,9 +27,9 @@ import (
 //     number of NULLs in (PostgreSQL treats NULLs as distinct), like
 //     SQLite's.
 //
-// Partitioning events by time later is possible because no other table's
-// foreign key points into a partition boundary: uploads.event_id is the only
-// reference, and id grows with time (see docs/SCALING.md).
+// Partitioning events by time later is possible: id grows with time, and
+// the two references to events (uploads.event_id, raw_parts.event_id) can be
+// partitioned alike (see docs/SCALING.md).
 var pgMigrations = [...]string{
 	`
 CREATE TABLE events (
