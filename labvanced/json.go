@@ -170,43 +170,29 @@ func (p *jsonParser) object() (any, *DecodeError) {
 			return nil, p.syntax(p.pos, p.unexpected()+" looking for beginning of object key string")
 		}
 		keyAt := p.pos
+		// A name over maxKeyBytes is not kept: it is skipped, not read
+		// into a string, and so is its value.
+		var key string
+		keep := true
 		if end := stringEnd(p.src, p.pos); end-p.pos-2 > maxKeyBytes {
-			// Not kept: skip the key and its value without keeping either.
-			warn(p.list, string(tolerant.AppendToken(p.path[:base:base], pathText(p.src[p.pos+1:end-1]))), int64(keyAt), longKeyMsg(end-p.pos-2))
+			keep = false
+			p.path = tolerant.AppendToken(p.path[:base], pathText(p.src[p.pos+1:end-1]))
+			warn(p.list, string(p.path), int64(keyAt), longKeyMsg(end-p.pos-2))
 			p.pos = end
-			p.skipSpace()
-			if p.pos >= len(p.src) || p.src[p.pos] != ':' {
-				return nil, p.syntax(p.pos, p.unexpected()+" after object key")
-			}
-			p.pos++
-			p.skipSpace()
-			if _, err := p.value(); err != nil {
+		} else {
+			kx, err := p.str()
+			if err != nil {
 				return nil, err
 			}
-			p.skipSpace()
-			if p.pos < len(p.src) && p.src[p.pos] == ',' {
-				p.pos++
-				continue
-			}
-			if p.pos < len(p.src) && p.src[p.pos] == '}' {
-				p.pos++
-				p.depth--
-				return m, nil
-			}
-			return nil, p.syntax(p.pos, p.unexpected()+" after object key:value pair")
+			key = kx.(string)
+			p.path = tolerant.AppendToken(p.path[:base], key)
 		}
-		kx, err := p.str()
-		if err != nil {
-			return nil, err
-		}
-		key := kx.(string)
 		p.skipSpace()
 		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
 			return nil, p.syntax(p.pos, p.unexpected()+" after object key")
 		}
 		p.pos++
-		p.path = tolerant.AppendToken(p.path[:base], key)
-		if _, dup := m[key]; dup {
+		if _, dup := m[key]; keep && dup {
 			warn(p.list, string(p.path), int64(keyAt), msgDuplicate)
 		}
 		p.skipSpace()
@@ -215,7 +201,9 @@ func (p *jsonParser) object() (any, *DecodeError) {
 		if err != nil {
 			return nil, err
 		}
-		m[key] = v
+		if keep {
+			m[key] = v
+		}
 		p.path = p.path[:base]
 		p.skipSpace()
 		if p.pos < len(p.src) && p.src[p.pos] == ',' {
