@@ -129,16 +129,12 @@ func (s *Server) store(ctx context.Context, x extra) (writeResult, error) {
 	}
 	// d.Body is valid until the vendor's function returns, and submit
 	// returns only after the transaction that wrote it: no copy needed.
-	raw := d.Body
-	if raw == nil {
-		raw = []byte{}
-	}
 	row := &eventRow{
 		Vendor:   d.Vendor,
 		Kind:     d.Kind,
 		Session:  d.Session,
 		Received: d.Received,
-		Raw:      raw,
+		Raw:      d.Body, // nil is stored as empty (eventArgs)
 		Warnings: warningsJSON(d.Warnings),
 		DedupKey: d.IdempotencyKey,
 		Source:   sourceFromContext(ctx),
