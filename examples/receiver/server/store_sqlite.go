@@ -243,6 +243,10 @@ func digestKeys(ctx context.Context, tx *sql.Tx) error {
 // order is time order.
 const timeFormat = "2006-01-02T15:04:05.000000000Z"
 
+// sqliteBusyTimeout is how long, in milliseconds, a SQLite statement waits
+// for a lock another connection holds.
+const sqliteBusyTimeout = "10000"
+
 // openSQLite opens the database file in WAL mode with synchronous=FULL, so
 // that a committed transaction is on disk before Commit returns.
 func openSQLite(ctx context.Context, path string) (*db, error) {
@@ -259,7 +263,7 @@ func openSQLite(ctx context.Context, path string) (*db, error) {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "busy_timeout("+sqliteBusyTimeout+")")
 	q.Add("_pragma", "foreign_keys(ON)")
 	// Statement and savepoint journals in memory, not in temporary files:
 	// the writer's savepoint around each multi-row insert wrote its
