@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,23 +14,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorhooks/vendorhooks"
+	"github.com/vendorhooks/vendorhooks/internal/hostile"
 	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 	"github.com/vendorhooks/vendorhooks/labvanced"
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 )
 
-// allocated returns the bytes the heap allocated while f ran, from
-// runtime/metrics: a count of what f asked for, not a timing, so the same
-// code gives the same figure on any machine.
-func allocated(f func()) uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
-	runtime.GC()
-	metrics.Read(s)
-	before := s[0].Value.Uint64()
-	f()
-	metrics.Read(s)
-	return s[0].Value.Uint64() - before
-}
+// allocated is hostile.Allocated under the name upload_test.go's
+// TestUploadWarningsBounded calls it by (that file is not this change's).
+var allocated = hostile.Allocated
 
 // hostileSize is the size of the hostile bodies below: under
 // DefaultMaxBodyBytes (32 MiB), so the handler reads them whole.
@@ -40,24 +30,16 @@ const hostileSize = 30 << 20
 
 const formType = "application/x-www-form-urlencoded"
 
-// hostile is a body an attacker can send without credentials, with the
-// most it may cost to decode (times its size, allocated) and to serve (the
-// handler's read of the body, about 2x, included).
-type hostile struct {
-	name, contentType string
-	body              []byte
-	decode, serve     float64
-}
-
-// hostileBodies are the shapes whose cost once multiplied: 30 MiB of '<'
-// (one form key, or a JSON syntax error), one long form key or value, one
-// long JSON string, Latin-1 text (which doubles in UTF-8), an object of
-// 300,000 tiny unknown members, as JSON and as 3 MiB of form pairs, and
-// 3 MiB of arrays nested 63 deep. The last three cost what their tree of Go
-// maps and slices costs, about 400 bytes a member and 40 bytes a "[]"
-// (measured: 31x, 35x and 22x the body), which no bound on warnings or
-// paths removes; they are here so that it does not grow.
-func hostileBodies() []hostile {
+// hostileBodies are bodies an attacker can send without credentials,
+// shaped as those whose cost once multiplied: 30 MiB of '<' (one form key,
+// or a JSON syntax error), one long form key or value, one long JSON
+// string, Latin-1 text (which doubles in UTF-8), an object of 300,000 tiny
+// unknown members, as JSON and as 3 MiB of form pairs, and 3 MiB of arrays
+// nested 63 deep. The last three cost what their tree of Go maps and
+// slices costs, about 400 bytes a member and 40 bytes a "[]" (measured:
+// 31x, 35x and 22x the body), which no bound on warnings or paths removes;
+// they are here so that it does not grow.
+func hostileBodies() []hostile.Case {
 	lt := bytes.Repeat([]byte{'<'}, hostileSize)
 	var members bytes.Buffer
 	members.WriteByte('{')
@@ -78,21 +60,21 @@ func hostileBodies() []hostile {
 		deep.WriteString(strings.Repeat("[", tolerant.MaxDepth-2) + "0" + strings.Repeat("]", tolerant.MaxDepth-2) + ",")
 	}
 	deep.WriteString("0]}")
-	return []hostile{
-		{"lt.form", formType, lt, 1.5, 3.5},
-		{"lt.json", "application/json", lt, 0.1, 2.5},
-		{"lt.none", "", lt, 1.5, 3.5},
-		{"key.form", formType, append(bytes.Repeat([]byte{'k'}, hostileSize), "=1"...), 1.5, 3.5},
-		{"brackets.form", formType, append([]byte("a["), bytes.Repeat([]byte{'k'}, hostileSize)...), 1.5, 3.5},
-		{"percent.form", formType, bytes.Repeat([]byte{'%'}, hostileSize), 2.5, 4.5},
-		{"latin1.form", formType, bytes.Repeat([]byte{0xe9}, hostileSize), 3.5, 5.5},
-		{"value.form", formType, append([]byte("k="), bytes.Repeat([]byte{'v'}, hostileSize)...), 1.5, 3.5},
-		{"string.json", "application/json", []byte(`{"x":"` + strings.Repeat("<", hostileSize) + `"}`), 1.5, 3.5},
-		{"key.json", "application/json", []byte(`{"` + strings.Repeat("<", hostileSize) + `":1}`), 1.5, 3.5},
-		{"latin1.json", "application/json", []byte(`{"x":"` + strings.Repeat("\xe9", hostileSize) + `"}`), 3.5, 5.5},
-		{"members.json", "application/json", members.Bytes(), 40, 42},
-		{"members.form", formType, pairs.Bytes(), 40, 42},
-		{"deep.json", "application/json", deep.Bytes(), 25, 27},
+	return []hostile.Case{
+		{Name: "lt.form", ContentType: formType, Body: lt, Decode: 1.5, Serve: 3.5},
+		{Name: "lt.json", ContentType: "application/json", Body: lt, Decode: 0.1, Serve: 2.5},
+		{Name: "lt.none", ContentType: "", Body: lt, Decode: 1.5, Serve: 3.5},
+		{Name: "key.form", ContentType: formType, Body: append(bytes.Repeat([]byte{'k'}, hostileSize), "=1"...), Decode: 1.5, Serve: 3.5},
+		{Name: "brackets.form", ContentType: formType, Body: append([]byte("a["), bytes.Repeat([]byte{'k'}, hostileSize)...), Decode: 1.5, Serve: 3.5},
+		{Name: "percent.form", ContentType: formType, Body: bytes.Repeat([]byte{'%'}, hostileSize), Decode: 2.5, Serve: 4.5},
+		{Name: "latin1.form", ContentType: formType, Body: bytes.Repeat([]byte{0xe9}, hostileSize), Decode: 3.5, Serve: 5.5},
+		{Name: "value.form", ContentType: formType, Body: append([]byte("k="), bytes.Repeat([]byte{'v'}, hostileSize)...), Decode: 1.5, Serve: 3.5},
+		{Name: "string.json", ContentType: "application/json", Body: []byte(`{"x":"` + strings.Repeat("<", hostileSize) + `"}`), Decode: 1.5, Serve: 3.5},
+		{Name: "key.json", ContentType: "application/json", Body: []byte(`{"` + strings.Repeat("<", hostileSize) + `":1}`), Decode: 1.5, Serve: 3.5},
+		{Name: "latin1.json", ContentType: "application/json", Body: []byte(`{"x":"` + strings.Repeat("\xe9", hostileSize) + `"}`), Decode: 3.5, Serve: 5.5},
+		{Name: "members.json", ContentType: "application/json", Body: members.Bytes(), Decode: 40, Serve: 42},
+		{Name: "members.form", ContentType: formType, Body: pairs.Bytes(), Decode: 40, Serve: 42},
+		{Name: "deep.json", ContentType: "application/json", Body: deep.Bytes(), Decode: 25, Serve: 27},
 	}
 }
 
@@ -101,26 +83,22 @@ func hostileBodies() []hostile {
 // body for 30 MiB of '<' as a form (its 30 MiB key was built into a path
 // four times, each by append's growth) and the handler 19x; a million
 // unknown members 58x (a warning each), now 31x; 3 MiB of form pairs 78x,
-// now 35x.
+// now 35x. Some of these bodies are refused (lt.json answers 400), so only
+// the bounds are checked.
 func TestHostileBodyCost(t *testing.T) {
-	h := labvanced.NewHandler(func(context.Context, labvanced.Event) error { return nil })
-	for _, c := range hostileBodies() {
-		t.Run(c.name, func(t *testing.T) {
-			size := float64(len(c.body))
-			decode := allocated(func() { _, _, _ = labvanced.DecodeWarnings(labvanced.RouteRecordTrial, c.contentType, c.body) })
-			var code int
-			serve := allocated(func() {
-				r := labvancedtest.NewRequest("/"+labvanced.RouteRecordTrial, c.body)
-				r.Header.Set("Content-Type", c.contentType)
-				w := httptest.NewRecorder()
-				h.ServeHTTP(w, r)
-				code = w.Code
-			})
-			t.Logf("%s: %.1f MiB body, decode %.2fx, handler %.2fx (%d)", c.name, size/(1<<20), float64(decode)/size, float64(serve)/size, code)
-			assert.Less(t, float64(decode), c.decode*size, "decode allocated %.2fx the body", float64(decode)/size)
-			assert.Less(t, float64(serve), c.serve*size, "the handler allocated %.2fx the body", float64(serve)/size)
-		})
-	}
+	hostile.Run(t, hostile.Target{
+		MaxBody: labvanced.DefaultMaxBodyBytes,
+		Decode: func(c hostile.Case) ([]vendorhooks.Warning, error) {
+			_, ws, err := labvanced.DecodeWarnings(labvanced.RouteRecordTrial, c.ContentType, c.Body)
+			return ws, err
+		},
+		Handler: labvanced.NewHandler(func(context.Context, labvanced.Event) error { return nil }),
+		Request: func(c hostile.Case) *http.Request {
+			r := labvancedtest.NewRequest("/"+labvanced.RouteRecordTrial, c.Body)
+			r.Header.Set("Content-Type", c.ContentType)
+			return r
+		},
+	}, hostileBodies())
 }
 
 // TestHostileWarningsAreBounded: however many warnings a body earns, a

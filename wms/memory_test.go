@@ -1,66 +1,23 @@
 package wms_test
 
 import (
-	"bytes"
 	"context"
 	"net/http"
-	"net/http/httptest"
-	"runtime"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/vendorhooks/vendorhooks"
-	"github.com/vendorhooks/vendorhooks/internal/race"
+	"github.com/vendorhooks/vendorhooks/internal/hostile"
 	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 	"github.com/vendorhooks/vendorhooks/wms"
 	"github.com/vendorhooks/vendorhooks/wms/wmstest"
 )
 
-// allocated returns the bytes the heap allocated while f ran, from
-// runtime/metrics: a count of what f asked for, not a timing, so the same
-// code gives the same figure on any machine.
-func allocated(f func()) uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
-	runtime.GC()
-	metrics.Read(s)
-	before := s[0].Value.Uint64()
-	f()
-	metrics.Read(s)
-	return s[0].Value.Uint64() - before
-}
-
-// fill returns head, then unit(0), unit(1), ... while the body stays
-// within size, then tail: a body of about size bytes.
-func fill(size int, head string, unit func(i int) string, tail string) []byte {
-	var b bytes.Buffer
-	b.WriteString(head)
-	for i := 0; ; i++ {
-		u := unit(i)
-		if b.Len()+len(u)+len(tail) > size {
-			break
-		}
-		b.WriteString(u)
-	}
-	b.WriteString(tail)
-	return b.Bytes()
-}
-
-// hostile is a signed body, with the most it may cost to decode (times its
-// size, allocated) and to serve (the handler's read of the body, about 2x,
-// and its MAC included), and the warnings it earns.
-type hostile struct {
-	name          string
-	body          []byte
-	decode, serve float64
-	warnings      int
-}
-
-// hostileBodies are the shapes whose cost once grew with the body, each of
+// hostileBodies are signed bodies (the handler's MAC is in its figure),
+// shaped as those whose cost once grew with the body, each of
 // DefaultMaxBodyBytes (1 MiB): one huge member name (8x: built into its
 // path, by append's growth), as UTF-8 and as Latin-1, many unknown members
 // at the top and in a payload (90x: a warning each, and the growth of
@@ -72,7 +29,7 @@ type hostile struct {
 // labvanced's tree costs) and the members of an object split once (56
 // bytes each: 7x a body of 8-byte duplicates), Compact and HTMLEscape's
 // copies of the deep array kept in Extra (2x).
-func hostileBodies() []hostile {
+func hostileBodies() []hostile.Case {
 	const size = int(wms.DefaultMaxBodyBytes)
 	const head = `{"event":"INTERMEDIATE_RESULTS","sessionId":"s1","sequence":1,"timestamp":1700000000`
 	const tail = `}`
@@ -81,14 +38,14 @@ func hostileBodies() []hostile {
 		return []byte(head + `,"` + strings.Repeat(c, size-len(head)-len(tail)-8) + `":1` + tail)
 	}
 	deep := strings.Repeat("[", tolerant.MaxDepth-2) + "0" + strings.Repeat("]", tolerant.MaxDepth-2)
-	return []hostile{
-		{"key", key("k"), 1.5, 3.5, 1},
-		{"latin1-key", key("\xe9"), 4.5, 6.5, 2},
-		{"members", fill(size, head, func(i int) string { return `,"a` + strconv.Itoa(i) + `":1` }, tail), 20, 22, 101},
-		{"payload-members", fill(size, payload, func(i int) string { return `,"a` + strconv.Itoa(i) + `":1` }, "}"+tail), 20, 22, 101},
-		{"duplicates", fill(size, head, func(int) string { return `,"severity":"x"` }, tail), 5, 7, 101},
-		{"payload-duplicates", fill(size, payload, func(int) string { return `,"snr":1` }, "}"+tail), 8.5, 10.5, 101},
-		{"deep", fill(size, head+`,"x":[0`, func(int) string { return "," + deep }, "]"+tail), 2.5, 4.5, 1},
+	return []hostile.Case{
+		{Name: "key", Body: key("k"), Decode: 1.5, Serve: 3.5, Warnings: 1},
+		{Name: "latin1-key", Body: key("\xe9"), Decode: 4.5, Serve: 6.5, Warnings: 2},
+		{Name: "members", Body: hostile.Fill(size, head, func(i int) string { return `,"a` + strconv.Itoa(i) + `":1` }, tail), Decode: 20, Serve: 22, Warnings: 101},
+		{Name: "payload-members", Body: hostile.Fill(size, payload, func(i int) string { return `,"a` + strconv.Itoa(i) + `":1` }, "}"+tail), Decode: 20, Serve: 22, Warnings: 101},
+		{Name: "duplicates", Body: hostile.Fill(size, head, func(int) string { return `,"severity":"x"` }, tail), Decode: 5, Serve: 7, Warnings: 101},
+		{Name: "payload-duplicates", Body: hostile.Fill(size, payload, func(int) string { return `,"snr":1` }, "}"+tail), Decode: 8.5, Serve: 10.5, Warnings: 101},
+		{Name: "deep", Body: hostile.Fill(size, head+`,"x":[0`, func(int) string { return "," + deep }, "]"+tail), Decode: 2.5, Serve: 4.5, Warnings: 1},
 	}
 }
 
@@ -97,36 +54,17 @@ func hostileBodies() []hostile {
 // warnings in body order, the rest counted (tolerant.Limit), and no path
 // longer than 256 bytes and a marker.
 func TestHostileBodyCost(t *testing.T) {
-	if race.Enabled {
-		t.Skip("an allocation bound: checked without -race, whose instrumentation allocates (.ci/run runs it so)")
-	}
 	const secret = "hostile-test-secret"
-	h := wms.NewHandler(func(context.Context, wms.Event) error { return nil }, wms.WithSecrets(secret))
-	for _, c := range hostileBodies() {
-		t.Run(c.name, func(t *testing.T) {
-			size := float64(len(c.body))
-			require.LessOrEqual(t, size, float64(wms.DefaultMaxBodyBytes))
-			var ws []vendorhooks.Warning
-			var err error
-			decode := allocated(func() { _, ws, err = wms.DecodeWarnings(c.body) })
-			require.NoError(t, err)
-			assert.Equal(t, c.warnings, len(ws), "warnings")
-			r := wmstest.NewRequest("/", c.body, secret)
-			var code int
-			serve := allocated(func() {
-				w := httptest.NewRecorder()
-				h.ServeHTTP(w, r)
-				code = w.Code
-			})
-			assert.Equal(t, http.StatusOK, code, "delivered, so the figure is not a refusal's")
-			t.Logf("%s: %.2f MiB body, decode %.2fx, handler %.2fx, %d warnings", c.name, size/(1<<20), float64(decode)/size, float64(serve)/size, len(ws))
-			assert.Less(t, float64(decode), c.decode*size, "decode allocated %.2fx the body", float64(decode)/size)
-			assert.Less(t, float64(serve), c.serve*size, "the handler allocated %.2fx the body", float64(serve)/size)
-			for _, w := range ws {
-				assert.LessOrEqual(t, len(w.Path), tolerant.MaxPathBytes+len(tolerant.PathCutMarker), "%.40s", w.Path)
-			}
-		})
-	}
+	hostile.Run(t, hostile.Target{
+		MaxBody: wms.DefaultMaxBodyBytes,
+		Decode: func(c hostile.Case) ([]vendorhooks.Warning, error) {
+			_, ws, err := wms.DecodeWarnings(c.Body)
+			return ws, err
+		},
+		Handler:   wms.NewHandler(func(context.Context, wms.Event) error { return nil }, wms.WithSecrets(secret)),
+		Request:   func(c hostile.Case) *http.Request { return wmstest.NewRequest("/", c.Body, secret) },
+		Delivered: true,
+	}, hostileBodies())
 }
 
 // TestDeepAtTheCap: the deep body above is at tolerant.MaxDepth, not past
