@@ -278,6 +278,8 @@ func quotedLen(s string) int {
 // without HTML escaping: '"', '\\' and control characters escaped (\b,
 // \f, \n, \r, \t, else \u00XX), invalid UTF-8 as \ufffd, U+2028 and
 // U+2029 as escapes, everything else as it is.
+// It is not lit.AppendQuote, which writes \u0008 and \u000c for \b and \f
+// and copies U+2028 and U+2029: Value matches encoding/json byte for byte.
 func appendQuoted(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')

@@ -130,6 +130,8 @@ const hexDigits = "0123456789abcdef"
 // AppendQuote appends str, which must be valid UTF-8, as a JSON string:
 // double quotes, with '"', '\\' and control characters escaped (\n, \r, \t
 // by name, others as \u00XX) and everything else copied.
+// It is not labvanced's appendQuoted (encoding/json's form: \b, \f,
+// \u2028, \u2029), which here would change the bytes eeg writes.
 func AppendQuote(dst, str []byte) []byte {
 	dst = append(dst, '"')
 	start := 0
