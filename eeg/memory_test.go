@@ -9,7 +9,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/eeg"
 	"github.com/vendorhooks/vendorhooks/eeg/eegtest"
 	"github.com/vendorhooks/vendorhooks/internal/hostile"
@@ -29,13 +28,10 @@ func hostileBodies() []hostile.Case {
 	const size = int(eeg.DefaultMaxBodyBytes)
 	const head = `{"type":"blink","data":{"blink":{"blink":1}`
 	const tail = `}}`
-	key := func(c string) []byte {
-		return []byte(head + `,"` + strings.Repeat(c, size-len(head)-len(tail)-8) + `":1` + tail)
-	}
-	deep := strings.Repeat("[", tolerant.MaxDepth-3) + "0" + strings.Repeat("]", tolerant.MaxDepth-3)
+	deep := hostile.Nested(tolerant.MaxDepth - 3)
 	return []hostile.Case{
-		{Name: "key", Body: key("k"), Decode: 1.5, Serve: 3.5, Warnings: 1},
-		{Name: "latin1-key", Body: key("\xe9"), Decode: 4.5, Serve: 6.5, Warnings: 2},
+		{Name: "key", Body: hostile.Member(size, head, "k", tail), Decode: 1.5, Serve: 3.5, Warnings: 1},
+		{Name: "latin1-key", Body: hostile.Member(size, head, "\xe9", tail), Decode: 4.5, Serve: 6.5, Warnings: 2},
 		{Name: "members", Body: hostile.Fill(size, head, func(i int) string { return `,"a` + strconv.Itoa(i) + `":1` }, tail), Decode: 1.5, Serve: 3.5, Warnings: 101},
 		{Name: "duplicates", Body: hostile.Fill(size, head, func(int) string { return `,"id":1` }, tail), Decode: 1.5, Serve: 3.5, Warnings: 101},
 		{Name: "unknown-duplicates", Body: hostile.Fill(size, head, func(int) string { return `,"x":1` }, tail), Decode: 1.5, Serve: 3.5, Warnings: 102},
@@ -50,11 +46,8 @@ func hostileBodies() []hostile.Case {
 // warnings before, by a rule of eeg's own, now by tolerant's.
 func TestHostileBodyCost(t *testing.T) {
 	hostile.Run(t, hostile.Target{
-		MaxBody: eeg.DefaultMaxBodyBytes,
-		Decode: func(c hostile.Case) ([]vendorhooks.Warning, error) {
-			_, ws, err := eeg.DecodeWarnings(c.Body)
-			return ws, err
-		},
+		MaxBody:   eeg.DefaultMaxBodyBytes,
+		Decode:    hostile.Decoder(eeg.DecodeWarnings),
 		Handler:   eeg.NewHandler(func(context.Context, eeg.Event) error { return nil }),
 		Request:   func(c hostile.Case) *http.Request { return eegtest.NewRequest("/", c.Body) },
 		Delivered: true,

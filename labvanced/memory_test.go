@@ -57,7 +57,7 @@ func hostileBodies() []hostile.Case {
 	var deep bytes.Buffer
 	deep.WriteString(`{"x":[`)
 	for deep.Len() < hostileSize/10 {
-		deep.WriteString(strings.Repeat("[", tolerant.MaxDepth-2) + "0" + strings.Repeat("]", tolerant.MaxDepth-2) + ",")
+		deep.WriteString(hostile.Nested(tolerant.MaxDepth-2) + ",")
 	}
 	deep.WriteString("0]}")
 	return []hostile.Case{

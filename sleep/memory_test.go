@@ -32,13 +32,10 @@ func hostileBodies() []hostile.Case {
 	const size = int(sleep.DefaultMaxBodyBytes)
 	const head = `{"event":"INFERENCE_COMPLETE","version":"V3","data":{"session_id":"s1"`
 	const tail = `}}`
-	key := func(c string) []byte {
-		return []byte(head + `,"` + strings.Repeat(c, size-len(head)-len(tail)-8) + `":1` + tail)
-	}
-	deep := strings.Repeat("[", tolerant.MaxDepth-3) + "0" + strings.Repeat("]", tolerant.MaxDepth-3)
+	deep := hostile.Nested(tolerant.MaxDepth - 3)
 	return []hostile.Case{
-		{Name: "key", Body: key("k"), Decode: 1.5, Serve: 3.5, Warnings: 1},
-		{Name: "latin1-key", Body: key("\xe9"), Decode: 4.5, Serve: 6.5, Warnings: 1},
+		{Name: "key", Body: hostile.Member(size, head, "k", tail), Decode: 1.5, Serve: 3.5, Warnings: 1},
+		{Name: "latin1-key", Body: hostile.Member(size, head, "\xe9", tail), Decode: 4.5, Serve: 6.5, Warnings: 1},
 		{Name: "members", Body: hostile.Fill(size, head, func(i int) string { return `,"a` + strconv.Itoa(i) + `":1` }, tail), Decode: 1.5, Serve: 3.5, Warnings: 101},
 		{Name: "envelope-members", Body: hostile.Fill(size, `{"event":"INFERENCE_COMPLETE","data":{"session_id":"s1"}`, func(i int) string { return `,"a` + strconv.Itoa(i) + `":1` }, `}`), Decode: 1.5, Serve: 3.5, Warnings: 101},
 		{Name: "duplicates", Body: hostile.Fill(size, head, func(int) string { return `,"seq_num":1` }, tail), Decode: 1.5, Serve: 3.5, Warnings: 101},
@@ -54,11 +51,8 @@ func hostileBodies() []hostile.Case {
 func TestHostileBodyCost(t *testing.T) {
 	const key = "hostile-test-key"
 	hostile.Run(t, hostile.Target{
-		MaxBody: sleep.DefaultMaxBodyBytes,
-		Decode: func(c hostile.Case) ([]vendorhooks.Warning, error) {
-			_, ws, err := sleep.DecodeWarnings(c.Body)
-			return ws, err
-		},
+		MaxBody:   sleep.DefaultMaxBodyBytes,
+		Decode:    hostile.Decoder(sleep.DecodeWarnings),
 		Handler:   sleep.NewHandler(func(context.Context, sleep.Event) error { return nil }, sleep.WithAPIKeys(key)),
 		Request:   func(c hostile.Case) *http.Request { return sleeptest.NewRequest("/", c.Body, key) },
 		Delivered: true,

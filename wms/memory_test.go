@@ -9,7 +9,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/vendorhooks/vendorhooks"
 	"github.com/vendorhooks/vendorhooks/internal/hostile"
 	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 	"github.com/vendorhooks/vendorhooks/wms"
@@ -34,13 +33,10 @@ func hostileBodies() []hostile.Case {
 	const head = `{"event":"INTERMEDIATE_RESULTS","sessionId":"s1","sequence":1,"timestamp":1700000000`
 	const tail = `}`
 	const payload = head + `,"payload":{"measurementId":"m1"`
-	key := func(c string) []byte {
-		return []byte(head + `,"` + strings.Repeat(c, size-len(head)-len(tail)-8) + `":1` + tail)
-	}
-	deep := strings.Repeat("[", tolerant.MaxDepth-2) + "0" + strings.Repeat("]", tolerant.MaxDepth-2)
+	deep := hostile.Nested(tolerant.MaxDepth - 2)
 	return []hostile.Case{
-		{Name: "key", Body: key("k"), Decode: 1.5, Serve: 3.5, Warnings: 1},
-		{Name: "latin1-key", Body: key("\xe9"), Decode: 4.5, Serve: 6.5, Warnings: 2},
+		{Name: "key", Body: hostile.Member(size, head, "k", tail), Decode: 1.5, Serve: 3.5, Warnings: 1},
+		{Name: "latin1-key", Body: hostile.Member(size, head, "\xe9", tail), Decode: 4.5, Serve: 6.5, Warnings: 2},
 		{Name: "members", Body: hostile.Fill(size, head, func(i int) string { return `,"a` + strconv.Itoa(i) + `":1` }, tail), Decode: 20, Serve: 22, Warnings: 101},
 		{Name: "payload-members", Body: hostile.Fill(size, payload, func(i int) string { return `,"a` + strconv.Itoa(i) + `":1` }, "}"+tail), Decode: 20, Serve: 22, Warnings: 101},
 		{Name: "duplicates", Body: hostile.Fill(size, head, func(int) string { return `,"severity":"x"` }, tail), Decode: 5, Serve: 7, Warnings: 101},
@@ -56,11 +52,8 @@ func hostileBodies() []hostile.Case {
 func TestHostileBodyCost(t *testing.T) {
 	const secret = "hostile-test-secret"
 	hostile.Run(t, hostile.Target{
-		MaxBody: wms.DefaultMaxBodyBytes,
-		Decode: func(c hostile.Case) ([]vendorhooks.Warning, error) {
-			_, ws, err := wms.DecodeWarnings(c.Body)
-			return ws, err
-		},
+		MaxBody:   wms.DefaultMaxBodyBytes,
+		Decode:    hostile.Decoder(wms.DecodeWarnings),
 		Handler:   wms.NewHandler(func(context.Context, wms.Event) error { return nil }, wms.WithSecrets(secret)),
 		Request:   func(c hostile.Case) *http.Request { return wmstest.NewRequest("/", c.Body, secret) },
 		Delivered: true,

@@ -18,6 +18,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"runtime/metrics"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -60,6 +61,18 @@ func Fill(size int, head string, unit func(i int) string, tail string) []byte {
 	return b.Bytes()
 }
 
+// Member returns head, then one member named by c repeated and valued 1,
+// then tail: a body size-3 bytes long for a one-byte c, whose single name
+// is nearly all of it.
+func Member(size int, head, c, tail string) []byte {
+	return []byte(head + `,"` + strings.Repeat(c, size-len(head)-len(tail)-8) + `":1` + tail)
+}
+
+// Nested returns the JSON number 0 inside n arrays, "[[0]]" for n = 2.
+func Nested(n int) string {
+	return strings.Repeat("[", n) + "0" + strings.Repeat("]", n)
+}
+
 // Case is one hostile body with the most it may cost: Decode bounds what
 // decoding it allocates and Serve what the handler allocates serving it
 // (its read of the body, about 2x, included), each as a multiple of
@@ -98,6 +111,15 @@ type Target struct {
 	// (labvanced's: a JSON syntax error answers 400) leaves it false, and
 	// Run checks the two bounds alone.
 	Delivered bool
+}
+
+// Decoder adapts a package's DecodeWarnings(body) to Target.Decode: it
+// decodes c.Body and returns the warnings and the error, not the event.
+func Decoder[E any](decode func(body []byte) (E, []vendorhooks.Warning, error)) func(c Case) ([]vendorhooks.Warning, error) {
+	return func(c Case) ([]vendorhooks.Warning, error) {
+		_, ws, err := decode(c.Body)
+		return ws, err
+	}
 }
 
 // Run runs each case as a subtest of t: it counts what tg.Decode and then

@@ -34,3 +34,13 @@ func TestAllocated(t *testing.T) {
 	assert.Len(t, keep, 1<<20)
 	assert.Less(t, hostile.Allocated(func() {}), uint64(1<<20))
 }
+
+// TestMemberAndNested: Member's body is size-3 bytes of one member, and
+// Nested wraps 0 in n arrays.
+func TestMemberAndNested(t *testing.T) {
+	b := hostile.Member(20, `{"a":1`, "k", `}`)
+	assert.Equal(t, `{"a":1,"kkkkk":1}`, string(b))
+	assert.Len(t, b, 20-3)
+	assert.Equal(t, "[[0]]", hostile.Nested(2))
+	assert.Equal(t, "0", hostile.Nested(0))
+}
