@@ -20,9 +20,6 @@ import (
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 )
 
-// allocated is hostile.Allocated under the name upload_test.go's
-// TestUploadWarningsBounded calls it by (that file is not this change's).
-var allocated = hostile.Allocated
 
 // hostileSize is the size of the hostile bodies below: under
 // DefaultMaxBodyBytes (32 MiB), so the handler reads them whole.

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorhooks/vendorhooks"
+	"github.com/vendorhooks/vendorhooks/internal/hostile"
 	"github.com/vendorhooks/vendorhooks/internal/race"
 	"github.com/vendorhooks/vendorhooks/internal/tolerant"
 	"github.com/vendorhooks/vendorhooks/labvanced"
@@ -432,7 +433,7 @@ func TestUploadWarningsBounded(t *testing.T) {
 	_, _ = fw.Write([]byte("data"))
 	require.NoError(t, mw.Close())
 	var ws []vendorhooks.Warning
-	n := allocated(func() {
+	n := hostile.Allocated(func() {
 		_, ws, err = labvanced.DecodeWarnings(labvanced.RouteFileUpload, mw.FormDataContentType(), body.Bytes())
 	})
 	require.NoError(t, err)
