@@ -20,7 +20,6 @@ import (
 	"github.com/vendorhooks/vendorhooks/labvanced/labvancedtest"
 )
 
-
 // hostileSize is the size of the hostile bodies below: under
 // DefaultMaxBodyBytes (32 MiB), so the handler reads them whole.
 const hostileSize = 30 << 20
