@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -100,6 +101,13 @@ type extra struct {
 	wms *wmsSeq
 }
 
+// maxSessionBytes caps the session key a row stores (and its upload's and
+// WMS state's): no vendor's session id comes near it, and PostgreSQL's
+// B-tree rows, which index it, hold at most about 2.7 KB, so a longer one
+// would fail its row there while SQLite stored it. A longer key is stored
+// cut, with a warning; the raw body keeps it whole.
+const maxSessionBytes = 1024
+
 // errNoDelivery is returned by store outside a vendor handler.
 var errNoDelivery = errors.New("server: no vendorhooks.Delivery in the context: not called by a vendor handler")
 
@@ -127,21 +135,31 @@ func (s *Server) store(ctx context.Context, x extra) (writeResult, error) {
 	if !ok {
 		return writeResult{}, errNoDelivery
 	}
+	session, warnings := d.Session, d.Warnings
+	if len(session) > maxSessionBytes {
+		session = cut(session, maxSessionBytes)
+		warnings = append(slices.Clip(warnings), vendorhooks.Warning{Offset: -1,
+			Msg: "session key of " + strconv.Itoa(len(d.Session)) + " bytes: stored cut to its first " +
+				strconv.Itoa(maxSessionBytes) + " (the raw body has it whole)"})
+		if x.wms != nil {
+			x.wms.session = session
+		}
+	}
 	// d.Body is valid until the vendor's function returns, and submit
 	// returns only after the transaction that wrote it: no copy needed.
 	row := &eventRow{
 		Vendor:   d.Vendor,
 		Kind:     d.Kind,
-		Session:  d.Session,
+		Session:  session,
 		Received: d.Received,
 		Raw:      d.Body, // nil is stored as empty (eventArgs)
-		Warnings: warningsJSON(d.Warnings),
+		Warnings: warningsJSON(warnings),
 		DedupKey: d.IdempotencyKey,
 		Source:   sourceFromContext(ctx),
 	}
 	row.Headers = storedHeaders(d)
 	if x.upload != nil {
-		x.upload.Session, x.upload.Received = d.Session, d.Received
+		x.upload.Session, x.upload.Received = session, d.Received
 	}
 	res := s.w.submit(ctx, &write{event: row, upload: x.upload, wms: x.wms})
 	if res.Err != nil {
