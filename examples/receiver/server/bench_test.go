@@ -93,32 +93,62 @@ func BenchmarkIngestInterleaved(b *testing.B) {
 		wg.Wait()
 		return acked.Load(), time.Since(start)
 	}
-	var perN, groupN int64
-	var perD, groupD time.Duration
+	per, grp := alternate(b, func() (int64, time.Duration) { return window(perRequest) },
+		func() (int64, time.Duration) { return window(group) })
+	b.ReportMetric(per.rate(), "per-request-events/s")
+	b.ReportMetric(grp.rate(), "group-events/s")
+	if r, ok := grp.medianRatio(per); ok {
+		b.ReportMetric(r, "ratio")
+	}
+}
+
+// windows are the counts and durations of one side's windows in alternate.
+type windows struct {
+	n     []int64
+	took  []time.Duration
+	total int64
+	span  time.Duration
+}
+
+// rate is the side's count per second over all its windows.
+func (w windows) rate() float64 { return float64(w.total) / w.span.Seconds() }
+
+// medianRatio is the median over rounds of w's rate over base's, and false
+// when no round had a count on base's side.
+func (w windows) medianRatio(base windows) (float64, bool) {
 	var ratios []float64
-	round := 0
-	for b.Loop() {
-		var pn, gn int64
-		var pd, gd time.Duration
+	for i := range w.n {
+		if base.n[i] > 0 {
+			ratios = append(ratios, (float64(w.n[i])/w.took[i].Seconds())/(float64(base.n[i])/base.took[i].Seconds()))
+		}
+	}
+	if len(ratios) == 0 {
+		return 0, false
+	}
+	slices.Sort(ratios)
+	return ratios[len(ratios)/2], true
+}
+
+// alternate runs one window of a and one of c per b.Loop round, a first in
+// even rounds and c first in odd ones, so that both see the same machine,
+// and returns each side's windows.
+func alternate(b *testing.B, a, c func() (int64, time.Duration)) (windows, windows) {
+	var wa, wc windows
+	add := func(w *windows, f func() (int64, time.Duration)) {
+		n, d := f()
+		w.n, w.took = append(w.n, n), append(w.took, d)
+		w.total, w.span = w.total+n, w.span+d
+	}
+	for round := 0; b.Loop(); round++ {
 		if round%2 == 0 {
-			pn, pd = window(perRequest)
-			gn, gd = window(group)
+			add(&wa, a)
+			add(&wc, c)
 		} else {
-			gn, gd = window(group)
-			pn, pd = window(perRequest)
+			add(&wc, c)
+			add(&wa, a)
 		}
-		perN, perD, groupN, groupD = perN+pn, perD+pd, groupN+gn, groupD+gd
-		if pn > 0 {
-			ratios = append(ratios, (float64(gn)/gd.Seconds())/(float64(pn)/pd.Seconds()))
-		}
-		round++
 	}
-	b.ReportMetric(float64(perN)/perD.Seconds(), "per-request-events/s")
-	b.ReportMetric(float64(groupN)/groupD.Seconds(), "group-events/s")
-	if len(ratios) > 0 {
-		slices.Sort(ratios)
-		b.ReportMetric(ratios[len(ratios)/2], "ratio")
-	}
+	return wa, wc
 }
 
 // benchSeq numbers the messages the benchmarks send.

@@ -88,31 +88,12 @@ func BenchmarkThroughput(b *testing.B) {
 			throughputWindow(b, clients, bareURL, body)
 			throughputWindow(b, clients, recvURL, body)
 			before := commitTotals(b, recv)
-			var bareN, recvN int64
-			var bareD, recvD time.Duration
-			var ratios []float64
-			round := 0
-			for b.Loop() {
-				var bn, rn int64
-				var bd, rd time.Duration
-				if round%2 == 0 {
-					bn, bd = throughputWindow(b, clients, bareURL, body)
-					rn, rd = throughputWindow(b, clients, recvURL, body)
-				} else {
-					rn, rd = throughputWindow(b, clients, recvURL, body)
-					bn, bd = throughputWindow(b, clients, bareURL, body)
-				}
-				bareN, bareD, recvN, recvD = bareN+bn, bareD+bd, recvN+rn, recvD+rd
-				if bn > 0 {
-					ratios = append(ratios, (float64(rn)/rd.Seconds())/(float64(bn)/bd.Seconds()))
-				}
-				round++
-			}
-			b.ReportMetric(float64(bareN)/bareD.Seconds(), "bare-req/s")
-			b.ReportMetric(float64(recvN)/recvD.Seconds(), "receiver-events/s")
-			if len(ratios) > 0 {
-				slices.Sort(ratios)
-				b.ReportMetric(ratios[len(ratios)/2], "ratio")
+			bareW, recvW := alternate(b, func() (int64, time.Duration) { return throughputWindow(b, clients, bareURL, body) },
+				func() (int64, time.Duration) { return throughputWindow(b, clients, recvURL, body) })
+			b.ReportMetric(bareW.rate(), "bare-req/s")
+			b.ReportMetric(recvW.rate(), "receiver-events/s")
+			if r, ok := recvW.medianRatio(bareW); ok {
+				b.ReportMetric(r, "ratio")
 			}
 			after := commitTotals(b, recv)
 			if n := after.commits - before.commits; n > 0 {
