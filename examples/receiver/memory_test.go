@@ -157,47 +157,38 @@ func TestMemoryHostileBody(t *testing.T) {
 		t.Logf("figures:%s", b.String())
 	}()
 
-	// (a) One form POST of 30 MiB of '<', and the database's growth.
+	// (a) One form POST of 30 MiB of '<', and the database's growth; (a')
+	// the same body as JSON, in a fresh process (the last one's freed heap
+	// would hide its cost): refused (400), it stores nothing.
 	var id int64
-	func() {
-		p := startReceiver(t, bin, dir, memEnv)
-		defer stopReceiver(p)
-		pid := p.cmd.Process.Pid
-		db0, wal0 := dbBytes(t, dir)
-		var status int
-		raise, before, peak := peakRaise(t, pid, func() {
-			var err error
-			status, err = postHostile(client, p.baseURL, "application/x-www-form-urlencoded", body)
-			require.NoError(t, err)
-		})
-		db1, wal1 := dbBytes(t, dir)
-		growth := db1 + wal1 - db0 - wal0
-		report("(a) form POST", raise, maxRaise, "(RSS %.1f -> peak %.1f MiB, status %d, database and WAL +%.1f MiB (goal < %.0f MiB): database +%.1f, WAL +%.1f)", mib(before), mib(peak), status, mib(growth), mib(maxDBGrowth), mib(db1-db0), mib(wal1-wal0))
-		assert.Equal(t, http.StatusOK, status, "(a) the form POST is a trial, stored: else the figures measure a refusal")
-		assert.Less(t, raise, int64(maxRaise), "(a) one 30 MiB form POST raised the peak RSS by %.1f MiB", mib(raise))
-		assert.Less(t, growth, int64(maxDBGrowth), "(a) one 30 MiB form POST grew the database by %.1f MiB", mib(growth))
-	}()
-
-	// (a') The same body as JSON, in a fresh process (the last one's freed
-	// heap would hide its cost): refused (400), it stores nothing.
-	func() {
-		p := startReceiver(t, bin, dir, memEnv)
-		defer stopReceiver(p)
-		pid := p.cmd.Process.Pid
-		var status int
-		db0, wal0 := dbBytes(t, dir)
-		raise, before, peak := peakRaise(t, pid, func() {
-			var err error
-			status, err = postHostile(client, p.baseURL, "application/json", body)
-			require.NoError(t, err)
-		})
-		db1, wal1 := dbBytes(t, dir)
-		growth := db1 + wal1 - db0 - wal0
-		report("(a') JSON POST", raise, maxRaise, "(RSS %.1f -> peak %.1f MiB, status %d, database +%.1f MiB)", mib(before), mib(peak), status, mib(growth))
-		assert.Equal(t, http.StatusBadRequest, status, "(a') 30 MiB of '<' is not JSON")
-		assert.Less(t, raise, int64(maxRaise), "(a') one 30 MiB JSON POST raised the peak RSS by %.1f MiB", mib(raise))
-		assert.Less(t, growth, int64(maxDBGrowth), "(a') one 30 MiB JSON POST grew the database by %.1f MiB", mib(growth))
-	}()
+	for _, c := range []struct {
+		name, what, contentType string
+		status                  int
+		why                     string
+	}{
+		{"(a) form POST", "(a) one 30 MiB form POST", "application/x-www-form-urlencoded", http.StatusOK,
+			"(a) the form POST is a trial, stored: else the figures measure a refusal"},
+		{"(a') JSON POST", "(a') one 30 MiB JSON POST", "application/json", http.StatusBadRequest,
+			"(a') 30 MiB of '<' is not JSON"},
+	} {
+		func() {
+			p := startReceiver(t, bin, dir, memEnv)
+			defer stopReceiver(p)
+			db0, wal0 := dbBytes(t, dir)
+			var status int
+			raise, before, peak := peakRaise(t, p.cmd.Process.Pid, func() {
+				var err error
+				status, err = postHostile(client, p.baseURL, c.contentType, body)
+				require.NoError(t, err)
+			})
+			db1, wal1 := dbBytes(t, dir)
+			growth := db1 + wal1 - db0 - wal0
+			report(c.name, raise, maxRaise, "(RSS %.1f -> peak %.1f MiB, status %d, database and WAL +%.1f MiB (goal < %.0f MiB): database +%.1f, WAL +%.1f)", mib(before), mib(peak), status, mib(growth), mib(maxDBGrowth), mib(db1-db0), mib(wal1-wal0))
+			assert.Equal(t, c.status, status, c.why)
+			assert.Less(t, raise, int64(maxRaise), "%s raised the peak RSS by %.1f MiB", c.what, mib(raise))
+			assert.Less(t, growth, int64(maxDBGrowth), "%s grew the database by %.1f MiB", c.what, mib(growth))
+		}()
+	}
 
 	// (b) The list that names the row, then GET /events/{id} of it, each
 	// in a fresh process.
