@@ -35,7 +35,7 @@ func TestWMSLockOrder(t *testing.T) {
 			seq[session[0]-'x']++
 			batch = append(batch, &write{
 				event: &eventRow{Vendor: "wms", Kind: "X", Session: session, Received: time.Now(),
-					Raw: fmt.Appendf(nil, `{"s":%q,"n":%d}`, session, n), DedupKey: fmt.Sprintf("wms:%s/%d", session, n)},
+					Raw: fmt.Appendf(nil, `{"s":%q,"n":%d}`, session, n), Dedup: digestOf(fmt.Sprintf("wms:%s/%d", session, n))},
 				wms:  &wmsSeq{session: session, seq: n},
 				done: make(chan writeResult, 1),
 			})

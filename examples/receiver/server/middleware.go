@@ -154,10 +154,12 @@ func (s *Server) store(ctx context.Context, x extra) (writeResult, error) {
 		Received: d.Received,
 		Raw:      d.Body, // nil is stored as empty (eventArgs)
 		Warnings: warningsJSON(warnings),
-		DedupKey: d.IdempotencyKey,
 		Source:   sourceFromContext(ctx),
 	}
 	row.Headers = storedHeaders(d)
+	if d.IdempotencyKey != "" {
+		row.Dedup = dedupDigest(d.IdempotencyKey)
+	}
 	if x.upload != nil {
 		x.upload.Session, x.upload.Received = session, d.Received
 	}

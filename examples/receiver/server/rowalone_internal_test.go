@@ -9,6 +9,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// digestOf is the stored dedup key of key, nil for none.
+func digestOf(key string) []byte {
+	if key == "" {
+		return nil
+	}
+	return dedupDigest(key)
+}
+
 // TestRowFailsAlone: in one batch, a row the database refuses (a trigger
 // refuses kind "bad") fails alone: the multi-row insert it was part of is
 // written again row by row, and every other write of the batch, keyed,
@@ -29,7 +37,7 @@ func testRowFailsAlone(t *testing.T) {
 		require.NoError(t, err)
 	}
 	row := func(kind, key string) *eventRow {
-		return &eventRow{Vendor: "fake", Kind: kind, Session: "s", Received: time.Now(), Raw: []byte(`{"session":"s","seq":1}`), DedupKey: key}
+		return &eventRow{Vendor: "fake", Kind: kind, Session: "s", Received: time.Now(), Raw: []byte(`{"session":"s","seq":1}`), Dedup: digestOf(key)}
 	}
 	var batch []*write
 	for i := range 6 {

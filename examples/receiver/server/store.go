@@ -59,11 +59,11 @@ type eventRow struct {
 	Headers  []byte
 	Verdict  string // WMS sequence verdict, else empty
 	Warnings []byte // the decoder's warnings, a JSON array of strings
-	// DedupKey is the Delivery's IdempotencyKey, stored as dedupDigest: a
-	// second event with the same key is not stored but counted on the
-	// first row. Empty (signage triggers, which are commands) stores every
-	// event.
-	DedupKey string
+	// Dedup is the dedupDigest of the Delivery's IdempotencyKey, made by
+	// the request's goroutine rather than the writer's: a second event
+	// with the same key is not stored but counted on the first row. Nil
+	// (signage triggers, which are commands) stores every event.
+	Dedup []byte
 	// Source is the name segment of the mount the event came in on
 	// (/wms/<config>/, ...), empty for none. Deduplication is per source.
 	Source string
@@ -101,7 +101,7 @@ type write struct {
 // plain reports whether w is one event row alone, with a dedup key: the
 // writer inserts such writes many to a statement.
 func (w *write) plain() bool {
-	return w.upload == nil && w.wms == nil && w.event.DedupKey != "" && len(w.event.Raw) <= rawPartBytes
+	return w.upload == nil && w.wms == nil && w.event.Dedup != nil && len(w.event.Raw) <= rawPartBytes
 }
 
 // rawPartBytes is the most of a body one row holds: a longer body is stored
@@ -524,7 +524,7 @@ func (w *writer) insertMany(ctx context.Context, t *tx, stmts *[numStatements]*s
 	}
 	for _, i := range idx {
 		e := batch[i].event
-		k := [2]string{w.db.text(e.Source), string(dedupDigest(e.DedupKey))}
+		k := [2]string{w.db.text(e.Source), string(e.Dedup)}
 		if id, ok := ids[k]; ok {
 			results[i] = writeResult{ID: id}
 			delete(ids, k) // a second write with this key is its duplicate
@@ -558,8 +558,8 @@ func insertOne(ctx context.Context, t *tx, stmts *[numStatements]*sql.Stmt, wr *
 // eventArgs appends e's values for eventInsertColumns to args.
 func (d *db) eventArgs(args []any, e *eventRow) []any {
 	var dedup any // NULL: the unique index lets any number of rows have none
-	if e.DedupKey != "" {
-		dedup = dedupDigest(e.DedupKey)
+	if e.Dedup != nil {
+		dedup = e.Dedup
 	}
 	var headers any
 	if e.Headers != nil {
@@ -628,7 +628,7 @@ func insert(ctx context.Context, d *db, stmts *[numStatements]*sql.Stmt, wr *wri
 // the retry on the stored row and finds the upload stored with it.
 func duplicate(ctx context.Context, d *db, stmts *[numStatements]*sql.Stmt, wr *write) writeResult {
 	var id int64
-	if err := stmts[findDuplicate].QueryRowContext(ctx, d.text(wr.event.Source), dedupDigest(wr.event.DedupKey)).Scan(&id); err != nil {
+	if err := stmts[findDuplicate].QueryRowContext(ctx, d.text(wr.event.Source), wr.event.Dedup).Scan(&id); err != nil {
 		return writeResult{Err: fmt.Errorf("server: finding duplicate: %w", err)}
 	}
 	if _, err := stmts[countDuplicate].ExecContext(ctx, id); err != nil {
