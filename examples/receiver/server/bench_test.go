@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -108,6 +109,21 @@ type windows struct {
 	took  []time.Duration
 	total int64
 	span  time.Duration
+	cpu   time.Duration // CPU time the whole process used during the windows
+}
+
+// cores is the CPU the process used during the side's windows, in cores
+// (2 is all of a 2-core machine): the share of the machine the side kept
+// busy, senders included.
+func (w windows) cores() float64 { return w.cpu.Seconds() / w.span.Seconds() }
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // rate is the side's count per second over all its windows.
@@ -135,7 +151,9 @@ func (w windows) medianRatio(base windows) (float64, bool) {
 func alternate(b *testing.B, a, c func() (int64, time.Duration)) (windows, windows) {
 	var wa, wc windows
 	add := func(w *windows, f func() (int64, time.Duration)) {
+		cpu := processCPU(b)
 		n, d := f()
+		w.cpu += processCPU(b) - cpu
 		w.n, w.took = append(w.n, n), append(w.took, d)
 		w.total, w.span = w.total+n, w.span+d
 	}
