@@ -14,8 +14,11 @@
 // form, for a sender known to sign that way, and then only bodies whose
 // every character is at most U+00FF pass), -allowed-host (repeatable:
 // names reads answer under besides the listen address and localhost),
-// -print-keys (print the generated keys, admin token and sign-in URL, then
-// exit), -tls-cert and -tls-key (HTTPS), -acme-domain (repeatable),
+// -instance (this receiver's id among receivers sharing -db and -uploads,
+// the same on each start so that a start removes the temporary files its
+// killed run left; default $VENDORHOOKS_INSTANCE, else derived from the host
+// name and -addr), -print-keys (print the generated keys, admin token and
+// sign-in URL, then exit), -tls-cert and -tls-key (HTTPS), -acme-domain (repeatable),
 // -acme-cache and -acme-email (HTTPS with Let's Encrypt certificates). Keys
 // come from the environment, comma-separated for rotation:
 // VENDORHOOKS_SLEEP_API_KEYS, VENDORHOOKS_SIGNAGE_API_KEYS,
@@ -36,6 +39,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -82,6 +87,7 @@ func run() error {
 	flag.Var(&origins, "cors-origin", "origin allowed to post Labvanced data from a browser, besides https://www.labvanced.com (repeatable)")
 	var hosts listFlag
 	flag.Var(&hosts, "allowed-host", "host name reads (/events, the dashboard, exports, metrics) are served under, besides the listen address and localhost: the name you reach the receiver by (repeatable)")
+	instance := flag.String("instance", os.Getenv("VENDORHOOKS_INSTANCE"), "this receiver's id among receivers sharing -db and -uploads: 1 to 64 letters and digits, the same on each start, so that a start removes what its killed run left in -uploads; default $VENDORHOOKS_INSTANCE, else derived from the host name and -addr")
 	showKeys := flag.Bool("print-keys", false, "print the keys and admin token generated in -db, and the sign-in URL, then exit")
 	var tf tlsFlags
 	flag.StringVar(&tf.cert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file and -tls-key")
@@ -108,6 +114,17 @@ func run() error {
 		return err
 	}
 
+	// Listen before Open: only one process on this host holds the address,
+	// so the instance derived from it is no other live receiver's when
+	// Open sweeps its leftovers.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if *instance == "" {
+		*instance = defaultInstance(ln.Addr())
+	}
 	s, err := server.Open(ctx, server.Config{
 		DBPath:         *dbPath,
 		UploadsDir:     *uploads,
@@ -121,16 +138,13 @@ func run() error {
 		WMSMAC:         *wmsMAC,
 		Logger:         logger,
 		AllowedHosts:   append(append(listenHosts(*addr), hosts...), tf.domains...),
+		Instance:       *instance,
 	})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	s.PrintBanner(os.Stdout, publicBase(ln.Addr().String(), &tf))
 	if w := exposure(ln.Addr(), tlsConfig != nil); w != "" {
 		fmt.Fprintln(os.Stdout, w)
@@ -158,6 +172,19 @@ func run() error {
 		return err
 	}
 	return s.Close()
+}
+
+// defaultInstance is the receiver's instance id when -instance is not
+// given: 16 hex digits of a hash of the host name and the listen address,
+// so the same on each start at that address, and no other receiver's that
+// listens on this host. Without a host name it is "" (random per start).
+func defaultInstance(addr net.Addr) string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(host + "\n" + addr.String()))
+	return hex.EncodeToString(sum[:8])
 }
 
 // envList splits a comma-separated environment variable, dropping empty

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -91,4 +92,16 @@ func TestWMSMACFlag(t *testing.T) {
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit, "%s", out)
 	assert.Contains(t, string(out), `"both"`)
+}
+
+// TestDefaultInstance: without -instance, the id is the same for the same
+// listen address on this host (a restart sweeps its own leftovers), differs
+// for another address, and is a valid instance id.
+func TestDefaultInstance(t *testing.T) {
+	a := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}
+	b := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8081}
+	id := defaultInstance(a)
+	assert.Regexp(t, `^[0-9a-f]{16}$`, id)
+	assert.Equal(t, id, defaultInstance(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}), "same address, same id")
+	assert.NotEqual(t, id, defaultInstance(b), "another address, another id")
 }

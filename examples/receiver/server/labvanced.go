@@ -29,11 +29,12 @@ import (
 // is the one the receiver keeps.
 //
 // Files are written under a temporary name carrying this Server's instance
-// id (random, drawn here) and renamed once durable, so a receiver killed
+// id (Config.Instance) and renamed once durable, so a receiver killed
 // mid-upload leaves a temporary file, never a partial one under its final
 // name. On start the directory is swept of this instance's temporary files
-// and of any older than a day (a crashed receiver's leftovers), never of a
-// peer's fresh one: several receivers may share UploadsDir.
+// (its killed run's leftovers) and of any older than a day (a receiver's
+// that never came back), never of a peer's fresh one: several receivers
+// may share UploadsDir.
 func (s *Server) mountLabvanced(mux *http.ServeMux) error {
 	files, err := labvanced.DirStore(s.cfg.UploadsDir).ForInstance(s.instance)
 	if err != nil {
@@ -86,6 +87,20 @@ func (s *Server) mountLabvanced(mux *http.ServeMux) error {
 // be for the start-up sweep to remove it: a peer's upload in flight keeps
 // its file's modification time fresh.
 const uploadSweepAge = 24 * time.Hour
+
+// isInstance reports whether id is a valid Config.Instance: 1 to 64 ASCII
+// letters and digits (what labvanced.DirStore.ForInstance takes).
+func isInstance(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
 
 // randomInstance returns a random instance id: 16 hex digits.
 func randomInstance() string {

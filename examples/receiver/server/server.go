@@ -111,6 +111,15 @@ type Config struct {
 	// MaxConns caps the open connections of a listener from Listen. Zero
 	// means 1024.
 	MaxConns int
+	// Instance names this receiver among those sharing a database and
+	// UploadsDir: 1 to 64 ASCII letters and digits, unique among them, and
+	// the same on each start. Open sweeps UploadsDir of this instance's
+	// temporary upload files, which only a run of it killed mid-upload
+	// leaves, and of any instance's older than a day, never of a peer's
+	// fresh one; a receiver also skips its own live notifications by it.
+	// Empty means a random id per Open, whose leftovers only the day-old
+	// rule sweeps. Open refuses any other value.
+	Instance string
 }
 
 // The values of Config.WMSMAC.
@@ -140,7 +149,7 @@ type Server struct {
 	cfg Config
 	db  *db
 	// instance names this Server among receivers sharing a database: in
-	// its notifications and its temporary upload names.
+	// its notifications and its temporary upload names (Config.Instance).
 	instance string
 	w        *writer
 	keys     Keys
@@ -184,6 +193,12 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	default:
 		return nil, fmt.Errorf("server: Config.WMSMAC is %q: want %q or %q", cfg.WMSMAC, WMSMACRaw, WMSMACNode)
 	}
+	instance := cfg.Instance
+	if instance == "" {
+		instance = randomInstance()
+	} else if !isInstance(instance) {
+		return nil, fmt.Errorf("server: Config.Instance is %q: want 1 to 64 ASCII letters and digits", cut(instance, 80))
+	}
 	if cfg.UploadsDir == "" {
 		cfg.UploadsDir = cfg.DBPath + ".uploads"
 		if isPostgres(cfg.DBPath) {
@@ -197,7 +212,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	s := &Server{cfg: cfg, db: db, instance: randomInstance(), log: cfg.Logger, mounted: []string{}, fresh: map[string]bool{}}
+	s := &Server{cfg: cfg, db: db, instance: instance, log: cfg.Logger, mounted: []string{}, fresh: map[string]bool{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
