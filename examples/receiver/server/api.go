@@ -71,7 +71,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	var args []any
 	for _, f := range []string{"vendor", "kind", "session", "source"} {
 		if v := q.Get(f); v != "" {
-			where = append(where, f+" = ?")
+			where = append(where, eq(f, v))
 			args = append(args, v)
 		}
 	}

@@ -39,7 +39,7 @@ func (s *Server) sourceFilter(source string) (string, []any) {
 	if source == "" {
 		return "", nil
 	}
-	return " AND " + s.sourceCol() + " = ?", []any{source}
+	return " AND " + eq(s.sourceCol(), source), []any{source}
 }
 
 // newestRows returns up to limit of the newest events matching where (SQL
@@ -492,7 +492,7 @@ func (s *Server) asleepData(ctx context.Context, r *http.Request) (any, error) {
 	}
 	d := &asleepData{}
 	for _, id := range ids {
-		evs, err := s.newestRows(ctx, "session = ? AND "+s.sourceCol()+" = ? AND vendor = 'sleep' AND kind IN ('SESSION_COMPLETE', 'INFERENCE_COMPLETE')",
+		evs, err := s.newestRows(ctx, eq("session", id.Session)+" AND "+eq(s.sourceCol(), id.Source)+" AND vendor = 'sleep' AND kind IN ('SESSION_COMPLETE', 'INFERENCE_COMPLETE')",
 			dashboardRows, id.Session, id.Source)
 		if err != nil {
 			return nil, err
@@ -641,7 +641,7 @@ func (s *Server) wmsData(ctx context.Context, r *http.Request) (any, error) {
 	}
 	d := &wmsData{}
 	for _, id := range ids {
-		evs, err := s.newestRows(ctx, "session = ? AND "+s.sourceCol()+" = ? AND vendor = 'wms'", 2000, id.Session, id.Source)
+		evs, err := s.newestRows(ctx, eq("session", id.Session)+" AND "+eq(s.sourceCol(), id.Source)+" AND vendor = 'wms'", 2000, id.Session, id.Source)
 		if err != nil {
 			return nil, err
 		}
@@ -993,12 +993,12 @@ func (s *Server) eventsData(ctx context.Context, r *http.Request) (any, error) {
 	var args []any
 	for _, c := range []struct{ col, v string }{{"vendor", f.Vendor}, {"kind", f.Kind}, {"session", f.Session}} {
 		if c.v != "" {
-			where = append(where, c.col+" = ?")
+			where = append(where, eq(c.col, c.v))
 			args = append(args, c.v)
 		}
 	}
 	if f.Source != "" {
-		where = append(where, s.sourceCol()+" = ?")
+		where = append(where, eq(s.sourceCol(), f.Source))
 		args = append(args, f.Source)
 	}
 	d := &eventsData{Filter: f, Vendors: s.Vendors(), Limit: 200}

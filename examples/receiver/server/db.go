@@ -152,3 +152,15 @@ func (d *db) beginOn(ctx context.Context, conn *sql.Conn) (*tx, error) {
 	}
 	return &tx{Tx: t, d: d}, nil
 }
+
+// eq is the condition "column = ?" for the value v. For session and source,
+// which are indexed only where not empty (SQLite migration 10, PostgreSQL
+// 2), it adds the index's own condition when v is not empty: neither
+// planner can tell from a placeholder that its value is not empty, and
+// without that term neither would use the index.
+func eq(column, v string) string {
+	if v != "" && (column == "session" || column == "source") {
+		return column + " = ? AND " + column + " != ''"
+	}
+	return column + " = ?"
+}

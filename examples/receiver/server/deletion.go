@@ -75,10 +75,10 @@ func (s *Server) deleteRows(ctx context.Context, d *Deleted, bySource bool) ([]s
 		return nil, err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	match := "SELECT id FROM events WHERE vendor = ? AND session = ?"
+	match := "SELECT id FROM events WHERE vendor = ? AND " + eq("session", d.Session)
 	args := []any{d.Vendor, d.Session}
 	if bySource {
-		match += " AND source = ?"
+		match += " AND " + eq("source", d.Source)
 		args = append(args, d.Source)
 	}
 	rows, err := tx.QueryContext(ctx, "SELECT stored_name FROM uploads WHERE event_id IN ("+match+")", args...)

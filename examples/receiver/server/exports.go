@@ -72,10 +72,10 @@ func (s *Server) eachRow(ctx context.Context, q exportQuery, fn func(*exportRow)
 		}
 	}
 	if q.session != "" {
-		where, args = append(where, "session = ?"), append(args, q.session)
+		where, args = append(where, eq("session", q.session)), append(args, q.session)
 	}
 	if q.source != "" {
-		where, args = append(where, "source = ?"), append(args, q.source)
+		where, args = append(where, eq("source", q.source)), append(args, q.source)
 	}
 	if q.maxID > 0 {
 		where, args = append(where, "id <= ?"), append(args, q.maxID)

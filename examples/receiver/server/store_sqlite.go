@@ -150,6 +150,15 @@ CREATE TABLE raw_parts (
 	`
 DROP INDEX events_vendor_kind;
 DROP INDEX events_source;`,
+	// 10: session and source are indexed only where not empty, so that
+	// a row without them (every Petal message, every row of a receiver
+	// without sources) costs two index entries fewer; a query uses
+	// these indexes through the term eq adds.
+	`
+DROP INDEX events_session;
+CREATE INDEX events_session ON events (session, id) WHERE session != '';
+DROP INDEX events_source_id;
+CREATE INDEX events_source_id ON events (source, id) WHERE source != '';`,
 }
 
 // migrate brings db to the last version of migrations. It runs them with
