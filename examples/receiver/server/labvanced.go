@@ -88,20 +88,6 @@ func (s *Server) mountLabvanced(mux *http.ServeMux) error {
 // its file's modification time fresh.
 const uploadSweepAge = 24 * time.Hour
 
-// isInstance reports whether id is a valid Config.Instance: 1 to 64 ASCII
-// letters and digits (what labvanced.DirStore.ForInstance takes).
-func isInstance(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for _, c := range []byte(id) {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
 // randomInstance returns a random instance id: 16 hex digits.
 func randomInstance() string {
 	var b [8]byte

@@ -39,6 +39,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/vendorhooks/vendorhooks/labvanced"
 )
 
 // Config configures a Server. The zero value of every field but DBPath has a
@@ -196,7 +198,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	instance := cfg.Instance
 	if instance == "" {
 		instance = randomInstance()
-	} else if !isInstance(instance) {
+	} else if _, err := labvanced.DirStore("").ForInstance(instance); err != nil { // the check of the ids its file names carry
 		return nil, fmt.Errorf("server: Config.Instance is %q: want 1 to 64 ASCII letters and digits", cut(instance, 80))
 	}
 	if cfg.UploadsDir == "" {
