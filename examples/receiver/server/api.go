@@ -113,20 +113,30 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	// list it would take for whole.
 	lastID := max(afterID, 0)
 	var bw *bufio.Writer
+	// begin starts the answer, buffered by size bytes.
+	begin := func(size int) {
+		writeStreamHeader(w)
+		bw = bufio.NewWriterSize(w, size)
+		bw.WriteString(`{"events":[`)
+	}
+	// fail answers err with a 500 while nothing is written, and else
+	// breaks the connection.
+	fail := func(err error) {
+		if bw == nil {
+			s.internalError(w, r, err)
+			return
+		}
+		panic(http.ErrAbortHandler)
+	}
 	written := 0
 	for written < maxListBytes && rows.Next() {
 		var e Event
 		if err := s.scanEvent(ctx, rows, &e, nil, maxListBytes); err != nil {
-			if bw == nil {
-				s.internalError(w, r, err)
-				return
-			}
-			panic(http.ErrAbortHandler)
+			fail(err)
+			return
 		}
 		if bw == nil {
-			writeStreamHeader(w)
-			bw = bufio.NewWriterSize(w, 64<<10)
-			bw.WriteString(`{"events":[`)
+			begin(64 << 10)
 		} else {
 			bw.WriteByte(',')
 		}
@@ -138,16 +148,11 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		lastID = e.ID
 	}
 	if err := rows.Err(); err != nil {
-		if bw == nil {
-			s.internalError(w, r, err)
-			return
-		}
-		panic(http.ErrAbortHandler)
+		fail(err)
+		return
 	}
 	if bw == nil {
-		writeStreamHeader(w)
-		bw = bufio.NewWriterSize(w, 4<<10)
-		bw.WriteString(`{"events":[`)
+		begin(4 << 10)
 	}
 	fmt.Fprintf(bw, `],"last_id":%d}`+"\n", lastID)
 	bw.Flush() //nolint:errcheck // the client went away: nothing to answer
