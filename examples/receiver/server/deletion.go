@@ -30,8 +30,8 @@ const deleteTimeout = 30 * time.Second
 // deleteSession answers DELETE /sessions/{vendor}/{session}[?source=] (behind
 // requireToken), for a participant who withdraws: it removes every stored
 // event of that vendor and session (of one source when ?source= is given,
-// else of all), the uploads rows linked to them, and then their files, and
-// logs what it removed. The rows go in one transaction; the files are
+// else of all), the uploads rows linked to them, a WMS session's sequence
+// state, and then the uploads' files, and logs what it removed. The rows go in one transaction; the files are
 // removed after it committed, so a failure leaves files without rows (logged,
 // and named in the answer's count) rather than rows without files. 404 when
 // nothing matches. A vendor that retries a removed delivery later has it
@@ -111,6 +111,20 @@ func (s *Server) deleteRows(ctx context.Context, d *Deleted, bySource bool) ([]s
 		return nil, err
 	}
 	d.Events, _ = res.RowsAffected()
+	if d.Vendor == "wms" && d.Events > 0 {
+		// The session's sequence state goes too: it names the session,
+		// and a session sent again after its deletion starts over, as a
+		// new one, instead of being judged against what was removed.
+		forget := "DELETE FROM wms_sessions WHERE session = ?"
+		fargs := []any{d.Session}
+		if bySource {
+			forget += " AND source = ?"
+			fargs = append(fargs, d.Source)
+		}
+		if _, err := tx.ExecContext(ctx, forget, fargs...); err != nil {
+			return nil, err
+		}
+	}
 	return files, tx.Commit()
 }
 

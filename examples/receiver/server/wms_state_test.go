@@ -101,6 +101,32 @@ func testWMSVerdictsSurviveRestart(t *testing.T) {
 	}, storedVerdicts(t, e, "session=restart"))
 }
 
+// TestWMSDeleteForgetsSession: DELETE /sessions/wms/{session} removes the
+// session's sequence state with its events, so the session sent again
+// starts over in order (not judged late against the deleted numbers),
+// while another session's state stays.
+func TestWMSDeleteForgetsSession(t *testing.T) { server.ForBackends(t, testWMSDeleteForgetsSession) }
+
+func testWMSDeleteForgetsSession(t *testing.T) {
+	e := newEnv(t)
+	for seq := range int64(3) {
+		sendWMS(t, e, "/wms/", "gone", seq)
+		sendWMS(t, e, "/wms/", "kept", seq)
+	}
+	req, err := http.NewRequest(http.MethodDelete, e.srv.URL+"/sessions/wms/gone", nil)
+	require.NoError(t, err)
+	status, answer := e.do(t, req)
+	require.Equal(t, http.StatusOK, status, answer)
+	// The deleted events again: each is a new delivery (its dedup key
+	// went with its row).
+	sendWMS(t, e, "/wms/", "gone", 0)
+	sendWMS(t, e, "/wms/", "gone", 1)
+	sendWMS(t, e, "/wms/", "kept", 4)
+	assert.Equal(t, []string{"0 in order", "1 in order"}, storedVerdicts(t, e, "session=gone"),
+		"the deleted session starts over")
+	assert.Equal(t, []string{"0 in order", "1 in order", "2 in order", "4 gap (missing 3..3)"}, storedVerdicts(t, e, "session=kept"))
+}
+
 // TestWMSVerdictsMatchTracker: the stored verdicts are those of one
 // wms.Tracker over the same events, through gaps, late arrivals, repeats
 // (stored once: the repeat has the first one's idempotency key) and more
