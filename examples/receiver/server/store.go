@@ -326,7 +326,7 @@ func (w *writer) run() {
 
 // lingerFrom and lingerFor tune run's wait for a fuller batch: from a last
 // batch of lingerFrom writes, for at most lingerFor. In BenchmarkThroughput
-// (SQLite, 64 senders) 500 µs gave 0.43–0.47x of the bare handler, with 17
+// (SQLite, 64 senders) 500 µs gave 0.43–0.48x of the bare handler, with 17
 // events and 2.2 ms per commit; 1 ms gave 0.41–0.43x (25 events, 2.9 ms:
 // every write of a batch waited the whole linger), 300 µs about as much as
 // 500, and no linger 0.42–0.43x (9 events per commit).
