@@ -180,12 +180,23 @@ func bodyOrder(a, b vendorhooks.Warning) int {
 // warn adds a warning to list, which it keeps to at most twice
 // tolerant.MaxWarnings (tolerant.Compact), so that a body of a million
 // bad members holds a few hundred warnings at a time, not a million.
-// maxKeyBytes is the longest member name (a form key, a JSON object key) a
-// decoded event keeps. No Labvanced field or study variable comes near it; a
-// longer one is a hostile body's, and is not kept (it would be held and
-// marshalled at its full size): a warning says so, and the body as sent,
-// Delivery.Body, still holds it.
+// maxKeyBytes is the longest member name (a form key, a JSON object key), in
+// bytes of its decoded text, a decoded event keeps. No Labvanced field or
+// study variable comes near it; a longer one is a hostile body's, and is not
+// kept (it would be held and marshalled at its full size): a warning says
+// so, and the body as sent, Delivery.Body, still holds it. The rule is on
+// the decoded text, so an event marshalled and decoded again keeps the same
+// members.
 const maxKeyBytes = 4 << 10
+
+// maxKeyEscaped and maxKeyEncoded bound a JSON key as written (a \uXXXX
+// escape is six bytes for one) and a form key as sent (%XX is three): a
+// longer one cannot fit maxKeyBytes once decoded, and is dropped before it
+// is copied.
+const (
+	maxKeyEscaped = 6 * maxKeyBytes
+	maxKeyEncoded = 3 * maxKeyBytes
+)
 
 // longKeyMsg is the warning for a member name of n bytes, over maxKeyBytes.
 func longKeyMsg(n int) string {

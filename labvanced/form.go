@@ -58,7 +58,7 @@ func parseForm(body []byte, list *tolerant.List, offsets map[string]int64) (map[
 			continue
 		}
 		rawKey, rawVal, _ := bytes.Cut(pair, []byte{'='})
-		if len(rawKey) > maxKeyBytes && brackets(rawKey) <= tolerant.MaxDepth {
+		if len(rawKey) > maxKeyEncoded && brackets(rawKey) <= tolerant.MaxDepth {
 			// Too long to keep, and not too deep to read (a deeper key
 			// is refused below): dropped before it is unescaped, which
 			// would copy it whole.

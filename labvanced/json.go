@@ -170,11 +170,12 @@ func (p *jsonParser) object() (any, *DecodeError) {
 			return nil, p.syntax(p.pos, p.unexpected()+" looking for beginning of object key string")
 		}
 		keyAt := p.pos
-		// A name over maxKeyBytes is not kept: it is skipped, not read
-		// into a string, and so is its value.
+		// A name over maxKeyBytes is not kept, and so is its value. One
+		// whose escaped form is over maxKeyEscaped cannot fit once
+		// decoded: it is skipped, not read into a string.
 		var key string
 		keep := true
-		if end := stringEnd(p.src, p.pos); end-p.pos-2 > maxKeyBytes {
+		if end := stringEnd(p.src, p.pos); end-p.pos-2 > maxKeyEscaped {
 			keep = false
 			p.path = tolerant.AppendToken(p.path[:base], pathText(p.src[p.pos+1:end-1]))
 			warn(p.list, string(p.path), int64(keyAt), longKeyMsg(end-p.pos-2))
@@ -186,6 +187,10 @@ func (p *jsonParser) object() (any, *DecodeError) {
 			}
 			key = kx.(string)
 			p.path = tolerant.AppendToken(p.path[:base], key)
+			if len(key) > maxKeyBytes {
+				keep = false
+				warn(p.list, string(p.path), int64(keyAt), longKeyMsg(len(key)))
+			}
 		}
 		p.skipSpace()
 		if p.pos >= len(p.src) || p.src[p.pos] != ':' {

@@ -1,6 +1,7 @@
 package labvanced_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -34,6 +35,41 @@ func TestLongMemberNameNotKept(t *testing.T) {
 				}
 			}
 			assert.True(t, found, "a warning names the long member: %v", ws)
+		})
+	}
+}
+
+// TestMemberNameLimitIsOnDecodedText: the 4 KiB limit is on a name's
+// decoded text, whatever its escapes or encoding, so that an event
+// marshalled and decoded again keeps the same members: 2,048 "é" written as
+// \u00e9 or %C3%A9 (12 KiB as sent, 4 KiB decoded) are kept; 2,049 bytes
+// that are not UTF-8 (read as Latin-1: 4,098 bytes decoded) are not.
+func TestMemberNameLimitIsOnDecodedText(t *testing.T) {
+	fits := strings.Repeat("é", 2048)
+	latin1 := strings.Repeat("\xee", 2049)
+	for _, c := range []struct {
+		name, contentType, body string
+		kept, dropped           string
+	}{
+		{"json escapes", "application/json", `{"expSessionNr":"1","` + strings.Repeat(`\u00e9`, 2048) + `":"a"}`, fits, ""},
+		{"form escapes", "application/x-www-form-urlencoded", "expSessionNr=1&" + strings.Repeat("%C3%A9", 2048) + "=a", fits, ""},
+		{"json latin-1", "application/json", `{"expSessionNr":"1","` + latin1 + `":"a"}`, "", strings.Repeat("î", 2049)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ev, _, err := labvanced.DecodeWarnings(labvanced.RouteRecordTrial, c.contentType, []byte(c.body))
+			require.NoError(t, err)
+			extra := ev.(*labvanced.RecordTrial).Extra
+			if c.kept != "" {
+				assert.Contains(t, extra, c.kept)
+			}
+			if c.dropped != "" {
+				assert.NotContains(t, extra, c.dropped)
+			}
+			b, err := json.Marshal(ev)
+			require.NoError(t, err)
+			again, _, err := labvanced.DecodeWarnings(labvanced.RouteRecordTrial, "application/json", b)
+			require.NoError(t, err)
+			assert.Equal(t, extra, again.(*labvanced.RecordTrial).Extra, "the same members after a round trip")
 		})
 	}
 }
