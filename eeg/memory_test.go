@@ -32,6 +32,8 @@ func hostileBodies() []hostile.Case {
 	return []hostile.Case{
 		{Name: "key", Body: hostile.Member(size, head, "k", tail), Decode: 1.5, Serve: 3.5, Warnings: 1},
 		{Name: "latin1-key", Body: hostile.Member(size, head, "\xe9", tail), Decode: 4.5, Serve: 6.5, Warnings: 2},
+		// At the top, where the path's cut falls inside a character.
+		{Name: "latin1-key-top", Body: hostile.Member(size, head+"}", "\xe9", "}"), Decode: 4.5, Serve: 6.5, Warnings: 2},
 		{Name: "members", Body: hostile.Fill(size, head, func(i int) string { return `,"a` + strconv.Itoa(i) + `":1` }, tail), Decode: 1.5, Serve: 3.5, Warnings: 101},
 		{Name: "duplicates", Body: hostile.Fill(size, head, func(int) string { return `,"id":1` }, tail), Decode: 1.5, Serve: 3.5, Warnings: 101},
 		{Name: "unknown-duplicates", Body: hostile.Fill(size, head, func(int) string { return `,"x":1` }, tail), Decode: 1.5, Serve: 3.5, Warnings: 102},

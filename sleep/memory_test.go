@@ -36,6 +36,8 @@ func hostileBodies() []hostile.Case {
 	return []hostile.Case{
 		{Name: "key", Body: hostile.Member(size, head, "k", tail), Decode: 1.5, Serve: 3.5, Warnings: 1},
 		{Name: "latin1-key", Body: hostile.Member(size, head, "\xe9", tail), Decode: 4.5, Serve: 6.5, Warnings: 1},
+		// At the top, where the path's cut falls inside a character.
+		{Name: "latin1-key-top", Body: hostile.Member(size, head+"}", "\xe9", "}"), Decode: 4.5, Serve: 6.5, Warnings: 1},
 		{Name: "members", Body: hostile.Fill(size, head, func(i int) string { return `,"a` + strconv.Itoa(i) + `":1` }, tail), Decode: 1.5, Serve: 3.5, Warnings: 101},
 		{Name: "envelope-members", Body: hostile.Fill(size, `{"event":"INFERENCE_COMPLETE","data":{"session_id":"s1"}`, func(i int) string { return `,"a` + strconv.Itoa(i) + `":1` }, `}`), Decode: 1.5, Serve: 3.5, Warnings: 101},
 		{Name: "duplicates", Body: hostile.Fill(size, head, func(int) string { return `,"seq_num":1` }, tail), Decode: 1.5, Serve: 3.5, Warnings: 101},

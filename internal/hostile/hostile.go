@@ -20,6 +20,7 @@ import (
 	"runtime/metrics"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -106,7 +107,8 @@ type Target struct {
 	// Delivered says that every case is a body the decoder accepts and the
 	// handler delivers: Run then requires no decode error, exactly
 	// c.Warnings warnings, no warning path longer than
-	// tolerant.MaxPathBytes and its marker, and status 200, so that no
+	// tolerant.MaxPathBytes and its marker nor one cut inside a character
+	// (no path or message that is not UTF-8), and status 200, so that no
 	// figure is a refusal's. A Target whose cases include refusals
 	// (labvanced's: a JSON syntax error answers 400) leaves it false, and
 	// Run checks the two bounds alone.
@@ -155,6 +157,7 @@ func Run(t *testing.T, tg Target, cases []Case) {
 			if tg.Delivered {
 				for _, w := range ws {
 					assert.LessOrEqual(t, len(w.Path), tolerant.MaxPathBytes+len(tolerant.PathCutMarker), "%.40s", w.Path)
+					assert.True(t, utf8.ValidString(w.Path) && utf8.ValidString(w.Msg), "a warning that is not UTF-8: %q: %q", w.Path, w.Msg)
 				}
 			}
 		})
