@@ -72,19 +72,15 @@ type dashPage struct {
 	Data  any
 	// Chart is the JSON the page's charts draw, or "" for none.
 	Chart string
-	// HasSource reports whether the store keeps a source per row.
-	HasSource bool
 	// Source is the ?source= the view is filtered by, "" for every source;
 	// the navigation keeps it.
 	Source string
 }
 
 // sessionRef is a session as a page names it: its "Delete session" button
-// sends DELETE /sessions/{Vendor}/{Session}?source={Source}, without
-// ?source= (every source) when the store keeps none.
+// sends DELETE /sessions/{Vendor}/{Session}?source={Source}.
 type sessionRef struct {
 	Vendor, Source, Session string
-	HasSource               bool
 }
 
 // vendorViews names the view of each vendor's deliveries.
@@ -92,8 +88,7 @@ var vendorViews = map[string]string{"eeg": "petal", "sleep": "asleep", "wms": "w
 
 // dashboard holds the parsed templates and the live hub.
 type dashboard struct {
-	pages     map[string]*template.Template
-	hasSource bool
+	pages map[string]*template.Template
 }
 
 var templateFuncs = template.FuncMap{
@@ -123,8 +118,8 @@ var templateFuncs = template.FuncMap{
 		return "/view/events"
 	},
 	// sess names a session for the "delete" and "source" templates.
-	"sess": func(vendor, source, session string, hasSource bool) sessionRef {
-		return sessionRef{vendor, source, session, hasSource}
+	"sess": func(vendor, source, session string) sessionRef {
+		return sessionRef{vendor, source, session}
 	},
 	"when": func(s string) string { // a stored instant, shown to the second
 		if t, err := time.Parse(timeFormat, s); err == nil {
@@ -152,7 +147,6 @@ func (s *Server) mountDashboard(mux *http.ServeMux) error {
 		}
 		d.pages[name] = t
 	}
-	d.hasSource = s.hasColumn("events", "source")
 	s.dash = d
 	if s.live == nil {
 		s.live = newHub()
@@ -186,27 +180,6 @@ func staticHandler(files fs.FS) http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		fsrv.ServeHTTP(w, r)
 	})
-}
-
-// hasColumn reports whether table has column (the schema of another
-// receiver version may lack it).
-func (s *Server) hasColumn(table, column string) bool {
-	q := "SELECT name FROM pragma_table_info(?)"
-	if s.db.pg() {
-		q = "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?"
-	}
-	rows, err := s.db.Query(q, table)
-	if err != nil {
-		return false
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var name string
-		if rows.Scan(&name) == nil && name == column {
-			return true
-		}
-	}
-	return false
 }
 
 // viewHandler renders v; with ?fragment=1 only its <main> element, which a
@@ -243,7 +216,6 @@ func chartJSON(data any) string {
 // block only.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p dashPage) {
 	p.Views = dashViews
-	p.HasSource = s.dash.hasSource
 	t := s.dash.pages[name]
 	exec := "layout.html"
 	if r.URL.Query().Get("fragment") == "1" {

@@ -20,26 +20,16 @@ import (
 // The data of each dashboard view, read from the store with bounded
 // queries.
 
-// sourceCol is the SQL expression of a row's source: the source column
-// when the store has one, else ”.
-func (s *Server) sourceCol() string {
-	if s.dash != nil && s.dash.hasSource {
-		return "source"
-	}
-	return "''"
-}
-
 // viewSource is the ?source= a view is filtered by, "" for every source.
 func viewSource(r *http.Request) string { return r.URL.Query().Get("source") }
 
 // sourceFilter is the SQL condition (with its args) that keeps the rows of
-// source, or "" for none when source is "". On a store without a source
-// column every row's source is empty, so a named source matches nothing.
+// source, or "" for none when source is "".
 func (s *Server) sourceFilter(source string) (string, []any) {
 	if source == "" {
 		return "", nil
 	}
-	return " AND " + eq(s.sourceCol(), source), []any{source}
+	return " AND " + eq("source", source), []any{source}
 }
 
 // newestRows returns up to limit of the newest events matching where (SQL
@@ -138,10 +128,9 @@ func (s *Server) overviewData(ctx context.Context, r *http.Request) (any, error)
 	if y, m, d := time.Now().Date(); true {
 		today = time.Date(y, m, d, 0, 0, 0, 0, time.Local)
 	}
-	src := s.sourceCol()
-	rows, err := s.db.QueryContext(ctx, `SELECT vendor, `+src+`, COUNT(*), CAST(COALESCE(SUM(CASE WHEN received_at >= ? THEN 1 ELSE 0 END), 0) AS BIGINT),
+	rows, err := s.db.QueryContext(ctx, `SELECT vendor, source, COUNT(*), CAST(COALESCE(SUM(CASE WHEN received_at >= ? THEN 1 ELSE 0 END), 0) AS BIGINT),
 		CAST(COALESCE(SUM(duplicates), 0) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN warnings != '[]' THEN 1 ELSE 0 END), 0) AS BIGINT), MAX(id)
-		FROM events WHERE id > ?`+srcWhere+` GROUP BY vendor, `+src+` ORDER BY vendor, `+src,
+		FROM events WHERE id > ?`+srcWhere+` GROUP BY vendor, source ORDER BY vendor, source`,
 		append([]any{today.UTC().Format(timeFormat), from}, srcArgs...)...)
 	if err != nil {
 		return nil, err
@@ -457,8 +446,8 @@ type sourcedSession struct{ Source, Session string }
 func (s *Server) newestSessions(ctx context.Context, vendor, source string, n int) ([]sourcedSession, error) {
 	srcWhere, srcArgs := s.sourceFilter(source)
 	args := append(append([]any{vendor}, srcArgs...), dashboardRows*4, n)
-	rows, err := s.db.QueryContext(ctx, `SELECT src, session FROM (SELECT `+s.sourceCol()+` AS src, session, id FROM events
-		WHERE vendor = ? AND session != ''`+srcWhere+` ORDER BY id DESC LIMIT ?) AS newest GROUP BY src, session ORDER BY MAX(id) DESC LIMIT ?`,
+	rows, err := s.db.QueryContext(ctx, `SELECT source, session FROM (SELECT source, session, id FROM events
+		WHERE vendor = ? AND session != ''`+srcWhere+` ORDER BY id DESC LIMIT ?) AS newest GROUP BY source, session ORDER BY MAX(id) DESC LIMIT ?`,
 		args...)
 	if err != nil {
 		return nil, err
@@ -492,7 +481,7 @@ func (s *Server) asleepData(ctx context.Context, r *http.Request) (any, error) {
 	}
 	d := &asleepData{}
 	for _, id := range ids {
-		evs, err := s.newestRows(ctx, eq("session", id.Session)+" AND "+eq(s.sourceCol(), id.Source)+" AND vendor = 'sleep' AND kind IN ('SESSION_COMPLETE', 'INFERENCE_COMPLETE')",
+		evs, err := s.newestRows(ctx, eq("session", id.Session)+" AND "+eq("source", id.Source)+" AND vendor = 'sleep' AND kind IN ('SESSION_COMPLETE', 'INFERENCE_COMPLETE')",
 			dashboardRows, id.Session, id.Source)
 		if err != nil {
 			return nil, err
@@ -641,7 +630,7 @@ func (s *Server) wmsData(ctx context.Context, r *http.Request) (any, error) {
 	}
 	d := &wmsData{}
 	for _, id := range ids {
-		evs, err := s.newestRows(ctx, eq("session", id.Session)+" AND "+eq(s.sourceCol(), id.Source)+" AND vendor = 'wms'", 2000, id.Session, id.Source)
+		evs, err := s.newestRows(ctx, eq("session", id.Session)+" AND "+eq("source", id.Source)+" AND vendor = 'wms'", 2000, id.Session, id.Source)
 		if err != nil {
 			return nil, err
 		}
@@ -793,9 +782,8 @@ func orderedObject(js []byte) (keys []string, vals map[string]string) {
 }
 
 func (s *Server) labvancedData(ctx context.Context, r *http.Request) (any, error) {
-	src := s.sourceCol()
 	srcWhere, srcArgs := s.sourceFilter(viewSource(r))
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, session, `+src+`, received_at, headers, raw, raw_size, warnings FROM
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, session, source, received_at, headers, raw, raw_size, warnings FROM
 		(SELECT * FROM events WHERE vendor = 'labvanced'`+srcWhere+` ORDER BY id DESC LIMIT ?) AS newest ORDER BY id ASC`,
 		append(srcArgs, dashboardRows*4)...)
 	if err != nil {
@@ -998,7 +986,7 @@ func (s *Server) eventsData(ctx context.Context, r *http.Request) (any, error) {
 		}
 	}
 	if f.Source != "" {
-		where = append(where, eq(s.sourceCol(), f.Source))
+		where = append(where, eq("source", f.Source))
 		args = append(args, f.Source)
 	}
 	d := &eventsData{Filter: f, Vendors: s.Vendors(), Limit: 200}
