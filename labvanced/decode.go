@@ -203,6 +203,13 @@ func longKeyMsg(n int) string {
 	return "a member name of " + strconv.Itoa(n) + " bytes: not kept in the event (the body as sent has it)"
 }
 
+// longWrittenKeyMsg is the warning for a member name written in n bytes,
+// over maxKeyEscaped or maxKeyEncoded: dropped before it is decoded, so its
+// decoded length is not known.
+func longWrittenKeyMsg(n int) string {
+	return "a member name written in " + strconv.Itoa(n) + " bytes: not kept in the event (the body as sent has it)"
+}
+
 func warn(list *tolerant.List, path string, offset int64, msg string) {
 	list.Add(path, offset, msg)
 	*list = tolerant.Compact(*list, bodyOrder)

@@ -62,7 +62,7 @@ func parseForm(body []byte, list *tolerant.List, offsets map[string]int64) (map[
 			// Too long to keep, and not too deep to read (a deeper key
 			// is refused below): dropped before it is unescaped, which
 			// would copy it whole.
-			warn(p.list, string(tolerant.AppendToken(nil, pathText(rawKey))), p.at, longKeyMsg(len(rawKey)))
+			warn(p.list, string(tolerant.AppendToken(nil, pathText(rawKey))), p.at, longWrittenKeyMsg(len(rawKey)))
 			continue
 		}
 		key := p.unescape(rawKey, nil)

@@ -178,7 +178,7 @@ func (p *jsonParser) object() (any, *DecodeError) {
 		if end := stringEnd(p.src, p.pos); end-p.pos-2 > maxKeyEscaped {
 			keep = false
 			p.path = tolerant.AppendToken(p.path[:base], pathText(p.src[p.pos+1:end-1]))
-			warn(p.list, string(p.path), int64(keyAt), longKeyMsg(end-p.pos-2))
+			warn(p.list, string(p.path), int64(keyAt), longWrittenKeyMsg(end-p.pos-2))
 			p.pos = end
 		} else {
 			kx, err := p.str()

@@ -73,3 +73,25 @@ func TestMemberNameLimitIsOnDecodedText(t *testing.T) {
 		})
 	}
 }
+
+// TestLongWrittenMemberName: a name too long as written to fit 4 KiB once
+// decoded (over 12 KiB in a form, 24 KiB in JSON) is dropped before it is
+// decoded, and its warning gives the length as written, the only one known.
+func TestLongWrittenMemberName(t *testing.T) {
+	for _, c := range []struct {
+		name, contentType, body, msg string
+	}{
+		{"form", "application/x-www-form-urlencoded", "expSessionNr=1&" + strings.Repeat("k", 12<<10+1) + "=b", "a member name written in 12289 bytes: not kept"},
+		{"json", "application/json", `{"expSessionNr":"1","` + strings.Repeat("k", 24<<10+1) + `":"b"}`, "a member name written in 24577 bytes: not kept"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, ws, err := labvanced.DecodeWarnings(labvanced.RouteRecordTrial, c.contentType, []byte(c.body))
+			require.NoError(t, err)
+			var msgs []string
+			for _, w := range ws {
+				msgs = append(msgs, w.Msg)
+			}
+			assert.Contains(t, strings.Join(msgs, "\n"), c.msg)
+		})
+	}
+}
