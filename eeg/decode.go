@@ -181,11 +181,13 @@ func (d *decoder) off(o int) int64 {
 	return int64(o)
 }
 
-// warn records a warning, keeping the list to at most twice
+// warn records a warning, its path cut by tolerant.CutPath (every warning's
+// goes through here), keeping the list to at most twice
 // tolerant.MaxWarnings (tolerant.Compact, in the order of sorted), so that
 // a body of a million unknown or bad members holds a few hundred warnings
 // at a time, not a million.
 func (d *decoder) warn(w vendorhooks.Warning) {
+	w.Path = tolerant.CutPath(w.Path)
 	d.warns = append(d.warns, w)
 	d.warns = tolerant.Compact(d.warns, bodyOrder)
 }
@@ -309,7 +311,7 @@ func (d *decoder) skipUnknown(p *fieldPath, key []byte) error {
 		}
 	}
 	if !d.counted(off, true) {
-		d.warn(vendorhooks.Warning{Path: tolerant.CutPath(string(d.ptr)), Offset: off, Msg: unknownMsg, Unknown: true})
+		d.warn(vendorhooks.Warning{Path: string(d.ptr), Offset: off, Msg: unknownMsg, Unknown: true})
 	}
 	return nil
 }

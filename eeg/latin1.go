@@ -122,7 +122,7 @@ func (d *decoder) latin1Warnings() {
 		return 0, false
 	}
 	warn := func(path []byte, off int) {
-		d.warn(vendorhooks.Warning{Path: tolerant.CutPath(string(path)), Offset: int64(off), Msg: tolerant.Latin1Msg})
+		d.warn(vendorhooks.Warning{Path: string(path), Offset: int64(off), Msg: tolerant.Latin1Msg})
 	}
 	var walk func(path []byte) error
 	walk = func(path []byte) error {
