@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -408,9 +409,9 @@ func (w *writer) truncateWAL(ctx context.Context, batch []*write) {
 		// Without waiting: TRUNCATE waits for readers (an export may read
 		// for minutes) as long as busy_timeout allows, which would hold up
 		// every write behind it.
-		w.conn.ExecContext(ctx, "PRAGMA busy_timeout = 0")                  //nolint:errcheck // best effort, see above
-		w.conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")          //nolint:errcheck
-		w.conn.ExecContext(ctx, "PRAGMA busy_timeout = "+sqliteBusyTimeout) //nolint:errcheck
+		w.conn.ExecContext(ctx, "PRAGMA busy_timeout = 0")                                //nolint:errcheck // best effort, see above
+		w.conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")                        //nolint:errcheck
+		w.conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.Itoa(sqliteBusyTimeout)) //nolint:errcheck
 	}
 }
 

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go, no cgo)
+	"modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go, no cgo)
 )
 
 // migrations bring a database from PRAGMA user_version i to i+1, in order.
@@ -254,7 +256,7 @@ const timeFormat = "2006-01-02T15:04:05.000000000Z"
 
 // sqliteBusyTimeout is how long, in milliseconds, a SQLite statement waits
 // for a lock another connection holds.
-const sqliteBusyTimeout = "10000"
+const sqliteBusyTimeout = 10000
 
 // openSQLite opens the database file in WAL mode with synchronous=FULL, so
 // that a committed transaction is on disk before Commit returns.
@@ -270,9 +272,8 @@ func openSQLite(ctx context.Context, path string) (*db, error) {
 		return nil, err
 	}
 	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
-	q.Add("_pragma", "busy_timeout("+sqliteBusyTimeout+")")
+	q.Add("_pragma", "busy_timeout("+strconv.Itoa(sqliteBusyTimeout)+")")
 	q.Add("_pragma", "foreign_keys(ON)")
 	// Statement and savepoint journals in memory, not in temporary files:
 	// the writer's savepoint around each multi-row insert wrote its
@@ -290,21 +291,50 @@ func openSQLite(ctx context.Context, path string) (*db, error) {
 	// Reads run beside the single writer (WAL); a few connections suffice.
 	sdb.SetMaxOpenConns(8)
 	sdb.SetMaxIdleConns(8)
+	if err := toWAL(ctx, sdb); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	if err := migrate(ctx, sdb); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var mode string
-	if err := sdb.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		sdb.Close()
-		return nil, err
-	}
-	if mode != "wal" {
-		sdb.Close()
-		return nil, fmt.Errorf("%s: journal_mode is %q, want wal", path, mode)
-	}
 	return d, nil
 }
+
+// toWAL puts the database in WAL mode, which the file keeps for every
+// later connection. Receivers converting a new file at the same moment
+// can deadlock in SQLite (each holds a read lock and wants the write
+// lock), and SQLite answers SQLITE_BUSY at once to break it rather than
+// wait out busy_timeout; so toWAL tries again on SQLITE_BUSY, until
+// busy_timeout has passed (TestSQLiteOpenedBesideWriter,
+// TestKeysSharedByReceivers).
+func toWAL(ctx context.Context, sdb *sql.DB) error {
+	ctx, cancel := context.WithTimeout(ctx, sqliteBusyTimeout*time.Millisecond)
+	defer cancel()
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		var mode string
+		err := sdb.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
+		var serr *sqlite.Error
+		switch {
+		case err == nil && mode != "wal":
+			return fmt.Errorf("journal_mode is %q, want wal", mode)
+		case err == nil:
+			return nil
+		case !errors.As(err, &serr) || serr.Code()&0xff != sqliteBusy:
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// sqliteBusy is SQLITE_BUSY, the primary result code of an extended one
+// such as SQLITE_BUSY_SNAPSHOT.
+const sqliteBusy = 5
 
 // fileURI is the SQLite URI of the file at path with query. '%', '?' and
 // '#' in the path are escaped: SQLite would read them as an escape, the

@@ -280,6 +280,43 @@ func testDurabilitySettings(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
 }
 
+// TestSQLiteOpenedBesideWriter opens a file in rollback mode while
+// another connection holds its write lock. Converting it to WAL takes a
+// read lock and then asks for the write lock, and SQLite answers such an
+// upgrade SQLITE_BUSY at once rather than wait out busy_timeout (to break
+// the deadlock of two receivers converting one new file at once, as in
+// TestKeysSharedByReceivers): the open must wait for the writer instead.
+func TestSQLiteOpenedBesideWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.db")
+	other, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	defer other.Close()
+	conn, err := other.Conn(t.Context())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.ExecContext(t.Context(), "CREATE TABLE t (x)")
+	require.NoError(t, err)
+	_, err = conn.ExecContext(t.Context(), "BEGIN IMMEDIATE")
+	require.NoError(t, err)
+
+	opened := make(chan error, 1)
+	go func() {
+		d, err := openSQLite(t.Context(), path)
+		if err == nil {
+			d.Close()
+		}
+		opened <- err
+	}()
+	select {
+	case err := <-opened:
+		t.Fatalf("opened while another connection held the write lock: %v", err)
+	case <-time.After(200 * time.Millisecond): // long enough to reach the lock
+	}
+	_, err = conn.ExecContext(t.Context(), "COMMIT")
+	require.NoError(t, err)
+	require.NoError(t, <-opened)
+}
+
 func TestListLimitCapped(t *testing.T) { forBackends(t, testListLimitCapped) }
 
 func testListLimitCapped(t *testing.T) {
