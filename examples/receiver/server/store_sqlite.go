@@ -361,7 +361,9 @@ func GeneratedKeys(ctx context.Context, dsn string) (map[string]string, error) {
 		if _, err := os.Stat(dsn); err != nil {
 			return nil, err
 		}
-		sdb, err = sql.Open("sqlite", fileURI(dsn, "mode=ro"))
+		// busy_timeout: a reader of a WAL file may find it busy for a
+		// moment, as while another connection recovers or resets the WAL.
+		sdb, err = sql.Open("sqlite", fileURI(dsn, "mode=ro&_pragma=busy_timeout("+strconv.Itoa(sqliteBusyTimeout)+")"))
 	}
 	if err != nil {
 		return nil, err

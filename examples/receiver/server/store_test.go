@@ -376,6 +376,50 @@ func testGeneratedKeysReadWhileServing(t *testing.T) {
 	assert.Equal(t, before, after, "reading the keys leaves the file as it was")
 }
 
+// TestGeneratedKeysWaitsForLock reads the keys while another connection
+// holds the file in exclusive locking mode, where every other reader is
+// answered SQLITE_BUSY: GeneratedKeys waits for the lock, as
+// busy_timeout allows, rather than fail at once.
+func TestGeneratedKeysWaitsForLock(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "events.db")
+	s, err := Open(t.Context(), Config{DBPath: path, UploadsDir: filepath.Join(dir, "uploads")})
+	require.NoError(t, err)
+	want := s.AdminToken()
+	require.NoError(t, s.Close())
+
+	other, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	defer other.Close()
+	conn, err := other.Conn(t.Context())
+	require.NoError(t, err)
+	defer conn.Close()
+	for _, q := range []string{"PRAGMA locking_mode = EXCLUSIVE", "BEGIN IMMEDIATE", "COMMIT"} {
+		_, err = conn.ExecContext(t.Context(), q)
+		require.NoError(t, err, q)
+	}
+
+	type result struct {
+		keys map[string]string
+		err  error
+	}
+	read := make(chan result, 1)
+	go func() {
+		keys, err := GeneratedKeys(t.Context(), path)
+		read <- result{keys, err}
+	}()
+	select {
+	case r := <-read:
+		t.Fatalf("read the keys while another connection held the file: %v", r.err)
+	case <-time.After(200 * time.Millisecond): // long enough to reach the lock
+	}
+	require.NoError(t, conn.Close())
+	require.NoError(t, other.Close()) // closes the connection, releasing its lock
+	r := <-read
+	require.NoError(t, r.err)
+	assert.Equal(t, want, r.keys["admin"])
+}
+
 // TestStoreFromDelivery checks that a stored row's vendor, kind, session,
 // received time, raw body and warnings are the Delivery's, that a delivery
 // is stored once per idempotency key (every time when it has none), with the
