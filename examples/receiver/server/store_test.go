@@ -288,16 +288,7 @@ func testDurabilitySettings(t *testing.T) {
 // TestKeysSharedByReceivers): the open must wait for the writer instead.
 func TestSQLiteOpenedBesideWriter(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "events.db")
-	other, err := sql.Open("sqlite", path)
-	require.NoError(t, err)
-	defer other.Close()
-	conn, err := other.Conn(t.Context())
-	require.NoError(t, err)
-	defer conn.Close()
-	_, err = conn.ExecContext(t.Context(), "CREATE TABLE t (x)")
-	require.NoError(t, err)
-	_, err = conn.ExecContext(t.Context(), "BEGIN IMMEDIATE")
-	require.NoError(t, err)
+	release := lockedBy(t, path, "CREATE TABLE t (x)", "BEGIN IMMEDIATE")
 
 	opened := make(chan error, 1)
 	go func() {
@@ -312,9 +303,28 @@ func TestSQLiteOpenedBesideWriter(t *testing.T) {
 		t.Fatalf("opened while another connection held the write lock: %v", err)
 	case <-time.After(200 * time.Millisecond): // long enough to reach the lock
 	}
-	_, err = conn.ExecContext(t.Context(), "COMMIT")
-	require.NoError(t, err)
+	release()
 	require.NoError(t, <-opened)
+}
+
+// lockedBy opens a connection of its own to the SQLite file at path and
+// runs stmts on it, so that it holds whatever lock they leave it. The
+// function it returns closes the connection, which releases the lock.
+func lockedBy(t *testing.T, path string, stmts ...string) (release func()) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(t.Context())
+	require.NoError(t, err)
+	for _, q := range stmts {
+		_, err = conn.ExecContext(t.Context(), q)
+		require.NoError(t, err, q)
+	}
+	return func() {
+		require.NoError(t, conn.Close())
+		require.NoError(t, db.Close()) // closes the connection conn gave back
+	}
 }
 
 func TestListLimitCapped(t *testing.T) { forBackends(t, testListLimitCapped) }
@@ -388,16 +398,7 @@ func TestGeneratedKeysWaitsForLock(t *testing.T) {
 	want := s.AdminToken()
 	require.NoError(t, s.Close())
 
-	other, err := sql.Open("sqlite", path)
-	require.NoError(t, err)
-	defer other.Close()
-	conn, err := other.Conn(t.Context())
-	require.NoError(t, err)
-	defer conn.Close()
-	for _, q := range []string{"PRAGMA locking_mode = EXCLUSIVE", "BEGIN IMMEDIATE", "COMMIT"} {
-		_, err = conn.ExecContext(t.Context(), q)
-		require.NoError(t, err, q)
-	}
+	release := lockedBy(t, path, "PRAGMA locking_mode = EXCLUSIVE", "BEGIN IMMEDIATE", "COMMIT")
 
 	type result struct {
 		keys map[string]string
@@ -413,8 +414,7 @@ func TestGeneratedKeysWaitsForLock(t *testing.T) {
 		t.Fatalf("read the keys while another connection held the file: %v", r.err)
 	case <-time.After(200 * time.Millisecond): // long enough to reach the lock
 	}
-	require.NoError(t, conn.Close())
-	require.NoError(t, other.Close()) // closes the connection, releasing its lock
+	release()
 	r := <-read
 	require.NoError(t, r.err)
 	assert.Equal(t, want, r.keys["admin"])
